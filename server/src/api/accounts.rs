@@ -1,0 +1,136 @@
+//! Registration, sign-in, sign-out and the caller's own account.
+
+use std::sync::OnceLock;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use protocol::{AuthResponse, ErrorBody, LoginRequest, RegisterRequest, Role, User};
+use uuid::Uuid;
+
+use crate::auth::{self, Caller};
+use crate::db::{self, users::NewUser};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Json;
+use crate::{AppState, validate};
+
+/// Argon2 is slow on purpose: run it off the async workers.
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+async fn verify_password(password: String, hash: String) -> ApiResult<bool> {
+    tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// A hash to verify against when the email is unknown, so that an unknown
+/// email takes as long to refuse as a wrong password.
+fn dummy_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| auth::hash_password("not-a-real-password").unwrap_or_default())
+        .clone()
+}
+
+async fn issue_token(state: &AppState, user: User) -> ApiResult<AuthResponse> {
+    let (token, token_hash) = auth::new_token();
+    db::sessions::insert(state.db.writer(), &token_hash, user.id).await?;
+    Ok(AuthResponse { token, user })
+}
+
+/// Creates a customer account and signs it in.
+#[utoipa::path(post, path = "/v1/auth/register", tag = "accounts", security(),
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, body = AuthResponse),
+        (status = 409, description = "email already registered", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub async fn register(
+    State(state): State<AppState>,
+    Json(req): Json<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<AuthResponse>)> {
+    let email = validate::email(&req.email)?;
+    let name = validate::text("name", &req.name, validate::MAX_NAME)?;
+    validate::password(&req.password)?;
+    let password_hash = hash_password(req.password).await?;
+    let id = Uuid::now_v7();
+    let created = db::users::insert(
+        state.db.writer(),
+        NewUser {
+            id,
+            email: &email,
+            name: &name,
+            password_hash: &password_hash,
+            role: Role::Customer,
+            department_id: None,
+        },
+    )
+    .await?;
+    if !created {
+        return Err(ApiError::conflict(
+            "email_taken",
+            "an account with this email already exists",
+        ));
+    }
+    let user = db::users::by_id(state.db.writer(), id)
+        .await?
+        .ok_or_else(|| ApiError::internal("registered user vanished"))?;
+    Ok((StatusCode::CREATED, Json(issue_token(&state, user).await?)))
+}
+
+/// Signs in with email and password. Failures do not say whether the email
+/// exists; repeated failures for one email are refused for a while (429).
+#[utoipa::path(post, path = "/v1/auth/login", tag = "accounts", security(),
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = AuthResponse),
+        (status = 401, description = "wrong email or password", body = ErrorBody),
+        (status = 429, description = "too many failed attempts", body = ErrorBody),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Json<AuthResponse>> {
+    let key = req.email.trim().to_lowercase();
+    if let Err(wait) = state.throttle.check(&key) {
+        return Err(ApiError::too_many_requests("too_many_attempts", wait));
+    }
+    let found = db::users::by_email(state.db.reader(), &key).await?;
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, dummy_hash()),
+    };
+    let password_ok = verify_password(req.password, hash).await?;
+    match user {
+        Some(user) if password_ok && !user.disabled => {
+            state.throttle.record_success(&key);
+            Ok(Json(issue_token(&state, user).await?))
+        }
+        _ => {
+            state.throttle.record_failure(&key);
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "wrong email or password",
+            ))
+        }
+    }
+}
+
+/// Revokes the token the request was made with.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "accounts",
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    db::sessions::delete(state.db.writer(), &caller.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/v1/me", tag = "accounts",
+    responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
+pub async fn me(caller: Caller) -> Json<User> {
+    Json(caller.user)
+}

@@ -1,0 +1,34 @@
+//! HTTP handlers under `/v1`, one module per resource. Each handler checks
+//! input (`validate`), asks `policy` who may do what, and calls `db`.
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+pub mod accounts;
+pub mod departments;
+pub mod files;
+pub mod messages;
+pub mod staff;
+pub mod sync;
+pub mod tickets;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(accounts::register))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::logout))
+        .routes(routes!(accounts::me))
+        .routes(routes!(departments::create, departments::list))
+        .routes(routes!(departments::update))
+        .routes(routes!(staff::create, staff::list))
+        .routes(routes!(staff::update))
+        .routes(routes!(tickets::create, tickets::list))
+        .routes(routes!(tickets::get, tickets::update))
+        .routes(routes!(tickets::timeline))
+        .routes(routes!(messages::create, messages::list))
+        .routes(routes!(files::upload))
+        .routes(routes!(files::download))
+        .routes(routes!(sync::sync))
+}

@@ -1,0 +1,65 @@
+//! The sync feed: what changed after a cursor, limited to what the caller
+//! may see. The core's offline cache follows it.
+
+use axum::extract::State;
+use protocol::{ErrorBody, SyncResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Query};
+use crate::{AppState, db, policy};
+
+pub const DEFAULT_LIMIT: i64 = 500;
+pub const MAX_LIMIT: i64 = 1000;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SyncParams {
+    /// `next_cursor` of the previous call; absent for a first sync.
+    since: Option<String>,
+    /// At most this many changes, 1 to 1000 (default 500).
+    limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/v1/sync", tag = "sync",
+    params(SyncParams),
+    responses((status = 200, body = SyncResponse), (status = 400, body = ErrorBody)))]
+pub async fn sync(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<SyncParams>,
+) -> ApiResult<Json<SyncResponse>> {
+    let since = match params.since.as_deref() {
+        None => 0,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::bad_request("invalid_cursor", "since is not a cursor"))?,
+    };
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let mut conn = state.db.reader().acquire().await?;
+    let changes = db::sync::changes_since(
+        &mut conn,
+        policy::ticket_scope(&caller),
+        caller.is_staff(),
+        since,
+        limit,
+    )
+    .await?;
+    Ok(Json(SyncResponse {
+        tickets: changes.tickets,
+        messages: changes.messages,
+        events: changes.events,
+        next_cursor: changes.next_cursor.to_string(),
+        has_more: changes.has_more,
+    }))
+}

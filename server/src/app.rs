@@ -1,0 +1,83 @@
+//! The router: every API route, the OpenAPI document generated from them,
+//! health, metrics, and the layers around it all.
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::ApiError;
+use crate::{AppState, api, metrics};
+
+/// JSON bodies are small; uploads have their own, larger limit.
+const JSON_BODY_LIMIT: usize = 256 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Customer Service API", description = "Tickets, chat and the sync feed."),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api_router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(api::routes())
+        .split_for_parts();
+    let openapi = std::sync::Arc::new(openapi);
+
+    Router::new()
+        .merge(api_router)
+        .route(
+            "/v1/openapi.json",
+            get(move || {
+                let doc = openapi.clone();
+                async move { Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/healthz", get(healthz))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .with_state(state.clone())
+        .route(
+            "/metrics",
+            get(metrics::serve).with_state(state.metrics.clone()),
+        )
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::record,
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Answers when the database answers.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("route_not_found", "no such route")
+}

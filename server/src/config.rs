@@ -1,0 +1,147 @@
+//! Server configuration: defaults that work with no setup, an optional TOML
+//! file, then `CS_*` environment variables, each overriding the one before.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Listen address (`CS_ADDR`).
+    pub addr: SocketAddr,
+    /// `sqlite://…` or `postgres://…` (`CS_DATABASE_URL`); defaults to
+    /// `<data_dir>/customer-service.db`.
+    pub database_url: Option<String>,
+    /// Uploaded files and the default database live here (`CS_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Created as an admin at start when no admin exists yet.
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    /// Largest accepted upload in bytes (`CS_MAX_UPLOAD_BYTES`).
+    pub max_upload_bytes: u64,
+    /// Connections in the database pool (`CS_DB_MAX_CONNECTIONS`).
+    pub db_max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            admin_email: None,
+            admin_password: None,
+            max_upload_bytes: 25 * 1024 * 1024,
+            db_max_connections: 16,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the optional TOML file, then applies the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading config file {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("parsing config file {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(v) = var("CS_ADDR") {
+            self.addr = v
+                .parse()
+                .with_context(|| format!("CS_ADDR={v:?} is not host:port"))?;
+        }
+        if let Some(v) = var("CS_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = var("CS_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("CS_ADMIN_EMAIL") {
+            self.admin_email = Some(v);
+        }
+        if let Some(v) = var("CS_ADMIN_PASSWORD") {
+            self.admin_password = Some(v);
+        }
+        if let Some(v) = var("CS_MAX_UPLOAD_BYTES") {
+            self.max_upload_bytes = v
+                .parse()
+                .with_context(|| format!("CS_MAX_UPLOAD_BYTES={v:?} is not a byte count"))?;
+        }
+        if let Some(v) = var("CS_DB_MAX_CONNECTIONS") {
+            self.db_max_connections = v
+                .parse()
+                .with_context(|| format!("CS_DB_MAX_CONNECTIONS={v:?} is not a number"))?;
+        }
+        if self.admin_email.is_some() != self.admin_password.is_some() {
+            bail!("CS_ADMIN_EMAIL and CS_ADMIN_PASSWORD must be set together");
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("customer-service.db").display()
+            ),
+        }
+    }
+
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let mut config = Config::default();
+        config
+            .apply_env(|name| match name {
+                "CS_ADDR" => Some("0.0.0.0:9000".into()),
+                "CS_DATA_DIR" => Some("/srv/cs".into()),
+                "CS_MAX_UPLOAD_BYTES" => Some("1024".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.addr.port(), 9000);
+        assert_eq!(config.max_upload_bytes, 1024);
+        assert_eq!(
+            config.database_url(),
+            "sqlite:///srv/cs/customer-service.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_name() {
+        let err = Config::default()
+            .apply_env(|name| (name == "CS_ADDR").then(|| "nowhere".to_string()))
+            .unwrap_err();
+        assert!(err.to_string().contains("CS_ADDR"), "{err}");
+    }
+
+    #[test]
+    fn admin_email_without_password_is_refused() {
+        let err = Config::default()
+            .apply_env(|name| (name == "CS_ADMIN_EMAIL").then(|| "a@b.c".to_string()))
+            .unwrap_err();
+        assert!(err.to_string().contains("CS_ADMIN_PASSWORD"), "{err}");
+    }
+}

@@ -1,0 +1,115 @@
+use std::collections::HashMap;
+
+use protocol::{FileMeta, Message};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, Executor, Row};
+use uuid::Uuid;
+
+use super::{SqlBuilder, files, from_micros, parse_id};
+
+pub const COLUMNS: &str = "m.id, m.ticket_id, m.author_id, m.body, m.internal, m.created_at, m.seq";
+
+/// A message without its attachments, and its feed position.
+pub fn from_row(row: &AnyRow) -> Result<(Message, i64), sqlx::Error> {
+    Ok((
+        Message {
+            id: parse_id(&row.try_get::<String, _>("id")?)?,
+            ticket_id: parse_id(&row.try_get::<String, _>("ticket_id")?)?,
+            author_id: parse_id(&row.try_get::<String, _>("author_id")?)?,
+            body: row.try_get("body")?,
+            internal: row.try_get::<i64, _>("internal")? != 0,
+            attachments: Vec::new(),
+            created_at: from_micros(row.try_get("created_at")?),
+        },
+        row.try_get("seq")?,
+    ))
+}
+
+pub async fn insert(conn: &mut AnyConnection, m: &Message, seq: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO messages (id, ticket_id, author_id, body, internal, created_at, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(m.id.to_string())
+    .bind(m.ticket_id.to_string())
+    .bind(m.author_id.to_string())
+    .bind(m.body.clone())
+    .bind(i64::from(m.internal))
+    .bind(m.created_at.timestamp_micros())
+    .bind(seq)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A message with its attachments and feed position.
+pub async fn get(
+    conn: &mut AnyConnection,
+    id: Uuid,
+) -> Result<Option<(Message, i64)>, sqlx::Error> {
+    let mut q = SqlBuilder::new(&format!("SELECT {COLUMNS} FROM messages m WHERE m.id = "));
+    q.bind(id);
+    let Some(row) = q.build().fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let (mut message, seq) = from_row(&row)?;
+    let mut attachments = files::for_messages(&mut *conn, &[message.id]).await?;
+    message.attachments = attachments.remove(&message.id).unwrap_or_default();
+    Ok(Some((message, seq)))
+}
+
+/// A ticket's messages after feed position `after_seq`, oldest first, up to
+/// `limit`, with their attachments.
+pub async fn list(
+    conn: &mut AnyConnection,
+    ticket_id: Uuid,
+    include_internal: bool,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<Message>, sqlx::Error> {
+    let mut q = SqlBuilder::new(&format!(
+        "SELECT {COLUMNS} FROM messages m WHERE m.ticket_id = "
+    ));
+    q.bind(ticket_id).push(" AND m.seq > ").bind(after_seq);
+    if !include_internal {
+        q.push(" AND m.internal = 0");
+    }
+    q.push(" ORDER BY m.seq LIMIT ").bind(limit);
+    let rows = q.build().fetch_all(&mut *conn).await?;
+    let mut messages = rows
+        .iter()
+        .map(|r| from_row(r).map(|(m, _)| m))
+        .collect::<Result<Vec<_>, _>>()?;
+    attach_files(conn, &mut messages).await?;
+    Ok(messages)
+}
+
+/// Fills in `attachments` of each message with one query.
+pub async fn attach_files(
+    conn: &mut AnyConnection,
+    messages: &mut [Message],
+) -> Result<(), sqlx::Error> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = messages.iter().map(|m| m.id).collect();
+    let mut by_message: HashMap<Uuid, Vec<FileMeta>> = files::for_messages(conn, &ids).await?;
+    for m in messages {
+        m.attachments = by_message.remove(&m.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// Feed position of a message of a ticket, for `?after=<message id>`.
+pub async fn seq_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    ticket_id: Uuid,
+    message_id: Uuid,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query("SELECT seq FROM messages WHERE id = $1 AND ticket_id = $2")
+        .bind(message_id.to_string())
+        .bind(ticket_id.to_string())
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| r.try_get("seq")).transpose()
+}

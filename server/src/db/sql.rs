@@ -1,0 +1,100 @@
+//! A small builder for queries whose shape depends on the request (filters,
+//! cursors). sqlx's `QueryBuilder<Any>` writes `?` placeholders, which
+//! PostgreSQL rejects; this one numbers them `$1, $2, …` for both dialects.
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AssertSqlSafe};
+
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+#[derive(Debug, Default)]
+pub struct SqlBuilder {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+impl SqlBuilder {
+    pub fn new(sql: &str) -> Self {
+        SqlBuilder {
+            sql: sql.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends trusted SQL text (never user input).
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends a placeholder bound to `arg`.
+    pub fn bind(&mut self, arg: impl Into<Arg>) -> &mut Self {
+        self.args.push(arg.into());
+        self.sql.push('$');
+        self.sql.push_str(&self.args.len().to_string());
+        self
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    pub fn build(self) -> Query<'static, Any, AnyArguments> {
+        let mut query = sqlx::query(AssertSqlSafe(self.sql));
+        for arg in self.args {
+            query = match arg {
+                Arg::Text(v) => query.bind(v),
+                Arg::Int(v) => query.bind(v),
+            };
+        }
+        query
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+
+impl From<uuid::Uuid> for Arg {
+    fn from(v: uuid::Uuid) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+
+/// Booleans are stored as 0/1.
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Int(i64::from(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut b = SqlBuilder::new("SELECT * FROM t WHERE a = ");
+        b.bind("x").push(" AND b > ").bind(3i64);
+        assert_eq!(b.sql(), "SELECT * FROM t WHERE a = $1 AND b > $2");
+    }
+}

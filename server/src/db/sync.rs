@@ -1,0 +1,115 @@
+//! The change feed read side: what changed after a cursor, within a scope.
+
+use protocol::{Message, Ticket, TimelineEvent};
+use sqlx::{AnyConnection, Row};
+
+use super::tickets::Scope;
+use super::{SqlBuilder, messages, tickets, timeline};
+
+pub struct Changes {
+    pub tickets: Vec<Ticket>,
+    pub messages: Vec<Message>,
+    pub events: Vec<TimelineEvent>,
+    pub next_cursor: i64,
+    pub has_more: bool,
+}
+
+/// Reads up to `limit` changes with `since < seq`, in feed order.
+///
+/// The feed counter is read first: every row with a position at or below it
+/// is committed (the counter moves in the same transaction as the rows, see
+/// `write.rs`), so reading only up to it can never pass an uncommitted row.
+/// When nothing more is visible the cursor jumps to the counter, so a later
+/// call does not rescan rows the caller may not see.
+pub async fn changes_since(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    include_internal: bool,
+    since: i64,
+    limit: i64,
+) -> Result<Changes, sqlx::Error> {
+    let horizon: i64 = sqlx::query("SELECT value FROM counters WHERE name = 'feed'")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("value")?;
+
+    let mut q = SqlBuilder::new(&format!(
+        "SELECT {}, t.seq FROM tickets t WHERE t.seq > ",
+        tickets::COLUMNS
+    ));
+    q.bind(since).push(" AND t.seq <= ").bind(horizon);
+    scope.push_predicate(&mut q);
+    q.push(" ORDER BY t.seq LIMIT ").bind(limit + 1);
+    let mut ticket_rows = Vec::new();
+    for row in q.build().fetch_all(&mut *conn).await? {
+        ticket_rows.push((row.try_get::<i64, _>("seq")?, tickets::from_row(&row)?));
+    }
+
+    let mut q = SqlBuilder::new(&format!(
+        "SELECT {} FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.seq > ",
+        messages::COLUMNS
+    ));
+    q.bind(since).push(" AND m.seq <= ").bind(horizon);
+    scope.push_predicate(&mut q);
+    if !include_internal {
+        q.push(" AND m.internal = 0");
+    }
+    q.push(" ORDER BY m.seq LIMIT ").bind(limit + 1);
+    let mut message_rows = Vec::new();
+    for row in q.build().fetch_all(&mut *conn).await? {
+        let (message, seq) = messages::from_row(&row)?;
+        message_rows.push((seq, message));
+    }
+
+    let mut q = SqlBuilder::new(&format!(
+        "SELECT {} FROM timeline_events e JOIN tickets t ON t.id = e.ticket_id WHERE e.seq > ",
+        timeline::COLUMNS
+    ));
+    q.bind(since).push(" AND e.seq <= ").bind(horizon);
+    scope.push_predicate(&mut q);
+    q.push(" ORDER BY e.seq LIMIT ").bind(limit + 1);
+    let mut event_rows = Vec::new();
+    for row in q.build().fetch_all(&mut *conn).await? {
+        event_rows.push((row.try_get::<i64, _>("seq")?, timeline::from_row(&row)?));
+    }
+
+    // Keep the `limit` lowest positions across the three lists: each list
+    // holds its own lowest `limit + 1`, so the overall lowest are among them.
+    let mut positions: Vec<i64> = ticket_rows
+        .iter()
+        .map(|(s, _)| *s)
+        .chain(message_rows.iter().map(|(s, _)| *s))
+        .chain(event_rows.iter().map(|(s, _)| *s))
+        .collect();
+    positions.sort_unstable();
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let has_more = positions.len() > limit;
+    let next_cursor = if has_more {
+        positions[limit - 1]
+    } else {
+        horizon.max(since)
+    };
+    let keep = |seq: &i64| *seq <= next_cursor;
+
+    let mut messages: Vec<Message> = message_rows
+        .into_iter()
+        .filter(|(s, _)| keep(s))
+        .map(|(_, m)| m)
+        .collect();
+    messages::attach_files(conn, &mut messages).await?;
+    Ok(Changes {
+        tickets: ticket_rows
+            .into_iter()
+            .filter(|(s, _)| keep(s))
+            .map(|(_, t)| t)
+            .collect(),
+        messages,
+        events: event_rows
+            .into_iter()
+            .filter(|(s, _)| keep(s))
+            .map(|(_, e)| e)
+            .collect(),
+        next_cursor,
+        has_more,
+    })
+}

@@ -1,0 +1,354 @@
+use protocol::{Priority, Ticket, TicketStatus};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, Executor, Row};
+use uuid::Uuid;
+
+use super::{Dialect, SqlBuilder, decode_err, from_micros, parse_id, parse_opt_id};
+
+pub const COLUMNS: &str = "t.id, t.number, t.subject, t.status, t.priority, t.department_id, \
+     t.customer_id, t.assignee_id, t.created_at, t.updated_at, t.closed_at, t.version";
+
+pub fn from_row(row: &AnyRow) -> Result<Ticket, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    let priority: i64 = row.try_get("priority")?;
+    Ok(Ticket {
+        id: parse_id(&row.try_get::<String, _>("id")?)?,
+        number: row.try_get("number")?,
+        subject: row.try_get("subject")?,
+        status: TicketStatus::parse(&status).ok_or_else(|| decode_err(status))?,
+        priority: Priority::from_rank(priority)
+            .ok_or_else(|| decode_err(format!("priority {priority}")))?,
+        department_id: parse_id(&row.try_get::<String, _>("department_id")?)?,
+        customer_id: parse_id(&row.try_get::<String, _>("customer_id")?)?,
+        assignee_id: parse_opt_id(row.try_get("assignee_id")?)?,
+        created_at: from_micros(row.try_get("created_at")?),
+        updated_at: from_micros(row.try_get("updated_at")?),
+        closed_at: row.try_get::<Option<i64>, _>("closed_at")?.map(from_micros),
+        version: row.try_get("version")?,
+    })
+}
+
+/// Which tickets a caller may see; every ticket query is narrowed by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Department(Uuid),
+    Customer(Uuid),
+    /// A staff member without a department sees nothing.
+    Nothing,
+}
+
+impl Scope {
+    /// Appends ` AND <predicate on alias t>`.
+    pub fn push_predicate(self, q: &mut SqlBuilder) {
+        match self {
+            Scope::All => {}
+            Scope::Department(id) => {
+                q.push(" AND t.department_id = ").bind(id);
+            }
+            Scope::Customer(id) => {
+                q.push(" AND t.customer_id = ").bind(id);
+            }
+            Scope::Nothing => {
+                q.push(" AND 1 = 0");
+            }
+        }
+    }
+}
+
+pub async fn get<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: Uuid,
+) -> Result<Option<Ticket>, sqlx::Error> {
+    let mut q = SqlBuilder::new(&format!("SELECT {COLUMNS} FROM tickets t WHERE t.id = "));
+    q.bind(id);
+    q.build()
+        .fetch_optional(db)
+        .await?
+        .map(|r| from_row(&r))
+        .transpose()
+}
+
+/// Takes the next human-readable ticket number (inside a write transaction,
+/// which already serialises writers).
+pub async fn next_number(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as(
+        "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}
+
+pub async fn insert(conn: &mut AnyConnection, t: &Ticket, seq: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO tickets (id, number, subject, status, priority, department_id, customer_id, \
+         assignee_id, created_at, updated_at, closed_at, version, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(t.id.to_string())
+    .bind(t.number)
+    .bind(t.subject.clone())
+    .bind(t.status.as_str())
+    .bind(t.priority.rank())
+    .bind(t.department_id.to_string())
+    .bind(t.customer_id.to_string())
+    .bind(t.assignee_id.map(|a| a.to_string()))
+    .bind(t.created_at.timestamp_micros())
+    .bind(t.updated_at.timestamp_micros())
+    .bind(t.closed_at.map(|c| c.timestamp_micros()))
+    .bind(t.version)
+    .bind(seq)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes the new state of a ticket if its stored version is still
+/// `t.version - 1`; `Ok(false)` when someone else changed it first.
+pub async fn update(conn: &mut AnyConnection, t: &Ticket, seq: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE tickets SET status = $1, priority = $2, department_id = $3, assignee_id = $4, \
+         updated_at = $5, closed_at = $6, version = $7, seq = $8 WHERE id = $9 AND version = $10",
+    )
+    .bind(t.status.as_str())
+    .bind(t.priority.rank())
+    .bind(t.department_id.to_string())
+    .bind(t.assignee_id.map(|a| a.to_string()))
+    .bind(t.updated_at.timestamp_micros())
+    .bind(t.closed_at.map(|c| c.timestamp_micros()))
+    .bind(t.version)
+    .bind(seq)
+    .bind(t.id.to_string())
+    .bind(t.version - 1)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Marks activity on a ticket (a new message) without changing its fields
+/// or version: it moves up in "recently updated" and in the feed.
+pub async fn touch(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    updated_at: i64,
+    seq: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tickets SET updated_at = $1, seq = $2 WHERE id = $3")
+        .bind(updated_at)
+        .bind(seq)
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Adds text that `q` searches: the subject, or a message body.
+pub async fn index_text(
+    conn: &mut AnyConnection,
+    ticket_id: Uuid,
+    text: &str,
+    internal: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO ticket_search (text, ticket_id, internal) VALUES ($1, $2, $3)")
+        .bind(text.to_string())
+        .bind(ticket_id.to_string())
+        .bind(i64::from(internal))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Most recently updated first.
+    Updated,
+    /// Most pressing first, then oldest first: the order a queue is worked.
+    Priority,
+}
+
+/// Position after the last row of a page, for keyset pagination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum After {
+    Updated {
+        updated_at: i64,
+        id: Uuid,
+    },
+    Priority {
+        priority: i64,
+        created_at: i64,
+        id: Uuid,
+    },
+}
+
+impl After {
+    pub fn of(sort: Sort, t: &Ticket) -> After {
+        match sort {
+            Sort::Updated => After::Updated {
+                updated_at: t.updated_at.timestamp_micros(),
+                id: t.id,
+            },
+            Sort::Priority => After::Priority {
+                priority: t.priority.rank(),
+                created_at: t.created_at.timestamp_micros(),
+                id: t.id,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Unassigned,
+    User(Uuid),
+}
+
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub scope: Scope,
+    pub statuses: Vec<TicketStatus>,
+    pub priorities: Vec<Priority>,
+    pub assignee: Option<AssigneeFilter>,
+    pub department_id: Option<Uuid>,
+    /// Full-text terms over subjects and messages.
+    pub text: Option<String>,
+    /// Whether text search may match internal notes (staff only).
+    pub search_internal: bool,
+    pub sort: Sort,
+    pub after: Option<After>,
+    pub limit: i64,
+}
+
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+    dialect: Dialect,
+    query: &ListQuery,
+) -> Result<Vec<Ticket>, sqlx::Error> {
+    let mut q = SqlBuilder::new(&format!("SELECT {COLUMNS} FROM tickets t WHERE 1 = 1"));
+    query.scope.push_predicate(&mut q);
+    if let Some(dept) = query.department_id {
+        q.push(" AND t.department_id = ").bind(dept);
+    }
+    push_in(
+        &mut q,
+        "t.status",
+        query.statuses.iter().map(|s| s.as_str().into()),
+    );
+    push_in(
+        &mut q,
+        "t.priority",
+        query.priorities.iter().map(|p| p.rank().into()),
+    );
+    match &query.assignee {
+        Some(AssigneeFilter::Unassigned) => {
+            q.push(" AND t.assignee_id IS NULL");
+        }
+        Some(AssigneeFilter::User(id)) => {
+            q.push(" AND t.assignee_id = ").bind(*id);
+        }
+        None => {}
+    }
+    if let Some(text) = &query.text {
+        push_search(&mut q, dialect, text, query.search_internal);
+    }
+    match &query.after {
+        Some(After::Updated { updated_at, id }) => {
+            q.push(" AND (t.updated_at < ")
+                .bind(*updated_at)
+                .push(" OR (t.updated_at = ")
+                .bind(*updated_at)
+                .push(" AND t.id < ")
+                .bind(*id)
+                .push("))");
+        }
+        Some(After::Priority {
+            priority,
+            created_at,
+            id,
+        }) => {
+            q.push(" AND (t.priority < ")
+                .bind(*priority)
+                .push(" OR (t.priority = ")
+                .bind(*priority)
+                .push(" AND (t.created_at > ")
+                .bind(*created_at)
+                .push(" OR (t.created_at = ")
+                .bind(*created_at)
+                .push(" AND t.id > ")
+                .bind(*id)
+                .push("))))");
+        }
+        None => {}
+    }
+    q.push(match query.sort {
+        Sort::Updated => " ORDER BY t.updated_at DESC, t.id DESC",
+        Sort::Priority => " ORDER BY t.priority DESC, t.created_at ASC, t.id ASC",
+    });
+    q.push(" LIMIT ").bind(query.limit);
+    q.build()
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+fn push_in(q: &mut SqlBuilder, column: &str, values: impl Iterator<Item = super::sql::Arg>) {
+    let mut first = true;
+    for value in values {
+        q.push(if first { " AND " } else { ", " });
+        if first {
+            q.push(column).push(" IN (");
+            first = false;
+        }
+        q.bind(value);
+    }
+    if !first {
+        q.push(")");
+    }
+}
+
+/// Full-text search is where the dialects differ: FTS5 on SQLite, a GIN
+/// index over `tsvector` on PostgreSQL. Both tokenise without stemming and
+/// require every term to match.
+fn push_search(q: &mut SqlBuilder, dialect: Dialect, text: &str, include_internal: bool) {
+    q.push(" AND t.id IN (SELECT ticket_id FROM ticket_search WHERE ");
+    match dialect {
+        Dialect::Sqlite => {
+            q.push("ticket_search MATCH ").bind(fts5_query(text));
+        }
+        Dialect::Postgres => {
+            q.push("tsv @@ plainto_tsquery('simple', ")
+                .bind(text)
+                .push(")");
+        }
+    }
+    if !include_internal {
+        q.push(" AND internal = 0");
+    }
+    q.push(")");
+}
+
+/// Turns user input into an FTS5 query of quoted terms, so that operators
+/// and punctuation in the input are searched for, never interpreted.
+fn fts5_query(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|term| !term.is_empty())
+        .map(|term| format!("\"{term}\""))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts5_query_quotes_terms_and_drops_operators() {
+        assert_eq!(
+            fts5_query("printer \"jam\" OR*"),
+            "\"printer\" \"jam\" \"OR\""
+        );
+        assert_eq!(fts5_query("--"), "");
+    }
+}

@@ -1,0 +1,67 @@
+use protocol::{TimelineChange, TimelineEvent};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, Executor, Row};
+use uuid::Uuid;
+
+use super::{decode_err, from_micros, now_micros, parse_id};
+
+pub const COLUMNS: &str = "e.id, e.ticket_id, e.actor_id, e.change, e.created_at, e.seq";
+
+pub fn from_row(row: &AnyRow) -> Result<TimelineEvent, sqlx::Error> {
+    let change: String = row.try_get("change")?;
+    Ok(TimelineEvent {
+        id: parse_id(&row.try_get::<String, _>("id")?)?,
+        ticket_id: parse_id(&row.try_get::<String, _>("ticket_id")?)?,
+        actor_id: parse_id(&row.try_get::<String, _>("actor_id")?)?,
+        created_at: from_micros(row.try_get("created_at")?),
+        change: serde_json::from_str(&change).map_err(|e| decode_err(e.to_string()))?,
+    })
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    event: &TimelineEvent,
+    seq: i64,
+) -> Result<(), sqlx::Error> {
+    let change = serde_json::to_string(&event.change).map_err(|e| decode_err(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO timeline_events (id, ticket_id, actor_id, change, created_at, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(event.id.to_string())
+    .bind(event.ticket_id.to_string())
+    .bind(event.actor_id.to_string())
+    .bind(change)
+    .bind(event.created_at.timestamp_micros())
+    .bind(seq)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub fn new_event(ticket_id: Uuid, actor_id: Uuid, change: TimelineChange) -> TimelineEvent {
+    TimelineEvent {
+        id: Uuid::now_v7(),
+        ticket_id,
+        actor_id,
+        created_at: from_micros(now_micros()),
+        change,
+    }
+}
+
+/// A ticket's timeline, oldest first.
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+    ticket_id: Uuid,
+) -> Result<Vec<TimelineEvent>, sqlx::Error> {
+    sqlx::query(
+        "SELECT e.id, e.ticket_id, e.actor_id, e.change, e.created_at, e.seq \
+         FROM timeline_events e WHERE e.ticket_id = $1 ORDER BY e.seq",
+    )
+    .bind(ticket_id.to_string())
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}

@@ -1,0 +1,113 @@
+//! Customer Service backend: accounts, departments, tickets, messages, files
+//! and the sync feed, over SQLite (embedded default) or PostgreSQL.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod filestore;
+pub mod metrics;
+pub mod policy;
+pub mod validate;
+
+mod app;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use app::router;
+pub use config::Config;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: db::Db,
+    pub config: Arc<Config>,
+    pub files: filestore::FileStore,
+    pub throttle: Arc<auth::LoginThrottle>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    /// Opens the data directory and the database, migrates it, and creates
+    /// the configured admin if there is none yet.
+    pub async fn open(config: Config) -> anyhow::Result<AppState> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+        let db = db::Db::connect(&config.database_url(), config.db_max_connections)
+            .await
+            .context("connecting to the database")?;
+        db.migrate().await.context("migrating the database")?;
+        let files = filestore::FileStore::open(config.files_dir())?;
+        let state = AppState {
+            db,
+            files,
+            config: Arc::new(config),
+            throttle: Arc::new(auth::LoginThrottle::new()),
+            metrics: metrics::Metrics::new(),
+        };
+        api::staff::ensure_admin(&state).await?;
+        Ok(state)
+    }
+}
+
+/// A server running in the background, as tests and the load tool use it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections, finishes requests in flight, and closes
+    /// the database.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await??;
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+/// Binds `config.addr` and serves in the background.
+pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("binding {}", config.addr))?;
+    let state = AppState::open(config).await?;
+    serve_on(listener, state).await
+}
+
+pub async fn serve_on(listener: TcpListener, state: AppState) -> anyhow::Result<RunningServer> {
+    let addr = listener.local_addr()?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let app = router(state.clone());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown: Some(shutdown),
+        task,
+    })
+}

@@ -1,0 +1,66 @@
+//! Who may see and do what. Every handler asks here; nothing else decides.
+//!
+//! - A customer sees only their own tickets (and their messages and files).
+//! - An agent or supervisor sees only their department's tickets.
+//! - An admin sees everything.
+//! Unseen resources answer 404 (their existence is not revealed); seen but
+//! forbidden actions answer 403.
+
+use protocol::{Role, Ticket};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::db::tickets::Scope;
+use crate::db::{self, Db};
+use crate::error::{ApiError, ApiResult};
+
+pub fn ticket_scope(caller: &Caller) -> Scope {
+    match (caller.role(), caller.user.department_id) {
+        (Role::Admin, _) => Scope::All,
+        (Role::Customer, _) => Scope::Customer(caller.id()),
+        (Role::Agent | Role::Supervisor, Some(dept)) => Scope::Department(dept),
+        (Role::Agent | Role::Supervisor, None) => Scope::Nothing,
+    }
+}
+
+pub fn can_see_ticket(caller: &Caller, ticket: &Ticket) -> bool {
+    match ticket_scope(caller) {
+        Scope::All => true,
+        Scope::Department(dept) => ticket.department_id == dept,
+        Scope::Customer(id) => ticket.customer_id == id,
+        Scope::Nothing => false,
+    }
+}
+
+/// Loads a ticket the caller may see, or answers 404.
+pub async fn visible_ticket(db: &Db, caller: &Caller, id: Uuid) -> ApiResult<Ticket> {
+    match db::tickets::get(db.reader(), id).await? {
+        Some(ticket) if can_see_ticket(caller, &ticket) => Ok(ticket),
+        _ => Err(ApiError::ticket_not_found()),
+    }
+}
+
+pub fn require_staff(caller: &Caller) -> ApiResult<()> {
+    if caller.is_staff() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("only staff may do this"))
+    }
+}
+
+pub fn require_admin(caller: &Caller) -> ApiResult<()> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("only an admin may do this"))
+    }
+}
+
+/// Admins manage all staff; a supervisor manages their own department's.
+pub fn can_manage_staff_of(caller: &Caller, department_id: Option<Uuid>) -> bool {
+    match caller.role() {
+        Role::Admin => true,
+        Role::Supervisor => department_id.is_some() && department_id == caller.user.department_id,
+        _ => false,
+    }
+}
