@@ -1,0 +1,134 @@
+//! Operations: health, metrics, the OpenAPI document, the database in use,
+//! configuration of the admin, graceful shutdown.
+
+mod common;
+
+use common::{TestApp, on_postgres};
+use reqwest::{Method, StatusCode};
+use server::db::Dialect;
+
+#[tokio::test]
+async fn the_suite_runs_on_the_database_it_was_given() {
+    let app = TestApp::start().await;
+    let expected = if on_postgres() {
+        Dialect::Postgres
+    } else {
+        Dialect::Sqlite
+    };
+    assert_eq!(app.server.state.db.dialect, expected);
+}
+
+#[tokio::test]
+async fn healthz_answers_while_the_database_does() {
+    let app = TestApp::start().await;
+    let resp = app.anonymous(Method::GET, "/healthz", None).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    app.server.state.db.close().await;
+    let resp = app.anonymous(Method::GET, "/healthz", None).await;
+    assert_eq!(resp.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template() {
+    let app = TestApp::start().await;
+    let ann = app.customer("Ann").await;
+    ann.get("/v1/tickets/00000000-0000-0000-0000-000000000000")
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    let text = String::from_utf8(app.anonymous(Method::GET, "/metrics", None).await.bytes).unwrap();
+    assert!(
+        text.contains(
+            r#"cs_http_requests_total{method="GET",route="/v1/tickets/{id}",status="404"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains("cs_http_request_duration_seconds_bucket"));
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = TestApp::start().await;
+    let doc = app
+        .anonymous(Method::GET, "/v1/openapi.json", None)
+        .await
+        .body;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for (path, method) in [
+        ("/v1/auth/register", "post"),
+        ("/v1/auth/login", "post"),
+        ("/v1/auth/logout", "post"),
+        ("/v1/me", "get"),
+        ("/v1/departments", "post"),
+        ("/v1/departments", "get"),
+        ("/v1/departments/{id}", "patch"),
+        ("/v1/staff", "post"),
+        ("/v1/staff", "get"),
+        ("/v1/staff/{id}", "patch"),
+        ("/v1/tickets", "post"),
+        ("/v1/tickets", "get"),
+        ("/v1/tickets/{id}", "get"),
+        ("/v1/tickets/{id}", "patch"),
+        ("/v1/tickets/{id}/timeline", "get"),
+        ("/v1/tickets/{id}/messages", "post"),
+        ("/v1/tickets/{id}/messages", "get"),
+        ("/v1/files", "post"),
+        ("/v1/files/{id}", "get"),
+        ("/v1/sync", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing"
+        );
+    }
+    assert!(doc["components"]["schemas"]["Ticket"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test]
+async fn unknown_routes_answer_with_the_json_error_body() {
+    let app = TestApp::start().await;
+    app.anonymous(Method::GET, "/v1/nothing-here", None)
+        .await
+        .expect(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn stopping_finishes_and_the_data_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = common::test_database_url().await;
+    let config = || server::Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        database_url: database_url.clone(),
+        admin_email: Some(common::ADMIN_EMAIL.into()),
+        admin_password: Some(common::PASSWORD.into()),
+        ..server::Config::default()
+    };
+    let first = server::start(config()).await.unwrap();
+    let http = reqwest::Client::new();
+    let register =
+        serde_json::json!({"email": "ann@x.io", "password": common::PASSWORD, "name": "Ann"});
+    let resp = http
+        .post(format!("{}/v1/auth/register", first.url()))
+        .json(&register)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    first.stop().await.unwrap();
+
+    let second = server::start(config()).await.unwrap();
+    let login = serde_json::json!({"email": "ann@x.io", "password": common::PASSWORD});
+    let resp = http
+        .post(format!("{}/v1/auth/login", second.url()))
+        .json(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "the account survived the restart"
+    );
+    second.stop().await.unwrap();
+}
