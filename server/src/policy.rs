@@ -3,6 +3,7 @@
 //! - A customer sees only their own tickets (and their messages and files).
 //! - An agent or supervisor sees only their department's tickets.
 //! - An admin sees everything.
+//!
 //! Unseen resources answer 404 (their existence is not revealed); seen but
 //! forbidden actions answer 403.
 

@@ -56,7 +56,7 @@ pub fn email(value: &str) -> Result<String, ApiError> {
 
 pub fn password(value: &str) -> Result<(), ApiError> {
     let n = value.chars().count();
-    if n < MIN_PASSWORD || n > MAX_PASSWORD {
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
         return Err(ApiError::unprocessable(
             "invalid_field",
             format!("password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters"),

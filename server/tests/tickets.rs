@@ -395,7 +395,7 @@ async fn keyset_pages_cover_every_ticket_once_in_order() {
         assert_eq!(seen.len(), 7, "{sort}: every ticket once");
         let mut expected = seen.clone();
         match sort {
-            "updated" => expected.sort_by(|a, b| (b.updated_at, b.id).cmp(&(a.updated_at, a.id))),
+            "updated" => expected.sort_by_key(|t| std::cmp::Reverse((t.updated_at, t.id))),
             _ => expected.sort_by(|a, b| {
                 (b.priority, a.created_at, a.id).cmp(&(a.priority, b.created_at, b.id))
             }),
