@@ -130,6 +130,28 @@ mod tests {
     }
 
     #[test]
+    fn a_toml_file_sets_values_and_the_environment_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cs.toml");
+        std::fs::write(
+            &path,
+            "addr = \"127.0.0.1:9100\"\ndata_dir = \"/var/lib/cs\"\nmax_upload_bytes = 2048\n",
+        )
+        .unwrap();
+        let mut config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.addr.port(), 9100);
+        assert_eq!(config.max_upload_bytes, 2048);
+        config
+            .apply_env(|name| (name == "CS_MAX_UPLOAD_BYTES").then(|| "4096".into()))
+            .unwrap();
+        assert_eq!(config.max_upload_bytes, 4096);
+
+        std::fs::write(&path, "adress = \"typo\"\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err();
+        assert!(format!("{err:#}").contains("adress"), "{err:#}");
+    }
+
+    #[test]
     fn bad_values_are_reported_by_name() {
         let err = Config::default()
             .apply_env(|name| (name == "CS_ADDR").then(|| "nowhere".to_string()))

@@ -93,6 +93,14 @@ async fn unknown_routes_answer_with_the_json_error_body() {
 }
 
 #[tokio::test]
+async fn a_wrong_method_answers_405_with_the_json_error_body() {
+    let app = TestApp::start().await;
+    app.anonymous(Method::DELETE, "/v1/tickets", None)
+        .await
+        .expect(StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
 async fn stopping_finishes_and_the_data_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = common::test_database_url().await;
