@@ -154,10 +154,7 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::unauthorized("expected Authorization: Bearer <token>"))?;
         let token_hash = hash_token(token);
-        let user_id = db::sessions::user_for_token(state.db.reader(), &token_hash)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("invalid or revoked token"))?;
-        let user = db::users::by_id(state.db.reader(), user_id)
+        let user = db::sessions::user_for_token(state.db.reader(), &token_hash)
             .await?
             .ok_or_else(|| ApiError::unauthorized("invalid or revoked token"))?;
         Ok(Caller { user, token_hash })

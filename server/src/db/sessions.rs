@@ -1,7 +1,8 @@
-use sqlx::{Any, Executor, Row};
+use protocol::User;
+use sqlx::{Any, Executor};
 use uuid::Uuid;
 
-use super::{now_micros, parse_id};
+use super::{now_micros, users};
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -21,16 +22,16 @@ pub async fn insert<'e>(
 pub async fn user_for_token<'e>(
     db: impl Executor<'e, Database = Any>,
     token_hash: &str,
-) -> Result<Option<Uuid>, sqlx::Error> {
+) -> Result<Option<User>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id \
+        "SELECT u.id, u.email, u.name, u.role, u.department_id, u.status, u.disabled \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND u.disabled = 0",
     )
     .bind(token_hash.to_string())
     .fetch_optional(db)
     .await?;
-    row.map(|r| parse_id(&r.try_get::<String, _>("user_id")?))
-        .transpose()
+    row.map(|r| users::from_row(&r)).transpose()
 }
 
 pub async fn delete<'e>(

@@ -7,7 +7,7 @@ use super::{SqlBuilder, decode_err, now_micros, parse_id, parse_opt_id};
 
 const COLUMNS: &str = "id, email, name, role, department_id, status, disabled";
 
-fn from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+pub(super) fn from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     let role_text: String = row.try_get("role")?;
     let role = Role::parse(&role_text).ok_or_else(|| decode_err(format!("role {role_text}")))?;
     let status_text: String = row.try_get("status")?;

@@ -69,6 +69,11 @@ impl TestApp {
     }
 
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        // Server warnings and errors show in a failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,sqlx=error".into()))
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config {
             addr: "127.0.0.1:0".parse().unwrap(),
