@@ -1,15 +1,60 @@
 //! Request extractors whose rejections are API errors with the JSON body of
 //! `error.rs`, so malformed input never gets axum's plain-text answers.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON body. Parsed in two steps so that the answer tells apart text that
+/// is not JSON (400 `malformed_json`) from JSON of the wrong shape (422
+/// `invalid_body`): serde_json reports some wrong types, such as a number
+/// where an enum is expected, as syntax errors.
 pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<mime::Mime>().ok())
+            .is_some_and(|m| {
+                m.type_() == "application"
+                    && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected_json",
+                "expected a body with Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::bad_request("malformed_json", format!("the body is not JSON: {e}"))
+        })?;
+        let parsed = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let message = if path == "." {
+                e.inner().to_string()
+            } else {
+                format!("{path}: {}", e.inner())
+            };
+            ApiError::unprocessable("invalid_body", message)
+        })?;
+        Ok(Json(parsed))
+    }
+}
 
 impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
     fn into_response(self) -> axum::response::Response {
@@ -25,22 +70,14 @@ pub struct Query<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
 
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> Self {
-        let (status, code) = match &rejection {
-            JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
-            JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
-            JsonRejection::MissingJsonContentType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "expected_json")
-            }
-            JsonRejection::BytesRejection(_)
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE =>
-            {
-                (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large")
-            }
-            _ => (rejection.status(), "invalid_body"),
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        let code = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "body_too_large"
+        } else {
+            "invalid_body"
         };
-        ApiError::new(status, code, rejection.body_text())
+        ApiError::new(rejection.status(), code, rejection.body_text())
     }
 }
 
