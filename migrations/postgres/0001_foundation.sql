@@ -96,7 +96,7 @@ CREATE INDEX files_message ON files (message_id);
 CREATE TABLE timeline_events (
     id          TEXT PRIMARY KEY,
     ticket_id   TEXT NOT NULL REFERENCES tickets(id),
-    actor_id    TEXT NOT NULL REFERENCES users(id),
+    actor_id    TEXT REFERENCES users(id),   -- NULL: the server (routing)
     change      TEXT NOT NULL,   -- JSON of protocol::TimelineChange
     created_at  BIGINT NOT NULL,
     seq         BIGINT NOT NULL UNIQUE

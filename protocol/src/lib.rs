@@ -7,11 +7,13 @@
 
 pub mod account;
 pub mod error;
+pub mod realtime;
 pub mod sync;
 pub mod ticket;
 
 pub use account::*;
 pub use error::*;
+pub use realtime::*;
 pub use sync::*;
 pub use ticket::*;
 

@@ -192,7 +192,8 @@ pub struct MessagePage {
 pub struct TimelineEvent {
     pub id: Uuid,
     pub ticket_id: Uuid,
-    pub actor_id: Uuid,
+    /// Who made the change; `None` for the server's own routing.
+    pub actor_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub change: TimelineChange,
 }

@@ -153,12 +153,17 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::unauthorized("expected Authorization: Bearer <token>"))?;
-        let token_hash = hash_token(token);
-        let user = db::sessions::user_for_token(state.db.reader(), &token_hash)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("invalid or revoked token"))?;
-        Ok(Caller { user, token_hash })
+        caller_for_token(state, token).await
     }
+}
+
+/// The signed-in user a token belongs to, or 401.
+pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let token_hash = hash_token(token);
+    let user = db::sessions::user_for_token(state.db.reader(), &token_hash)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("invalid or revoked token"))?;
+    Ok(Caller { user, token_hash })
 }
 
 #[cfg(test)]

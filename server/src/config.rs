@@ -24,6 +24,9 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// Connections in the database pool (`CS_DB_MAX_CONNECTIONS`).
     pub db_max_connections: u32,
+    /// Open tickets routing gives one staff member at most
+    /// (`CS_ROUTING_CAPACITY`); manual assignment may exceed it.
+    pub routing_capacity: i64,
 }
 
 impl Default for Config {
@@ -36,6 +39,7 @@ impl Default for Config {
             admin_password: None,
             max_upload_bytes: 25 * 1024 * 1024,
             db_max_connections: 16,
+            routing_capacity: 10,
         }
     }
 }
@@ -83,6 +87,12 @@ impl Config {
             self.db_max_connections = v
                 .parse()
                 .with_context(|| format!("CS_DB_MAX_CONNECTIONS={v:?} is not a number"))?;
+        }
+        if let Some(v) = var("CS_ROUTING_CAPACITY") {
+            self.routing_capacity =
+                v.parse().ok().filter(|n| *n > 0).with_context(|| {
+                    format!("CS_ROUTING_CAPACITY={v:?} is not a positive number")
+                })?;
         }
         if self.admin_email.is_some() != self.admin_password.is_some() {
             bail!("CS_ADMIN_EMAIL and CS_ADMIN_PASSWORD must be set together");

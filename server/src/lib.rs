@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod benchseed;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -11,6 +12,8 @@ pub mod extract;
 pub mod filestore;
 pub mod metrics;
 pub mod policy;
+pub mod realtime;
+pub mod routing;
 pub mod validate;
 
 mod app;
@@ -20,7 +23,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use app::router;
@@ -34,6 +37,9 @@ pub struct AppState {
     pub files: filestore::FileStore,
     pub throttle: Arc<auth::LoginThrottle>,
     pub metrics: Arc<metrics::Metrics>,
+    pub realtime: realtime::Realtime,
+    /// Set to `true` to stop background tasks (feed follower, bus listener).
+    pub shutdown: Arc<watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -47,15 +53,29 @@ impl AppState {
             .context("connecting to the database")?;
         db.migrate().await.context("migrating the database")?;
         let files = filestore::FileStore::open(config.files_dir())?;
+        let (shutdown, stopping) = watch::channel(false);
+        let realtime = realtime::Realtime::start(&db, &config.database_url(), stopping)
+            .await
+            .context("starting realtime delivery")?;
         let state = AppState {
             db,
             files,
             config: Arc::new(config),
             throttle: Arc::new(auth::LoginThrottle::new()),
             metrics: metrics::Metrics::new(),
+            realtime,
+            shutdown: Arc::new(shutdown),
         };
         api::staff::ensure_admin(&state).await?;
         Ok(state)
+    }
+}
+
+impl AppState {
+    /// Ends the feed follower and bus listener, and with them the sockets'
+    /// sources of events.
+    pub fn stop_background(&self) {
+        let _ = self.shutdown.send(true);
     }
 }
 
@@ -72,12 +92,13 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections, finishes requests in flight, and closes
-    /// the database.
+    /// Stops accepting connections, finishes requests in flight, stops the
+    /// background tasks and closes the database.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        self.state.stop_background();
         (&mut self.task).await??;
         self.state.db.close().await;
         Ok(())

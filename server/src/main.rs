@@ -56,6 +56,7 @@ async fn main() -> anyhow::Result<()> {
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    state.stop_background();
     tracing::info!("stopped");
     state.db.close().await;
     Ok(())

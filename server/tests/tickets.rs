@@ -198,7 +198,7 @@ async fn every_change_is_on_the_timeline_with_who_and_what() {
     let timeline: Vec<TimelineEvent> = admin.get(&format!("{path}/timeline")).await.json();
     let seen: Vec<(Uuid, TimelineChange)> = timeline
         .into_iter()
-        .map(|e| (e.actor_id, e.change))
+        .map(|e| (e.actor_id.expect("a person made every change"), e.change))
         .collect();
     assert_eq!(
         seen,

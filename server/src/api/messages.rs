@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::db::{self, from_micros, now_micros, timeline::new_event};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::{AppState, policy, validate};
+use crate::{AppState, policy, routing, validate};
 
 pub const MAX_ATTACHMENTS: usize = 10;
 
@@ -116,9 +116,19 @@ pub async fn create(
             from: previous.status,
             to: TicketStatus::Open,
         };
-        db::timeline::insert(tx.conn(), &new_event(ticket_id, caller.id(), change), seq).await?;
+        db::timeline::insert(
+            tx.conn(),
+            &new_event(ticket_id, Some(caller.id()), change),
+            seq,
+        )
+        .await?;
     } else {
         db::tickets::touch(tx.conn(), ticket_id, now.timestamp_micros(), seq).await?;
+    }
+    if !caller.is_staff() {
+        // So that a customer never waits on someone who is away.
+        routing::reassign_if_assignee_away(&mut tx, &mut ticket, state.config.routing_capacity)
+            .await?;
     }
     if let Some((stored, _)) = db::messages::get(tx.conn(), id).await? {
         message = stored;

@@ -10,6 +10,8 @@ pub mod accounts;
 pub mod departments;
 pub mod files;
 pub mod messages;
+pub mod reads;
+pub mod realtime;
 pub mod staff;
 pub mod sync;
 pub mod tickets;
@@ -31,4 +33,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(files::upload))
         .routes(routes!(files::download))
         .routes(routes!(sync::sync))
+        .routes(routes!(reads::put_read))
+        .routes(routes!(reads::list))
+        .routes(routes!(realtime::connect))
+        .routes(routes!(realtime::set_status))
 }

@@ -225,6 +225,7 @@ pub async fn update(
     db::users::update_staff(state.db.writer(), id, changes).await?;
     if req.disabled == Some(true) {
         db::sessions::delete_for_user(state.db.writer(), id).await?;
+        state.realtime.revoke_user(id).await;
     }
     db::users::by_id(state.db.writer(), id)
         .await?

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::Caller;
+use crate::db::sync::Change;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
 use crate::{AppState, db, policy};
@@ -55,11 +56,19 @@ pub async fn sync(
         limit,
     )
     .await?;
-    Ok(Json(SyncResponse {
-        tickets: changes.tickets,
-        messages: changes.messages,
-        events: changes.events,
+    let mut response = SyncResponse {
+        tickets: Vec::new(),
+        messages: Vec::new(),
+        events: Vec::new(),
         next_cursor: changes.next_cursor.to_string(),
         has_more: changes.has_more,
-    }))
+    };
+    for (_, change) in changes.changes {
+        match change {
+            Change::Ticket(t) => response.tickets.push(t),
+            Change::Message(m) => response.messages.push(m),
+            Change::Event(e) => response.events.push(e),
+        }
+    }
+    Ok(Json(response))
 }

@@ -16,7 +16,7 @@ use crate::db::tickets::{After, AssigneeFilter, ListQuery, Sort};
 use crate::db::{self, from_micros, now_micros, timeline::new_event};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::{AppState, policy, validate};
+use crate::{AppState, policy, routing, validate};
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
@@ -113,10 +113,12 @@ pub async fn open_ticket(
     let seq = tx.next_seq();
     db::messages::insert(tx.conn(), &first_message, seq).await?;
     let seq = tx.next_seq();
-    let created = new_event(id, customer_id, TimelineChange::Created);
+    let created = new_event(id, Some(customer_id), TimelineChange::Created);
     db::timeline::insert(tx.conn(), &created, seq).await?;
     db::tickets::index_text(tx.conn(), id, &ticket.subject, false).await?;
     db::tickets::index_text(tx.conn(), id, &first_message.body, false).await?;
+    let mut ticket = ticket;
+    routing::route_new_ticket(&mut tx, &mut ticket, state.config.routing_capacity).await?;
     tx.commit().await?;
     Ok(Opened::Created(ticket))
 }
@@ -392,9 +394,22 @@ pub async fn update(
     }
     for change in changes {
         let seq = tx.next_seq();
-        db::timeline::insert(tx.conn(), &new_event(id, caller.id(), change), seq).await?;
+        db::timeline::insert(tx.conn(), &new_event(id, Some(caller.id()), change), seq).await?;
+    }
+    if let Some(assignee) = next.assignee_id.filter(|a| Some(*a) != current.assignee_id) {
+        routing::mark_assigned(&mut tx, assignee, now.timestamp_micros()).await?;
+    }
+    // Capacity may have been freed, or the ticket may now wait in a queue.
+    let capacity = state.config.routing_capacity;
+    routing::drain_queue(&mut tx, current.department_id, capacity).await?;
+    if next.department_id != current.department_id {
+        routing::drain_queue(&mut tx, next.department_id, capacity).await?;
     }
     tx.commit().await?;
+    // Routing may have assigned this very ticket: answer its stored state.
+    let next = db::tickets::get(state.db.reader(), id)
+        .await?
+        .ok_or_else(ApiError::ticket_not_found)?;
     Ok(Json(next))
 }
 

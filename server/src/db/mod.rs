@@ -14,6 +14,7 @@ mod write;
 pub mod departments;
 pub mod files;
 pub mod messages;
+pub mod reads;
 pub mod sessions;
 pub mod sync;
 pub mod tickets;

@@ -1,8 +1,11 @@
+use std::fs::File;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
+use tokio::sync::Notify;
 
 use super::WriteTx;
 
@@ -26,6 +29,10 @@ pub struct Db {
     pub dialect: Dialect,
     read: AnyPool,
     write: AnyPool,
+    /// Signalled after every commit to the change feed by this process.
+    commits: Arc<Notify>,
+    /// SQLite: an exclusive lock that keeps a second server off the file.
+    instance_lock: Arc<Mutex<Option<File>>>,
 }
 
 impl Db {
@@ -40,6 +47,7 @@ impl Db {
         };
         let db = match dialect {
             Dialect::Sqlite => {
+                let instance_lock = lock_sqlite_file(url)?;
                 let write = sqlite_pool(1).connect(url).await?;
                 // WAL is a property of the database file: set it once, on the writer.
                 write.execute("PRAGMA journal_mode = WAL").await?;
@@ -48,6 +56,8 @@ impl Db {
                     dialect,
                     read,
                     write,
+                    commits: Arc::default(),
+                    instance_lock: Arc::new(Mutex::new(instance_lock)),
                 }
             }
             Dialect::Postgres => {
@@ -60,6 +70,8 @@ impl Db {
                     dialect,
                     read: pool.clone(),
                     write: pool,
+                    commits: Arc::default(),
+                    instance_lock: Arc::default(),
                 }
             }
         };
@@ -89,7 +101,13 @@ impl Db {
 
     /// Starts a transaction that writes to the change feed. See [`WriteTx`].
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        WriteTx::begin(&self.write).await
+        WriteTx::begin(&self.write, self.dialect, self.commits.clone()).await
+    }
+
+    /// Notified after each commit to the change feed made by this process.
+    /// (Other instances learn of commits through `NOTIFY`, see `realtime`.)
+    pub fn commits(&self) -> Arc<Notify> {
+        self.commits.clone()
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
@@ -99,6 +117,7 @@ impl Db {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+        self.instance_lock.lock().unwrap().take();
     }
 }
 
@@ -118,4 +137,33 @@ fn sqlite_pool(max_connections: u32) -> AnyPoolOptions {
                 Ok(())
             })
         })
+}
+
+/// One server per SQLite file: SQLite's own locking keeps the file intact,
+/// but two servers would each believe they are the only writer and the only
+/// one to notify its sockets. Takes `<file>.lock` exclusively (released when
+/// the process exits, even if it crashes).
+fn lock_sqlite_file(url: &str) -> anyhow::Result<Option<File>> {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    if path.is_empty() || path.starts_with(':') {
+        return Ok(None); // in-memory
+    }
+    let lock_path = format!("{path}.lock");
+    let file = File::create(&lock_path)
+        .map_err(|e| anyhow::anyhow!("creating lock file {lock_path}: {e}"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another server is already using {path}: SQLite allows one server per \
+             database file (use PostgreSQL for several instances)"
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            anyhow::bail!("locking {lock_path}: {e}")
+        }
+    }
 }

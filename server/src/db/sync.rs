@@ -6,10 +6,17 @@ use sqlx::{AnyConnection, Row};
 use super::tickets::Scope;
 use super::{SqlBuilder, messages, tickets, timeline};
 
+/// One row of the feed.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Ticket(Ticket),
+    Message(Message),
+    Event(TimelineEvent),
+}
+
 pub struct Changes {
-    pub tickets: Vec<Ticket>,
-    pub messages: Vec<Message>,
-    pub events: Vec<TimelineEvent>,
+    /// In feed order, each with its position.
+    pub changes: Vec<(i64, Change)>,
     pub next_cursor: i64,
     pub has_more: bool,
 }
@@ -91,24 +98,28 @@ pub async fn changes_since(
     };
     let keep = |seq: &i64| *seq <= next_cursor;
 
-    let mut messages: Vec<Message> = message_rows
+    let mut messages: Vec<(i64, Message)> =
+        message_rows.into_iter().filter(|(s, _)| keep(s)).collect();
+    let mut bare: Vec<Message> = messages.iter().map(|(_, m)| m.clone()).collect();
+    messages::attach_files(conn, &mut bare).await?;
+    for ((_, m), with_files) in messages.iter_mut().zip(bare) {
+        *m = with_files;
+    }
+    let mut changes: Vec<(i64, Change)> = ticket_rows
         .into_iter()
         .filter(|(s, _)| keep(s))
-        .map(|(_, m)| m)
+        .map(|(s, t)| (s, Change::Ticket(t)))
+        .chain(messages.into_iter().map(|(s, m)| (s, Change::Message(m))))
+        .chain(
+            event_rows
+                .into_iter()
+                .filter(|(s, _)| keep(s))
+                .map(|(s, e)| (s, Change::Event(e))),
+        )
         .collect();
-    messages::attach_files(conn, &mut messages).await?;
+    changes.sort_unstable_by_key(|(seq, _)| *seq);
     Ok(Changes {
-        tickets: ticket_rows
-            .into_iter()
-            .filter(|(s, _)| keep(s))
-            .map(|(_, t)| t)
-            .collect(),
-        messages,
-        events: event_rows
-            .into_iter()
-            .filter(|(s, _)| keep(s))
-            .map(|(_, e)| e)
-            .collect(),
+        changes,
         next_cursor,
         has_more,
     })

@@ -3,7 +3,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
 use uuid::Uuid;
 
-use super::{decode_err, from_micros, now_micros, parse_id};
+use super::{decode_err, from_micros, now_micros, parse_id, parse_opt_id};
 
 pub const COLUMNS: &str = "e.id, e.ticket_id, e.actor_id, e.change, e.created_at, e.seq";
 
@@ -12,7 +12,7 @@ pub fn from_row(row: &AnyRow) -> Result<TimelineEvent, sqlx::Error> {
     Ok(TimelineEvent {
         id: parse_id(&row.try_get::<String, _>("id")?)?,
         ticket_id: parse_id(&row.try_get::<String, _>("ticket_id")?)?,
-        actor_id: parse_id(&row.try_get::<String, _>("actor_id")?)?,
+        actor_id: parse_opt_id(row.try_get("actor_id")?)?,
         created_at: from_micros(row.try_get("created_at")?),
         change: serde_json::from_str(&change).map_err(|e| decode_err(e.to_string()))?,
     })
@@ -30,7 +30,7 @@ pub async fn insert(
     )
     .bind(event.id.to_string())
     .bind(event.ticket_id.to_string())
-    .bind(event.actor_id.to_string())
+    .bind(event.actor_id.map(|a| a.to_string()))
     .bind(change)
     .bind(event.created_at.timestamp_micros())
     .bind(seq)
@@ -39,7 +39,8 @@ pub async fn insert(
     Ok(())
 }
 
-pub fn new_event(ticket_id: Uuid, actor_id: Uuid, change: TimelineChange) -> TimelineEvent {
+/// A new event; `actor_id` is `None` for changes the server makes itself.
+pub fn new_event(ticket_id: Uuid, actor_id: Option<Uuid>, change: TimelineChange) -> TimelineEvent {
     TimelineEvent {
         id: Uuid::now_v7(),
         ticket_id,

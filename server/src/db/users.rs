@@ -157,3 +157,17 @@ pub async fn update_staff<'e>(
     q.build().execute(db).await?;
     Ok(())
 }
+
+pub async fn set_status(
+    conn: &mut sqlx::AnyConnection,
+    id: Uuid,
+    status: StaffStatus,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(now_micros())
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -13,17 +13,31 @@
 //! so no reader can see a later position without every earlier one. On
 //! SQLite the single writer connection gives the same order anyway.
 
+use std::sync::Arc;
+
 use sqlx::{Any, AnyPool, Transaction};
+use tokio::sync::Notify;
+
+use super::Dialect;
+
+/// Tells every instance's feed follower, at commit, that the feed moved.
+const NOTIFY_FEED: &str = r#"NOTIFY cs_bus, '{"kind":"feed_advanced"}'"#;
 
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
+    dialect: Dialect,
+    commits: Arc<Notify>,
     /// Last position handed out (or read under the lock).
     last_seq: i64,
     first_seq: i64,
 }
 
 impl WriteTx {
-    pub(super) async fn begin(pool: &AnyPool) -> Result<WriteTx, sqlx::Error> {
+    pub(super) async fn begin(
+        pool: &AnyPool,
+        dialect: Dialect,
+        commits: Arc<Notify>,
+    ) -> Result<WriteTx, sqlx::Error> {
         let mut tx = pool.begin().await?;
         let (last,): (i64,) =
             sqlx::query_as("UPDATE counters SET value = value WHERE name = 'feed' RETURNING value")
@@ -31,6 +45,8 @@ impl WriteTx {
                 .await?;
         Ok(WriteTx {
             tx,
+            dialect,
+            commits,
             last_seq: last,
             first_seq: last,
         })
@@ -47,12 +63,21 @@ impl WriteTx {
     }
 
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        if self.last_seq != self.first_seq {
+        let advanced = self.last_seq != self.first_seq;
+        if advanced {
             sqlx::query("UPDATE counters SET value = $1 WHERE name = 'feed'")
                 .bind(self.last_seq)
                 .execute(&mut *self.tx)
                 .await?;
+            if self.dialect == Dialect::Postgres {
+                // Delivered by PostgreSQL only if and when this commits.
+                sqlx::query(NOTIFY_FEED).execute(&mut *self.tx).await?;
+            }
         }
-        self.tx.commit().await
+        self.tx.commit().await?;
+        if advanced {
+            self.commits.notify_one();
+        }
+        Ok(())
     }
 }

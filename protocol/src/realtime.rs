@@ -1,0 +1,85 @@
+//! Frames on the WebSocket at `GET /v1/ws`: JSON objects tagged by `type`.
+//!
+//! Everything that changes stored state is also readable through REST and
+//! `/v1/sync`, so a client that missed frames (disconnected, or told to
+//! `resync`) loses nothing by catching up there.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Message, StaffStatus, Ticket, TimelineEvent};
+
+/// Server → client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerEvent {
+    /// The connection is authenticated; events follow.
+    Ready { user_id: Uuid },
+    /// A ticket was created or changed: its new state.
+    Ticket { ticket: Ticket },
+    /// A message was posted (internal notes reach staff only).
+    Message { message: Message },
+    /// An entry was added to a ticket's timeline.
+    Timeline { event: TimelineEvent },
+    /// Someone is (or stopped) typing in a ticket. Ephemeral.
+    Typing {
+        ticket_id: Uuid,
+        user_id: Uuid,
+        typing: bool,
+    },
+    /// A participant read a ticket up to a message.
+    Read { receipt: ReadReceipt },
+    /// A colleague switched Active or Off.
+    Presence { user_id: Uuid, status: StaffStatus },
+    /// Frames were dropped (the client was too slow): catch up through
+    /// `/v1/sync`. The server closes the connection after this.
+    Resync { reason: String },
+    /// A frame from the client was not understood or not allowed.
+    Error { code: String, message: String },
+}
+
+/// Client → server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientEvent {
+    /// First frame, when the `Authorization` header could not be set.
+    Auth {
+        token: String,
+    },
+    Typing {
+        ticket_id: Uuid,
+        typing: bool,
+    },
+    /// Marks the ticket read up to this message (persisted).
+    Read {
+        ticket_id: Uuid,
+        message_id: Uuid,
+    },
+}
+
+/// How far a participant has read a ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadReceipt {
+    pub ticket_id: Uuid,
+    pub user_id: Uuid,
+    pub message_id: Uuid,
+    pub read_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MarkRead {
+    pub message_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetStatus {
+    pub status: StaffStatus,
+}

@@ -1,0 +1,415 @@
+//! The WebSocket: authentication, who receives which event, typing, read
+//! receipts, presence, revocation, and catching up after a disconnect.
+
+mod common;
+
+use std::time::Duration;
+
+use common::ws::{WsClient, close_code};
+use common::{Session, TestApp};
+use protocol::{
+    ClientEvent, Department, Message, ReadReceipt, Role, ServerEvent, StaffStatus, SyncResponse,
+    Ticket, User,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+/// How long to listen to be sure that nothing comes.
+const QUIET: Duration = Duration::from_millis(400);
+
+struct World {
+    app: TestApp,
+    x: Department,
+    ann: Session,
+    bob: Session,
+    agent_x: Session,
+    agent_x2: Session,
+    agent_y: Session,
+    admin: Session,
+}
+
+async fn world() -> World {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let x = admin.department("X").await;
+    let y = admin.department("Y").await;
+    let agent_x = app.staff(&admin, "Agent X", Role::Agent, Some(&x)).await;
+    let agent_x2 = app.staff(&admin, "Agent X2", Role::Agent, Some(&x)).await;
+    let agent_y = app.staff(&admin, "Agent Y", Role::Agent, Some(&y)).await;
+    let ann = app.customer("Ann").await;
+    let bob = app.customer("Bob").await;
+    World {
+        app,
+        x,
+        ann,
+        bob,
+        agent_x,
+        agent_x2,
+        agent_y,
+        admin,
+    }
+}
+
+fn ticket_event(event: &ServerEvent) -> Option<Ticket> {
+    match event {
+        ServerEvent::Ticket { ticket } => Some(ticket.clone()),
+        _ => None,
+    }
+}
+
+fn message_event(event: &ServerEvent) -> Option<Message> {
+    match event {
+        ServerEvent::Message { message } => Some(message.clone()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_socket_authenticates_by_header_or_first_frame_and_refuses_bad_tokens() {
+    let w = world().await;
+    WsClient::connect(&w.app.base, &w.ann.token).await;
+    assert_eq!(WsClient::refused(&w.app.base, "not-a-token").await, 401);
+
+    let mut bare = WsClient::connect_bare(&w.app.base).await;
+    bare.send(&ClientEvent::Auth {
+        token: w.ann.token.clone(),
+    })
+    .await;
+    bare.expect_ready().await;
+
+    let mut wrong = WsClient::connect_bare(&w.app.base).await;
+    wrong
+        .send(&ClientEvent::Auth {
+            token: "not-a-token".into(),
+        })
+        .await;
+    match wrong.next().await {
+        Some(ServerEvent::Error { code, .. }) => assert_eq!(code, "unauthorized"),
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert_eq!(close_code(wrong.closed().await), Some(1008));
+}
+
+#[tokio::test]
+async fn ticket_and_message_events_reach_exactly_those_who_may_see_them() {
+    let w = world().await;
+    let mut ann = WsClient::connect(&w.app.base, &w.ann.token).await;
+    let mut bob = WsClient::connect(&w.app.base, &w.bob.token).await;
+    let mut agent_x = WsClient::connect(&w.app.base, &w.agent_x.token).await;
+    let mut agent_y = WsClient::connect(&w.app.base, &w.agent_y.token).await;
+    let mut admin = WsClient::connect(&w.app.base, &w.admin.token).await;
+
+    let t = w.ann.open_ticket(&w.x, "Printer on fire").await;
+    for (who, client) in [
+        ("ann", &mut ann),
+        ("agent_x", &mut agent_x),
+        ("admin", &mut admin),
+    ] {
+        let got = client.wait_for(ticket_event).await;
+        assert_eq!(got.id, t.id, "{who}");
+    }
+
+    let path = format!("/v1/tickets/{}/messages", t.id);
+    w.agent_x
+        .post(
+            &path,
+            json!({"body": "thinking out loud", "internal": true}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    w.agent_x
+        .post(&path, json!({"body": "We are on it"}))
+        .await
+        .expect(StatusCode::CREATED);
+
+    // The customer gets the reply and never the internal note.
+    let bodies: Vec<String> = ann
+        .drain(QUIET)
+        .await
+        .iter()
+        .filter_map(message_event)
+        .map(|m| m.body)
+        .collect();
+    assert_eq!(bodies, ["Please help.", "We are on it"]);
+    // Staff of the department and the admin get both.
+    for client in [&mut agent_x, &mut admin] {
+        let bodies: Vec<String> = client
+            .drain(QUIET)
+            .await
+            .iter()
+            .filter_map(message_event)
+            .map(|m| m.body)
+            .collect();
+        assert!(
+            bodies.contains(&"thinking out loud".to_string()),
+            "{bodies:?}"
+        );
+        assert!(bodies.contains(&"We are on it".to_string()), "{bodies:?}");
+    }
+    // Others get nothing at all.
+    assert!(bob.drain(QUIET).await.is_empty());
+    assert!(agent_y.drain(QUIET).await.is_empty());
+}
+
+#[tokio::test]
+async fn typing_reaches_the_other_participants_only() {
+    let w = world().await;
+    let t = w.ann.open_ticket(&w.x, "Question").await;
+    let mut ann = WsClient::connect(&w.app.base, &w.ann.token).await;
+    let mut agent_x = WsClient::connect(&w.app.base, &w.agent_x.token).await;
+    let mut agent_y = WsClient::connect(&w.app.base, &w.agent_y.token).await;
+    ann.send(&ClientEvent::Typing {
+        ticket_id: t.id,
+        typing: true,
+    })
+    .await;
+    let (ticket_id, user_id, typing) = agent_x
+        .wait_for(|e| match e {
+            ServerEvent::Typing {
+                ticket_id,
+                user_id,
+                typing,
+            } => Some((*ticket_id, *user_id, *typing)),
+            _ => None,
+        })
+        .await;
+    assert_eq!((ticket_id, user_id, typing), (t.id, w.ann.user.id, true));
+    assert!(
+        ann.drain(QUIET).await.is_empty(),
+        "not echoed to the typist"
+    );
+    assert!(agent_y.drain(QUIET).await.is_empty());
+
+    // Typing in someone else's ticket is refused.
+    let mut bob = WsClient::connect(&w.app.base, &w.bob.token).await;
+    bob.send(&ClientEvent::Typing {
+        ticket_id: t.id,
+        typing: true,
+    })
+    .await;
+    match bob.next().await {
+        Some(ServerEvent::Error { code, .. }) => assert_eq!(code, "ticket_not_found"),
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert!(agent_x.drain(QUIET).await.is_empty());
+}
+
+#[tokio::test]
+async fn typing_is_rate_limited() {
+    let w = world().await;
+    let t = w.ann.open_ticket(&w.x, "Question").await;
+    let mut ann = WsClient::connect(&w.app.base, &w.ann.token).await;
+    let mut agent_x = WsClient::connect(&w.app.base, &w.agent_x.token).await;
+    for i in 0..20 {
+        ann.send(&ClientEvent::Typing {
+            ticket_id: t.id,
+            typing: i % 2 == 0,
+        })
+        .await;
+    }
+    let typing = agent_x
+        .drain(QUIET)
+        .await
+        .into_iter()
+        .filter(|e| matches!(e, ServerEvent::Typing { .. }))
+        .count();
+    assert!((1..=5).contains(&typing), "{typing} typing events passed");
+}
+
+#[tokio::test]
+async fn read_receipts_are_announced_and_persisted() {
+    let w = world().await;
+    let t = w.ann.open_ticket(&w.x, "Question").await;
+    let path = format!("/v1/tickets/{}/messages", t.id);
+    let reply: Message = w
+        .agent_x
+        .post(&path, json!({"body": "Answer"}))
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    let note: Message = w
+        .agent_x
+        .post(&path, json!({"body": "note", "internal": true}))
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    let mut agent_x = WsClient::connect(&w.app.base, &w.agent_x.token).await;
+    let mut ann_ws = WsClient::connect(&w.app.base, &w.ann.token).await;
+
+    // Over the socket, as a client reads.
+    ann_ws
+        .send(&ClientEvent::Read {
+            ticket_id: t.id,
+            message_id: reply.id,
+        })
+        .await;
+    let receipt = agent_x
+        .wait_for(|e| match e {
+            ServerEvent::Read { receipt } => Some(receipt.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        (receipt.user_id, receipt.message_id),
+        (w.ann.user.id, reply.id)
+    );
+
+    // Over REST; a marker on an internal note is not shown to the customer.
+    w.agent_x2
+        .request(
+            Method::PUT,
+            &format!("/v1/tickets/{}/read", t.id),
+            Some(json!({"message_id": note.id})),
+        )
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    assert!(
+        ann_ws
+            .drain(QUIET)
+            .await
+            .iter()
+            .all(|e| !matches!(e, ServerEvent::Read { .. })),
+        "no receipt of an internal note for the customer"
+    );
+    let for_staff: Vec<ReadReceipt> = w
+        .agent_x
+        .get(&format!("/v1/tickets/{}/reads", t.id))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(for_staff.len(), 2);
+    let for_customer: Vec<ReadReceipt> = w
+        .ann
+        .get(&format!("/v1/tickets/{}/reads", t.id))
+        .await
+        .json();
+    assert_eq!(for_customer.len(), 1);
+    assert_eq!(for_customer[0].user_id, w.ann.user.id);
+
+    // Markers never move back; a customer cannot mark an internal note.
+    w.ann
+        .request(
+            Method::PUT,
+            &format!("/v1/tickets/{}/read", t.id),
+            Some(json!({"message_id": note.id})),
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn presence_reaches_colleagues_and_is_stored() {
+    let w = world().await;
+    let mut agent_x2 = WsClient::connect(&w.app.base, &w.agent_x2.token).await;
+    let mut agent_y = WsClient::connect(&w.app.base, &w.agent_y.token).await;
+    let me: User = w
+        .agent_x
+        .request(
+            Method::PUT,
+            "/v1/me/status",
+            Some(json!({"status": "active"})),
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(me.status, Some(StaffStatus::Active));
+    let (user_id, status) = agent_x2
+        .wait_for(|e| match e {
+            ServerEvent::Presence { user_id, status } => Some((*user_id, *status)),
+            _ => None,
+        })
+        .await;
+    assert_eq!((user_id, status), (w.agent_x.user.id, StaffStatus::Active));
+    assert!(
+        agent_y.drain(QUIET).await.is_empty(),
+        "other departments are not told"
+    );
+    let staff: Vec<User> = w.agent_x2.get("/v1/staff").await.json();
+    let stored = staff.iter().find(|u| u.id == w.agent_x.user.id).unwrap();
+    assert_eq!(stored.status, Some(StaffStatus::Active));
+
+    w.ann
+        .request(
+            Method::PUT,
+            "/v1/me/status",
+            Some(json!({"status": "active"})),
+        )
+        .await
+        .expect(StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_revoked_token_closes_its_socket() {
+    let w = world().await;
+    let mut ann = WsClient::connect(&w.app.base, &w.ann.token).await;
+    w.ann
+        .request(Method::POST, "/v1/auth/logout", None)
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    assert_eq!(close_code(ann.closed().await), Some(4001));
+
+    let mut agent = WsClient::connect(&w.app.base, &w.agent_x.token).await;
+    w.admin
+        .patch(
+            &format!("/v1/staff/{}", w.agent_x.user.id),
+            json!({"disabled": true}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(close_code(agent.closed().await), Some(4001));
+}
+
+#[tokio::test]
+async fn unreadable_frames_get_an_error_and_the_socket_stays_open() {
+    let w = world().await;
+    let mut ann = WsClient::connect(&w.app.base, &w.ann.token).await;
+    ann.send_text("{not json").await;
+    match ann.next().await {
+        Some(ServerEvent::Error { code, .. }) => assert_eq!(code, "invalid_frame"),
+        other => panic!("expected an error, got {other:?}"),
+    }
+    ann.send_text(r#"{"type":"typing","ticket_id":"nope","typing":true}"#)
+        .await;
+    assert!(matches!(ann.next().await, Some(ServerEvent::Error { .. })));
+    // Still alive: events keep coming.
+    w.ann.open_ticket(&w.x, "After the errors").await;
+    ann.wait_for(ticket_event).await;
+}
+
+#[tokio::test]
+async fn a_client_that_was_away_catches_up_through_sync() {
+    let w = world().await;
+    let t = w.ann.open_ticket(&w.x, "Question").await;
+    let first: SyncResponse = w.ann.get("/v1/sync").await.json();
+    let ws = WsClient::connect(&w.app.base, &w.ann.token).await;
+    drop(ws); // the phone goes offline
+    w.agent_x
+        .post(
+            &format!("/v1/tickets/{}/messages", t.id),
+            json!({"body": "While you were away"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let mut back = WsClient::connect(&w.app.base, &w.ann.token).await;
+    let missed: SyncResponse = w
+        .ann
+        .get(&format!("/v1/sync?since={}", first.next_cursor))
+        .await
+        .json();
+    assert_eq!(missed.messages.len(), 1);
+    assert_eq!(missed.messages[0].body, "While you were away");
+    // And live events flow again.
+    w.agent_x
+        .post(
+            &format!("/v1/tickets/{}/messages", t.id),
+            json!({"body": "Welcome back"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    // (A change made just before reconnecting may arrive live as well as
+    // through sync; clients apply both by id.)
+    let live = back
+        .wait_for(|e| message_event(e).filter(|m| m.body == "Welcome back"))
+        .await;
+    assert_eq!(live.ticket_id, t.id);
+}
