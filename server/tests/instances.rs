@@ -1,0 +1,235 @@
+//! Several server instances on one database: on PostgreSQL they behave as
+//! one (events cross between instances through NOTIFY); on SQLite a second
+//! server on the same file is refused.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::ws::WsClient;
+use common::{ADMIN_EMAIL, PASSWORD, TestApp, on_postgres, test_database_url};
+use protocol::{AuthResponse, ClientEvent, Department, Role, ServerEvent, StaffStatus};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+/// A server process of the real binary, stopped when dropped.
+struct Instance {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Instance {
+    async fn spawn(database_url: &str) -> Instance {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("CS_ADDR", format!("127.0.0.1:{port}"))
+            .env("CS_DATABASE_URL", database_url)
+            .env("CS_DATA_DIR", dir.path())
+            .env("CS_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("CS_ADMIN_PASSWORD", PASSWORD)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("server binary starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if let Ok(r) = http.get(format!("{base}/healthz")).send().await
+                && r.status() == StatusCode::OK
+            {
+                return Instance {
+                    child,
+                    base,
+                    _dir: dir,
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("instance on port {port} did not become healthy");
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A session on a given instance (the harness's sessions talk to one base).
+fn on(base: &str, auth: AuthResponse) -> common::Session {
+    common::Session {
+        http: reqwest::Client::new(),
+        base: base.to_string(),
+        token: auth.token,
+        user: auth.user,
+    }
+}
+
+async fn login(base: &str, email: &str) -> common::Session {
+    let resp = common::send(
+        &reqwest::Client::new(),
+        format!("{base}/v1/auth/login"),
+        Method::POST,
+        None,
+        Some(json!({"email": email, "password": PASSWORD})),
+    )
+    .await;
+    resp.expect(StatusCode::OK);
+    on(base, resp.json())
+}
+
+#[tokio::test]
+async fn a_second_server_on_one_database_is_refused_on_sqlite_and_welcome_on_postgres() {
+    let app = TestApp::start().await;
+    let second = server::start(server::Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        data_dir: app.server.state.config.data_dir.clone(),
+        database_url: app.server.state.config.database_url.clone(),
+        ..server::Config::default()
+    })
+    .await;
+    if on_postgres() {
+        let second = second.expect("PostgreSQL takes several instances");
+        second.stop().await.unwrap();
+    } else {
+        let err = second.err().expect("SQLite refuses a second server");
+        assert!(format!("{err:#}").contains("another server"), "{err:#}");
+    }
+}
+
+#[tokio::test]
+async fn two_processes_on_postgres_deliver_chat_and_presence_both_ways() {
+    let Some(url) = test_database_url().await.filter(|_| on_postgres()) else {
+        eprintln!("SKIPPED: needs PostgreSQL (TEST_DATABASE_URL); SQLite takes one server");
+        return;
+    };
+    let one = Instance::spawn(&url).await;
+    let two = Instance::spawn(&url).await;
+
+    // Organisation set up through instance one.
+    let admin = login(&one.base, ADMIN_EMAIL).await;
+    let dept: Department = admin
+        .post("/v1/departments", json!({"name": "Support"}))
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    for (email, name) in [("ada@staff.example", "Ada"), ("ben@staff.example", "Ben")] {
+        admin
+            .post(
+                "/v1/staff",
+                json!({"email": email, "name": name, "password": PASSWORD,
+                       "role": Role::Agent.as_str(), "department_id": dept.id}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+    }
+    let register = common::send(
+        &reqwest::Client::new(),
+        format!("{}/v1/auth/register", one.base),
+        Method::POST,
+        None,
+        Some(json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"})),
+    )
+    .await;
+    let ann = on(&one.base, register.json());
+    // Staff work through instance two.
+    let ada = login(&two.base, "ada@staff.example").await;
+    let ben = login(&two.base, "ben@staff.example").await;
+
+    let mut ann_ws = WsClient::connect(&one.base, &ann.token).await;
+    let mut ada_ws = WsClient::connect(&two.base, &ada.token).await;
+    let mut ben_ws = WsClient::connect(&two.base, &ben.token).await;
+
+    // Customer on one → staff on two.
+    let t = ann.open_ticket(&dept, "Across instances").await;
+    let seen = ada_ws
+        .wait_for(|e| match e {
+            ServerEvent::Ticket { ticket } => Some(ticket.id),
+            _ => None,
+        })
+        .await;
+    assert_eq!(seen, t.id);
+
+    // Staff on two → customer on one: a message and typing.
+    ada.post(
+        &format!("/v1/tickets/{}/messages", t.id),
+        json!({"body": "Hi Ann"}),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    let body = ann_ws
+        .wait_for(|e| match e {
+            ServerEvent::Message { message } if message.author_id == ada.user.id => {
+                Some(message.body.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(body, "Hi Ann");
+    ada_ws
+        .send(&ClientEvent::Typing {
+            ticket_id: t.id,
+            typing: true,
+        })
+        .await;
+    let typist = ann_ws
+        .wait_for(|e| match e {
+            ServerEvent::Typing { user_id, .. } => Some(*user_id),
+            _ => None,
+        })
+        .await;
+    assert_eq!(typist, ada.user.id);
+
+    // Customer on one → staff on two: a reply.
+    ann.post(
+        &format!("/v1/tickets/{}/messages", t.id),
+        json!({"body": "Thanks"}),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    let reply = ada_ws
+        .wait_for(|e| match e {
+            ServerEvent::Message { message }
+                if message.author_id == ann.user.id && message.body == "Thanks" =>
+            {
+                Some(message.id)
+            }
+            _ => None,
+        })
+        .await;
+    assert!(!reply.is_nil());
+
+    // Presence: Ben switches Active through instance one, Ada hears it on two.
+    let ben_on_one = on(
+        &one.base,
+        AuthResponse {
+            token: ben.token.clone(),
+            user: ben.user.clone(),
+        },
+    );
+    ben_on_one
+        .request(
+            Method::PUT,
+            "/v1/me/status",
+            Some(json!({"status": "active"})),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let (who, status) = ada_ws
+        .wait_for(|e| match e {
+            ServerEvent::Presence { user_id, status } => Some((*user_id, *status)),
+            _ => None,
+        })
+        .await;
+    assert_eq!((who, status), (ben.user.id, StaffStatus::Active));
+    // Ben's own socket on two is still live.
+    let _ = ben_ws.drain(Duration::from_millis(100)).await;
+}
