@@ -38,17 +38,18 @@ impl Instance {
             .stdout(Stdio::null())
             .spawn()
             .expect("server binary starts");
-        let base = format!("http://127.0.0.1:{port}");
+        // Dropping the instance kills the child on every path from here.
+        let instance = Instance {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        };
         let http = reqwest::Client::new();
         for _ in 0..100 {
-            if let Ok(r) = http.get(format!("{base}/healthz")).send().await
+            if let Ok(r) = http.get(format!("{}/healthz", instance.base)).send().await
                 && r.status() == StatusCode::OK
             {
-                return Instance {
-                    child,
-                    base,
-                    _dir: dir,
-                };
+                return instance;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
