@@ -106,6 +106,10 @@ pub struct CreateTicket {
     pub subject: String,
     /// The first message of the ticket.
     pub body: String,
+    /// Client-generated id of the first message, so that an offline client
+    /// can show it at once and recognise it when the server confirms.
+    #[serde(default)]
+    pub first_message_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::api::accounts::hash_password;
-use crate::api::tickets::open_ticket;
+use crate::api::tickets::{NewTicket, open_ticket};
 use crate::db::{self, users::NewUser};
 
 pub const PASSWORD: &str = "demo-password";
@@ -97,16 +97,16 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                     .push(insert_user(state, email, name, &hash, Role::Customer, None).await?);
             }
             for (customer, dept, subject, body) in TICKETS {
-                open_ticket(
-                    state,
-                    customer_ids[customer],
-                    Uuid::now_v7(),
-                    dept_ids[dept],
-                    subject.to_string(),
-                    body.to_string(),
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+                let new = NewTicket {
+                    id: Uuid::now_v7(),
+                    first_message_id: Uuid::now_v7(),
+                    department_id: dept_ids[dept],
+                    subject: subject.to_string(),
+                    body: body.to_string(),
+                };
+                open_ticket(state, customer_ids[customer], new)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.message))?;
             }
         }
     }

@@ -512,3 +512,26 @@ async fn search_finds_words_in_subjects_and_messages() {
         .await
         .expect(StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_first_message_takes_the_client_generated_id() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let dept = admin.department("Billing").await;
+    let ann = app.customer("Ann").await;
+    let (id, first) = (Uuid::new_v4(), Uuid::new_v4());
+    let body = json!({"id": id, "first_message_id": first, "department_id": dept.id,
+                      "subject": "S", "body": "B"});
+    ann.post("/v1/tickets", body)
+        .await
+        .expect(StatusCode::CREATED);
+    let page: MessagePage = ann.get(&format!("/v1/tickets/{id}/messages")).await.json();
+    assert_eq!(page.messages[0].id, first);
+    // A first-message id already used is a conflict, and nothing is created.
+    let again = json!({"id": Uuid::new_v4(), "first_message_id": first,
+                       "department_id": dept.id, "subject": "S", "body": "B"});
+    let resp = ann.post("/v1/tickets", again).await;
+    resp.expect(StatusCode::CONFLICT);
+    let list: TicketPage = ann.get("/v1/tickets").await.json();
+    assert_eq!(list.tickets.len(), 1);
+}

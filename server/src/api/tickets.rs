@@ -52,7 +52,14 @@ pub async fn create(
         ));
     }
     let id = req.id.unwrap_or_else(Uuid::now_v7);
-    match open_ticket(&state, caller.id(), id, req.department_id, subject, body).await? {
+    let opening = NewTicket {
+        id,
+        first_message_id: req.first_message_id.unwrap_or_else(Uuid::now_v7),
+        department_id: req.department_id,
+        subject,
+        body,
+    };
+    match open_ticket(&state, caller.id(), opening).await? {
         Opened::Created(ticket) => Ok((StatusCode::CREATED, Json(ticket))),
         Opened::Existing(ticket) => Ok((StatusCode::OK, Json(ticket))),
     }
@@ -64,16 +71,25 @@ pub enum Opened {
     Existing(Ticket),
 }
 
+/// A validated request to open a ticket.
+pub struct NewTicket {
+    pub id: Uuid,
+    pub first_message_id: Uuid,
+    pub department_id: Uuid,
+    pub subject: String,
+    pub body: String,
+}
+
 /// Opens a ticket with its first message and timeline entry, in one
-/// transaction. Inputs are already validated.
-pub async fn open_ticket(
-    state: &AppState,
-    customer_id: Uuid,
-    id: Uuid,
-    department_id: Uuid,
-    subject: String,
-    body: String,
-) -> ApiResult<Opened> {
+/// transaction, and routes it.
+pub async fn open_ticket(state: &AppState, customer_id: Uuid, new: NewTicket) -> ApiResult<Opened> {
+    let NewTicket {
+        id,
+        first_message_id,
+        department_id,
+        subject,
+        body,
+    } = new;
     let mut tx = state.db.begin_write().await?;
     // Checked under the feed lock, so two concurrent sends of one id cannot
     // both get past it.
@@ -83,6 +99,12 @@ pub async fn open_ticket(
         } else {
             Err(id_conflict())
         };
+    }
+    if db::messages::get(tx.conn(), first_message_id)
+        .await?
+        .is_some()
+    {
+        return Err(id_conflict());
     }
     let now = from_micros(now_micros());
     let ticket = Ticket {
@@ -100,7 +122,7 @@ pub async fn open_ticket(
         version: 1,
     };
     let first_message = Message {
-        id: Uuid::now_v7(),
+        id: first_message_id,
         ticket_id: id,
         author_id: customer_id,
         body,
