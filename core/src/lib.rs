@@ -1,0 +1,37 @@
+//! The shared core of the Customer Service apps, exported to Kotlin and
+//! Swift with uniffi.
+//!
+//! The shells render what the core hands them and forward user intent. The
+//! core owns everything else: the HTTP client, the realtime connection, the
+//! offline cache and outbox, and sync.
+//!
+//! | module | one job |
+//! |---|---|
+//! | `client` | the `Client` object the apps hold: every exported operation |
+//! | `api` | typed HTTP calls to the server, errors mapped to `CoreError` |
+//! | `store` | the offline cache (rusqlite, WAL, `user_version` migrations) |
+//! | `outbox` | durable queue of what the user did offline, drained in order |
+//! | `connection` | the WebSocket, reconnect with backoff, catch-up through sync |
+//! | `observe` | listeners and the `TaskHandle` that ends a subscription |
+//! | `types` | UI-ready records and enums that cross the FFI |
+//! | `session` | the token store the apps implement (Keystore/Keychain) |
+
+uniffi::setup_scaffolding!();
+
+mod api;
+mod client;
+mod connection;
+mod error;
+mod observe;
+mod outbox;
+mod runtime;
+mod session;
+#[doc(hidden)]
+pub mod store;
+mod types;
+
+pub use client::{Client, ProgressListener};
+pub use error::CoreError;
+pub use observe::{SyncStateListener, TaskHandle, TicketDetailListener, TicketListListener};
+pub use session::{FileTokenStore, TokenStore, file_token_store};
+pub use types::*;

@@ -1,0 +1,214 @@
+//! Listeners the apps implement, and the `TaskHandle` that ends a
+//! subscription (on `cancel()` or when dropped), as matrix-rust-sdk does.
+//!
+//! A subscriber gets the current snapshot at once, from the cache, then a
+//! new snapshot whenever what it shows changed. Refreshes are coalesced: a
+//! burst of writes causes one refresh per subscriber.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use tokio::sync::Notify;
+
+use crate::store::Store;
+use crate::types::*;
+
+#[uniffi::export(foreign)]
+pub trait TicketListListener: Send + Sync {
+    /// The list as it should be shown now.
+    fn on_update(&self, tickets: Vec<TicketItem>);
+}
+
+#[uniffi::export(foreign)]
+pub trait TicketDetailListener: Send + Sync {
+    /// The ticket, its messages and its timeline as they should be shown now.
+    fn on_update(&self, detail: TicketDetail);
+}
+
+#[uniffi::export(foreign)]
+pub trait SyncStateListener: Send + Sync {
+    fn on_state(&self, state: SyncState);
+}
+
+enum Subscription {
+    List {
+        filter: TicketFilter,
+        limit: u32,
+        listener: Arc<dyn TicketListListener>,
+        last: Option<Vec<TicketItem>>,
+    },
+    Detail {
+        ticket_id: String,
+        listener: Arc<dyn TicketDetailListener>,
+        last: Option<TicketDetail>,
+    },
+    Sync {
+        listener: Arc<dyn SyncStateListener>,
+    },
+}
+
+/// Every live subscription of a client.
+pub struct Observers {
+    subscriptions: Mutex<HashMap<u64, Subscription>>,
+    next_id: AtomicU64,
+    /// Woken after the cache changed.
+    pub changed: Notify,
+}
+
+/// Ends a subscription when cancelled or dropped.
+#[derive(uniffi::Object)]
+pub struct TaskHandle {
+    observers: Weak<Observers>,
+    id: u64,
+}
+
+#[uniffi::export]
+impl TaskHandle {
+    /// Stops the updates. Safe to call more than once.
+    pub fn cancel(&self) {
+        if let Some(observers) = self.observers.upgrade() {
+            observers.subscriptions.lock().unwrap().remove(&self.id);
+        }
+    }
+}
+
+impl Drop for TaskHandle {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+impl Observers {
+    pub fn new() -> Arc<Observers> {
+        Arc::new(Observers {
+            subscriptions: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            changed: Notify::new(),
+        })
+    }
+
+    fn add(self: &Arc<Self>, subscription: Subscription) -> Arc<TaskHandle> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.subscriptions.lock().unwrap().insert(id, subscription);
+        Arc::new(TaskHandle {
+            observers: Arc::downgrade(self),
+            id,
+        })
+    }
+
+    pub fn subscribe_list(
+        self: &Arc<Self>,
+        store: &Store,
+        me: Option<&str>,
+        filter: TicketFilter,
+        limit: u32,
+        listener: Arc<dyn TicketListListener>,
+    ) -> Arc<TaskHandle> {
+        let first = store.tickets(&filter, me, limit).unwrap_or_default();
+        listener.on_update(first.clone());
+        self.add(Subscription::List {
+            filter,
+            limit,
+            listener,
+            last: Some(first),
+        })
+    }
+
+    pub fn subscribe_detail(
+        self: &Arc<Self>,
+        store: &Store,
+        ticket_id: String,
+        listener: Arc<dyn TicketDetailListener>,
+    ) -> Arc<TaskHandle> {
+        let first = detail(store, &ticket_id);
+        if let Some(d) = &first {
+            listener.on_update(d.clone());
+        }
+        self.add(Subscription::Detail {
+            ticket_id,
+            listener,
+            last: first,
+        })
+    }
+
+    pub fn subscribe_sync(
+        self: &Arc<Self>,
+        current: SyncState,
+        listener: Arc<dyn SyncStateListener>,
+    ) -> Arc<TaskHandle> {
+        listener.on_state(current);
+        self.add(Subscription::Sync { listener })
+    }
+
+    /// Tells sync-state listeners.
+    pub fn sync_state(&self, state: SyncState) {
+        let listeners: Vec<Arc<dyn SyncStateListener>> = self
+            .subscriptions
+            .lock()
+            .unwrap()
+            .values()
+            .filter_map(|s| match s {
+                Subscription::Sync { listener } => Some(listener.clone()),
+                _ => None,
+            })
+            .collect();
+        for listener in listeners {
+            listener.on_state(state);
+        }
+    }
+
+    /// Recomputes every snapshot and tells the listeners whose view changed.
+    /// Listeners are called without holding any lock.
+    pub fn refresh(&self, store: &Store, me: Option<&str>) {
+        let mut calls: Vec<Box<dyn FnOnce() + Send>> = Vec::new();
+        {
+            let mut subscriptions = self.subscriptions.lock().unwrap();
+            for subscription in subscriptions.values_mut() {
+                match subscription {
+                    Subscription::List {
+                        filter,
+                        limit,
+                        listener,
+                        last,
+                    } => {
+                        let Ok(now) = store.tickets(filter, me, *limit) else {
+                            continue;
+                        };
+                        if last.as_ref() != Some(&now) {
+                            *last = Some(now.clone());
+                            let listener = listener.clone();
+                            calls.push(Box::new(move || listener.on_update(now)));
+                        }
+                    }
+                    Subscription::Detail {
+                        ticket_id,
+                        listener,
+                        last,
+                    } => {
+                        if let Some(now) = detail(store, ticket_id)
+                            && last.as_ref() != Some(&now)
+                        {
+                            *last = Some(now.clone());
+                            let listener = listener.clone();
+                            calls.push(Box::new(move || listener.on_update(now)));
+                        }
+                    }
+                    Subscription::Sync { .. } => {}
+                }
+            }
+        }
+        for call in calls {
+            call();
+        }
+    }
+}
+
+fn detail(store: &Store, ticket_id: &str) -> Option<TicketDetail> {
+    let ticket = store.ticket(ticket_id).ok()??;
+    Some(TicketDetail {
+        ticket,
+        messages: store.messages(ticket_id).unwrap_or_default(),
+        timeline: store.timeline(ticket_id).unwrap_or_default(),
+    })
+}

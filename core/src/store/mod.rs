@@ -1,0 +1,686 @@
+//! The offline cache: what the app shows at once, online or not, and the
+//! outbox of what the user did that the server has not confirmed yet.
+//!
+//! One rusqlite connection in WAL mode behind a mutex: the core's writes are
+//! small and the UI's reads are single indexed queries.
+
+mod schema;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use protocol as wire;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use uuid::Uuid;
+
+use crate::error::CoreError;
+use crate::types::*;
+
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+/// One queued operation of the outbox.
+#[derive(Debug, Clone)]
+pub struct QueuedOp {
+    pub seq: i64,
+    pub op: Op,
+}
+
+/// What the outbox sends, with the client-generated ids that make a resend
+/// harmless.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Op {
+    CreateTicket {
+        ticket: wire::CreateTicket,
+    },
+    SendMessage {
+        ticket_id: Uuid,
+        message: wire::CreateMessage,
+    },
+    UpdateTicket {
+        ticket_id: Uuid,
+        update: wire::UpdateTicket,
+    },
+}
+
+impl Op {
+    fn kind(&self) -> &'static str {
+        match self {
+            Op::CreateTicket { .. } => "create_ticket",
+            Op::SendMessage { .. } => "send_message",
+            Op::UpdateTicket { .. } => "update_ticket",
+        }
+    }
+
+    /// The cached row whose state this operation decides.
+    pub fn target(&self) -> (Target, Uuid) {
+        match self {
+            Op::CreateTicket { ticket } => (Target::Ticket, ticket.id.unwrap_or_default()),
+            Op::SendMessage { message, .. } => (Target::Message, message.id.unwrap_or_default()),
+            Op::UpdateTicket { ticket_id, .. } => (Target::Ticket, *ticket_id),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Ticket,
+    Message,
+}
+
+fn micros_to_ms(micros: i64) -> i64 {
+    micros / 1000
+}
+
+fn state_of(state: &str, failure: Option<String>) -> SendState {
+    match state {
+        "pending" => SendState::Pending,
+        "failed" => SendState::Failed {
+            reason: failure.unwrap_or_default(),
+        },
+        _ => SendState::Sent,
+    }
+}
+
+fn status_text(s: wire::TicketStatus) -> &'static str {
+    s.as_str()
+}
+
+const TICKET_COLUMNS: &str = "id, number, subject, status, priority, department_id, customer_id, \
+     assignee_id, created_at, updated_at, version, send_state, failure";
+
+fn ticket_from_row(row: &Row) -> rusqlite::Result<TicketItem> {
+    let status: String = row.get(3)?;
+    let priority: i64 = row.get(4)?;
+    Ok(TicketItem {
+        id: row.get(0)?,
+        number: row.get::<_, Option<i64>>(1)?.filter(|n| *n > 0),
+        subject: row.get(2)?,
+        status: wire::TicketStatus::parse(&status)
+            .unwrap_or(wire::TicketStatus::Open)
+            .into(),
+        priority: wire::Priority::from_rank(priority)
+            .unwrap_or(wire::Priority::Normal)
+            .into(),
+        department_id: row.get(5)?,
+        customer_id: row.get(6)?,
+        assignee_id: row.get(7)?,
+        created_at_ms: micros_to_ms(row.get(8)?),
+        updated_at_ms: micros_to_ms(row.get(9)?),
+        version: row.get(10)?,
+        send_state: state_of(&row.get::<_, String>(11)?, row.get(12)?),
+    })
+}
+
+fn message_from_row(row: &Row) -> rusqlite::Result<MessageItem> {
+    let attachments: String = row.get(5)?;
+    let attachments: Vec<wire::FileMeta> = serde_json::from_str(&attachments).unwrap_or_default();
+    Ok(MessageItem {
+        id: row.get(0)?,
+        ticket_id: row.get(1)?,
+        author_id: row.get(2)?,
+        body: row.get(3)?,
+        internal: row.get::<_, i64>(4)? != 0,
+        attachments: attachments.into_iter().map(Into::into).collect(),
+        created_at_ms: micros_to_ms(row.get(6)?),
+        send_state: state_of(&row.get::<_, String>(7)?, row.get(8)?),
+    })
+}
+
+impl Store {
+    /// Opens (creating and migrating as needed) `cache.db` in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, CoreError> {
+        std::fs::create_dir_all(dir)?;
+        let mut conn = Connection::open(dir.join("cache.db"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL in WAL mode: a crash of the app loses nothing committed.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        schema::migrate(&mut conn)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, CoreError> {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(f(&mut conn)?)
+    }
+
+    // Key/values.
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>, CoreError> {
+        self.with(|c| {
+            c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+        })
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), CoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Forgets everything: used at sign-out, so the next user sees nothing
+    /// of the last.
+    pub fn clear(&self) -> Result<(), CoreError> {
+        self.with(|c| {
+            c.execute_batch(
+                "DELETE FROM tickets; DELETE FROM messages; DELETE FROM timeline;
+                 DELETE FROM departments; DELETE FROM outbox; DELETE FROM meta;
+                 DELETE FROM users;",
+            )
+        })
+    }
+
+    // What the server says.
+
+    /// Stores a ticket as the server has it, unless a local change to it is
+    /// still waiting in the outbox (the outbox's answer will update it).
+    pub fn put_ticket(&self, t: &wire::Ticket) -> Result<(), CoreError> {
+        self.with(|c| put_ticket(c, t, false))
+    }
+
+    pub fn put_message(&self, m: &wire::Message) -> Result<(), CoreError> {
+        self.with(|c| put_message(c, m, "sent", None))
+    }
+
+    pub fn put_event(&self, e: &wire::TimelineEvent) -> Result<(), CoreError> {
+        self.with(|c| put_event(c, e))
+    }
+
+    /// Applies a page of the sync feed and its cursor in one transaction.
+    pub fn apply_sync(&self, page: &wire::SyncResponse) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            for t in &page.tickets {
+                put_ticket(&tx, t, false)?;
+            }
+            for m in &page.messages {
+                put_message(&tx, m, "sent", None)?;
+            }
+            for e in &page.events {
+                put_event(&tx, e)?;
+            }
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('sync_cursor', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [&page.next_cursor],
+            )?;
+            tx.commit()
+        })
+    }
+
+    pub fn set_departments(&self, departments: &[wire::Department]) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute("DELETE FROM departments", [])?;
+            for d in departments {
+                tx.execute(
+                    "INSERT INTO departments (id, name) VALUES (?1, ?2)",
+                    params![d.id.to_string(), d.name],
+                )?;
+            }
+            tx.commit()
+        })
+    }
+
+    pub fn departments(&self) -> Result<Vec<DepartmentInfo>, CoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare("SELECT id, name FROM departments ORDER BY name")?;
+            stmt.query_map([], |r| {
+                Ok(DepartmentInfo {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    // What the user does: the cached row and its outbox entry together.
+
+    pub fn queue_new_ticket(
+        &self,
+        ticket: &wire::Ticket,
+        first: &wire::Message,
+        op: &Op,
+    ) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            put_ticket(&tx, ticket, true)?;
+            put_message(&tx, first, "pending", None)?;
+            enqueue(&tx, op)?;
+            tx.commit()
+        })
+    }
+
+    pub fn queue_message(&self, message: &wire::Message, op: &Op) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            put_message(&tx, message, "pending", None)?;
+            enqueue(&tx, op)?;
+            tx.commit()
+        })
+    }
+
+    /// Shows a staff change at once (pending) and queues it.
+    pub fn queue_ticket_update(&self, ticket: &wire::Ticket, op: &Op) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            put_ticket(&tx, ticket, true)?;
+            enqueue(&tx, op)?;
+            tx.commit()
+        })
+    }
+
+    pub fn next_op(&self) -> Result<Option<QueuedOp>, CoreError> {
+        let row: Option<(i64, String)> = self.with(|c| {
+            c.query_row(
+                "SELECT seq, payload FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+        })?;
+        match row {
+            Some((seq, payload)) => Ok(Some(QueuedOp {
+                seq,
+                op: serde_json::from_str(&payload)?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    pub fn pending_ops(&self) -> Result<i64, CoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+        })
+    }
+
+    /// The server confirmed the operation: drop it, store what it answered.
+    pub fn complete_op(
+        &self,
+        seq: i64,
+        ticket: Option<&wire::Ticket>,
+        message: Option<&wire::Message>,
+        first_message: Option<Uuid>,
+    ) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
+            if let Some(id) = first_message {
+                tx.execute(
+                    "UPDATE messages SET send_state = 'sent', failure = NULL WHERE id = ?1",
+                    [id.to_string()],
+                )?;
+            }
+            if let Some(t) = ticket {
+                put_ticket(&tx, t, false)?;
+                // Ours now: no other change of this ticket waits.
+                let waiting: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND target_id = ?1",
+                    [t.id.to_string()],
+                    |r| r.get(0),
+                )?;
+                if waiting == 0 {
+                    force_ticket(&tx, t)?;
+                }
+            }
+            if let Some(m) = message {
+                put_message(&tx, m, "sent", None)?;
+            }
+            tx.commit()
+        })
+    }
+
+    /// The server refused the operation: keep it (it can be retried) and
+    /// show the reason on the row it concerns. `current` is the server's
+    /// state of the ticket, when known, so a conflict shows what won.
+    pub fn fail_op(
+        &self,
+        queued: &QueuedOp,
+        reason: &str,
+        current: Option<&wire::Ticket>,
+    ) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE outbox SET state = 'failed', failure = ?2 WHERE seq = ?1",
+                params![queued.seq, reason],
+            )?;
+            if let Some(t) = current {
+                force_ticket(&tx, t)?;
+            }
+            let (target, id) = queued.op.target();
+            let table = match target {
+                Target::Ticket => "tickets",
+                Target::Message => "messages",
+            };
+            tx.execute(
+                &format!("UPDATE {table} SET send_state = 'failed', failure = ?2 WHERE id = ?1"),
+                params![id.to_string(), reason],
+            )?;
+            tx.commit()
+        })
+    }
+
+    /// Drops refused operations; their rows show the server's state again
+    /// at the next sync.
+    pub fn discard_failed(&self) -> Result<usize, CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE tickets SET send_state = 'sent', failure = NULL WHERE send_state = 'failed'",
+                [],
+            )?;
+            tx.execute("DELETE FROM messages WHERE send_state = 'failed'", [])?;
+            let n = tx.execute("DELETE FROM outbox WHERE state = 'failed'", [])?;
+            tx.commit()?;
+            Ok(n)
+        })
+    }
+
+    /// Puts failed operations back in the queue, in their original order.
+    pub fn retry_failed(&self) -> Result<usize, CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let ids: Vec<(String, String)> = {
+                let mut stmt =
+                    tx.prepare("SELECT kind, target_id FROM outbox WHERE state = 'failed'")?;
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()?
+            };
+            for (kind, id) in &ids {
+                let table = if kind == "send_message" {
+                    "messages"
+                } else {
+                    "tickets"
+                };
+                tx.execute(
+                    &format!(
+                        "UPDATE {table} SET send_state = 'pending', failure = NULL WHERE id = ?1"
+                    ),
+                    [id],
+                )?;
+            }
+            tx.execute(
+                "UPDATE outbox SET state = 'pending', failure = NULL WHERE state = 'failed'",
+                [],
+            )?;
+            tx.commit()?;
+            Ok(ids.len())
+        })
+    }
+
+    // What the UI reads.
+
+    pub fn ticket(&self, id: &str) -> Result<Option<TicketItem>, CoreError> {
+        self.with(|c| {
+            c.query_row(
+                &format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1"),
+                [id],
+                ticket_from_row,
+            )
+            .optional()
+        })
+    }
+
+    /// The wire form of a cached ticket, as a base for a local change.
+    pub fn wire_ticket(&self, id: &str) -> Result<Option<wire::Ticket>, CoreError> {
+        let Some(item) = self.ticket(id)? else {
+            return Ok(None);
+        };
+        let parse = |s: &str| {
+            Uuid::parse_str(s).map_err(|e| CoreError::Storage {
+                message: e.to_string(),
+            })
+        };
+        let time = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
+        Ok(Some(wire::Ticket {
+            id: parse(&item.id)?,
+            number: item.number.unwrap_or(0),
+            subject: item.subject,
+            status: item.status.into(),
+            priority: item.priority.into(),
+            department_id: parse(&item.department_id)?,
+            customer_id: parse(&item.customer_id)?,
+            assignee_id: item.assignee_id.as_deref().map(parse).transpose()?,
+            created_at: time(item.created_at_ms),
+            updated_at: time(item.updated_at_ms),
+            closed_at: None,
+            version: item.version,
+        }))
+    }
+
+    /// A page of the ticket list, filtered and sorted as on the server.
+    pub fn tickets(
+        &self,
+        filter: &TicketFilter,
+        me: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<TicketItem>, CoreError> {
+        let mut sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE 1 = 1");
+        let mut args: Vec<String> = Vec::new();
+        let mut push_in = |sql: &mut String, column: &str, values: Vec<String>| {
+            if values.is_empty() {
+                return;
+            }
+            let marks: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    args.push(v.clone());
+                    format!("?{}", args.len())
+                })
+                .collect();
+            sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
+        };
+        push_in(
+            &mut sql,
+            "status",
+            filter
+                .statuses
+                .iter()
+                .map(|s| status_text((*s).into()).to_string())
+                .collect(),
+        );
+        push_in(
+            &mut sql,
+            "priority",
+            filter
+                .priorities
+                .iter()
+                .map(|p| wire::Priority::from(*p).rank().to_string())
+                .collect(),
+        );
+        push_in(
+            &mut sql,
+            "department_id",
+            filter.department_id.iter().cloned().collect(),
+        );
+        match filter.assignee.as_deref() {
+            None => {}
+            Some("unassigned") => sql.push_str(" AND assignee_id IS NULL"),
+            Some("me") => push_in(&mut sql, "assignee_id", vec![me.unwrap_or("").to_string()]),
+            Some(id) => push_in(&mut sql, "assignee_id", vec![id.to_string()]),
+        }
+        if let Some(query) = filter
+            .query
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+        {
+            for word in query.split_whitespace() {
+                args.push(format!("%{}%", word.replace(['%', '_'], "")));
+                sql.push_str(&format!(" AND subject LIKE ?{}", args.len()));
+            }
+        }
+        sql.push_str(match filter.sort.unwrap_or(TicketSort::Updated) {
+            TicketSort::Updated => " ORDER BY updated_at DESC, id DESC",
+            TicketSort::Priority => " ORDER BY priority DESC, created_at ASC, id ASC",
+        });
+        sql.push_str(&format!(" LIMIT {limit}"));
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            stmt.query_map(rusqlite::params_from_iter(args.iter()), ticket_from_row)?
+                .collect()
+        })
+    }
+
+    pub fn messages(&self, ticket_id: &str) -> Result<Vec<MessageItem>, CoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, ticket_id, author_id, body, internal, attachments, created_at,
+                        send_state, failure
+                 FROM messages WHERE ticket_id = ?1 ORDER BY created_at, id",
+            )?;
+            stmt.query_map([ticket_id], message_from_row)?.collect()
+        })
+    }
+
+    pub fn timeline(&self, ticket_id: &str) -> Result<Vec<TimelineItem>, CoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, ticket_id, actor_id, change, created_at FROM timeline
+                 WHERE ticket_id = ?1 ORDER BY created_at, id",
+            )?;
+            stmt.query_map([ticket_id], |r| {
+                let change: String = r.get(3)?;
+                let description = serde_json::from_str::<wire::TimelineChange>(&change)
+                    .map(|c| describe(&c))
+                    .unwrap_or(change);
+                Ok(TimelineItem {
+                    id: r.get(0)?,
+                    ticket_id: r.get(1)?,
+                    actor_id: r.get(2)?,
+                    created_at_ms: micros_to_ms(r.get(4)?),
+                    description,
+                })
+            })?
+            .collect()
+        })
+    }
+}
+
+fn enqueue(c: &Connection, op: &Op) -> rusqlite::Result<()> {
+    let payload = serde_json::to_string(op).expect("operations serialise");
+    c.execute(
+        "INSERT INTO outbox (kind, target_id, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            op.kind(),
+            op.target().1.to_string(),
+            payload,
+            chrono::Utc::now().timestamp_micros()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Writes a ticket; a server copy (`pending == false`) does not replace a
+/// row whose local change is still pending, and keeps a refusal shown.
+fn put_ticket(c: &Connection, t: &wire::Ticket, pending: bool) -> rusqlite::Result<()> {
+    let guard = if pending {
+        ""
+    } else {
+        " WHERE tickets.send_state <> 'pending'"
+    };
+    c.execute(
+        &format!(
+            "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)
+             ON CONFLICT (id) DO UPDATE SET number = excluded.number,
+               subject = excluded.subject, status = excluded.status,
+               priority = excluded.priority, department_id = excluded.department_id,
+               customer_id = excluded.customer_id, assignee_id = excluded.assignee_id,
+               created_at = excluded.created_at, updated_at = excluded.updated_at,
+               version = excluded.version,
+               -- A refusal stays shown until the user retries or discards it.
+               send_state = CASE WHEN tickets.send_state = 'failed' THEN 'failed'
+                                 ELSE excluded.send_state END,
+               failure = CASE WHEN tickets.send_state = 'failed' THEN tickets.failure
+                              ELSE NULL END{guard}"
+        ),
+        params![
+            t.id.to_string(),
+            t.number,
+            t.subject,
+            status_text(t.status),
+            t.priority.rank(),
+            t.department_id.to_string(),
+            t.customer_id.to_string(),
+            t.assignee_id.map(|a| a.to_string()),
+            t.created_at.timestamp_micros(),
+            t.updated_at.timestamp_micros(),
+            t.version,
+            if pending { "pending" } else { "sent" },
+        ],
+    )?;
+    Ok(())
+}
+
+/// Writes the server's ticket whatever the local state.
+fn force_ticket(c: &Connection, t: &wire::Ticket) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE tickets SET send_state = 'sent', failure = NULL WHERE id = ?1",
+        [t.id.to_string()],
+    )?;
+    put_ticket(c, t, false)
+}
+
+fn put_message(
+    c: &Connection,
+    m: &wire::Message,
+    state: &str,
+    failure: Option<&str>,
+) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO messages (id, ticket_id, author_id, body, internal, attachments,
+                               created_at, send_state, failure)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (id) DO UPDATE SET body = excluded.body, internal = excluded.internal,
+           attachments = excluded.attachments, created_at = excluded.created_at,
+           send_state = excluded.send_state, failure = excluded.failure",
+        params![
+            m.id.to_string(),
+            m.ticket_id.to_string(),
+            m.author_id.to_string(),
+            m.body,
+            m.internal as i64,
+            serde_json::to_string(&m.attachments).expect("attachments serialise"),
+            m.created_at.timestamp_micros(),
+            state,
+            failure,
+        ],
+    )?;
+    Ok(())
+}
+
+fn put_event(c: &Connection, e: &wire::TimelineEvent) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO timeline (id, ticket_id, actor_id, change, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+        params![
+            e.id.to_string(),
+            e.ticket_id.to_string(),
+            e.actor_id.map(|a| a.to_string()),
+            serde_json::to_string(&e.change).expect("changes serialise"),
+            e.created_at.timestamp_micros(),
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,291 @@
+//! UI-ready records and enums that cross the FFI. Ids are strings, times are
+//! milliseconds since the epoch; everything a list row needs is in its item.
+
+use protocol as wire;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Role {
+    Customer,
+    Agent,
+    Supervisor,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum StaffStatus {
+    Active,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TicketStatus {
+    Open,
+    InProgress,
+    Resolved,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, uniffi::Enum)]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TicketSort {
+    /// Most recently updated first.
+    Updated,
+    /// Most pressing first, then oldest first.
+    Priority,
+}
+
+/// Where a locally made change stands.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SendState {
+    /// Waiting in the outbox for the server.
+    Pending,
+    /// Confirmed by the server.
+    Sent,
+    /// Refused by the server; `reason` says why. It can be retried.
+    Failed { reason: String },
+}
+
+/// The connection as the UI shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncState {
+    /// No connection; changes wait in the outbox.
+    Offline,
+    Connecting,
+    /// Connected and catching up.
+    Syncing,
+    /// Up to date and receiving live events.
+    Live,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct UserInfo {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub department_id: Option<String>,
+    pub status: Option<StaffStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DepartmentInfo {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TicketItem {
+    pub id: String,
+    /// `None` until the server has accepted the ticket.
+    pub number: Option<i64>,
+    pub subject: String,
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub department_id: String,
+    pub customer_id: String,
+    pub assignee_id: Option<String>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub version: i64,
+    pub send_state: SendState,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AttachmentItem {
+    pub id: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct MessageItem {
+    pub id: String,
+    pub ticket_id: String,
+    pub author_id: String,
+    pub body: String,
+    pub internal: bool,
+    pub attachments: Vec<AttachmentItem>,
+    pub created_at_ms: i64,
+    pub send_state: SendState,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TimelineItem {
+    pub id: String,
+    pub ticket_id: String,
+    /// `None` when the server made the change (routing).
+    pub actor_id: Option<String>,
+    pub created_at_ms: i64,
+    /// What changed, ready to show: "status: open → in progress".
+    pub description: String,
+}
+
+/// A ticket with everything its screen shows.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TicketDetail {
+    pub ticket: TicketItem,
+    /// Oldest first.
+    pub messages: Vec<MessageItem>,
+    /// Oldest first.
+    pub timeline: Vec<TimelineItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, uniffi::Record)]
+pub struct TicketFilter {
+    /// Empty: any status.
+    pub statuses: Vec<TicketStatus>,
+    /// Empty: any priority.
+    pub priorities: Vec<Priority>,
+    /// `"me"`, `"unassigned"`, a staff id, or `None` for anyone.
+    pub assignee: Option<String>,
+    pub department_id: Option<String>,
+    /// Words the subject must contain.
+    pub query: Option<String>,
+    pub sort: Option<TicketSort>,
+}
+
+/// A staff change to a ticket; absent fields are left as they are.
+#[derive(Debug, Clone, PartialEq, Default, uniffi::Record)]
+pub struct TicketChanges {
+    pub status: Option<TicketStatus>,
+    pub priority: Option<Priority>,
+    /// Assign to this colleague.
+    pub assignee_id: Option<String>,
+    /// Remove the assignee (wins over `assignee_id`).
+    pub unassign: bool,
+    /// Transfer to another department (which unassigns it).
+    pub department_id: Option<String>,
+}
+
+// Conversions between the wire's types and the UI's.
+
+impl From<wire::Role> for Role {
+    fn from(r: wire::Role) -> Self {
+        match r {
+            wire::Role::Customer => Role::Customer,
+            wire::Role::Agent => Role::Agent,
+            wire::Role::Supervisor => Role::Supervisor,
+            wire::Role::Admin => Role::Admin,
+        }
+    }
+}
+
+impl From<wire::StaffStatus> for StaffStatus {
+    fn from(s: wire::StaffStatus) -> Self {
+        match s {
+            wire::StaffStatus::Active => StaffStatus::Active,
+            wire::StaffStatus::Off => StaffStatus::Off,
+        }
+    }
+}
+
+impl From<StaffStatus> for wire::StaffStatus {
+    fn from(s: StaffStatus) -> Self {
+        match s {
+            StaffStatus::Active => wire::StaffStatus::Active,
+            StaffStatus::Off => wire::StaffStatus::Off,
+        }
+    }
+}
+
+impl From<wire::TicketStatus> for TicketStatus {
+    fn from(s: wire::TicketStatus) -> Self {
+        match s {
+            wire::TicketStatus::Open => TicketStatus::Open,
+            wire::TicketStatus::InProgress => TicketStatus::InProgress,
+            wire::TicketStatus::Resolved => TicketStatus::Resolved,
+            wire::TicketStatus::Closed => TicketStatus::Closed,
+        }
+    }
+}
+
+impl From<TicketStatus> for wire::TicketStatus {
+    fn from(s: TicketStatus) -> Self {
+        match s {
+            TicketStatus::Open => wire::TicketStatus::Open,
+            TicketStatus::InProgress => wire::TicketStatus::InProgress,
+            TicketStatus::Resolved => wire::TicketStatus::Resolved,
+            TicketStatus::Closed => wire::TicketStatus::Closed,
+        }
+    }
+}
+
+impl From<wire::Priority> for Priority {
+    fn from(p: wire::Priority) -> Self {
+        match p {
+            wire::Priority::Low => Priority::Low,
+            wire::Priority::Normal => Priority::Normal,
+            wire::Priority::High => Priority::High,
+            wire::Priority::Urgent => Priority::Urgent,
+        }
+    }
+}
+
+impl From<Priority> for wire::Priority {
+    fn from(p: Priority) -> Self {
+        match p {
+            Priority::Low => wire::Priority::Low,
+            Priority::Normal => wire::Priority::Normal,
+            Priority::High => wire::Priority::High,
+            Priority::Urgent => wire::Priority::Urgent,
+        }
+    }
+}
+
+impl From<wire::User> for UserInfo {
+    fn from(u: wire::User) -> Self {
+        UserInfo {
+            id: u.id.to_string(),
+            name: u.name,
+            email: u.email,
+            role: u.role.into(),
+            department_id: u.department_id.map(|d| d.to_string()),
+            status: u.status.map(Into::into),
+        }
+    }
+}
+
+impl From<wire::FileMeta> for AttachmentItem {
+    fn from(f: wire::FileMeta) -> Self {
+        AttachmentItem {
+            id: f.id.to_string(),
+            name: f.name,
+            content_type: f.content_type,
+            size: f.size,
+        }
+    }
+}
+
+pub fn status_label(s: wire::TicketStatus) -> &'static str {
+    match s {
+        wire::TicketStatus::Open => "open",
+        wire::TicketStatus::InProgress => "in progress",
+        wire::TicketStatus::Resolved => "resolved",
+        wire::TicketStatus::Closed => "closed",
+    }
+}
+
+/// A timeline change as one line of text.
+pub fn describe(change: &wire::TimelineChange) -> String {
+    use wire::TimelineChange as C;
+    let who = |id: &Option<uuid::Uuid>| id.map_or("nobody".to_string(), |u| u.to_string());
+    match change {
+        C::Created => "opened the ticket".into(),
+        C::StatusChanged { from, to } => {
+            format!("status: {} → {}", status_label(*from), status_label(*to))
+        }
+        C::PriorityChanged { from, to } => {
+            format!("priority: {} → {}", from.as_str(), to.as_str())
+        }
+        C::AssigneeChanged { from, to } => format!("assignee: {} → {}", who(from), who(to)),
+        C::DepartmentChanged { from, to } => format!("department: {from} → {to}"),
+    }
+}
