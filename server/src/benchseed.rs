@@ -1,15 +1,17 @@
-//! Bulk test data for benchmarks (`loadgen queue-page`): many realistic
-//! tickets written straight into the store, through the same insert
-//! functions and feed transactions the API uses, without an HTTP round trip
-//! per ticket.
+//! Bulk test data for benchmarks (`loadgen queue-page`, `loadgen
+//! ws-fanout`): many realistic tickets, accounts and signed-in sessions
+//! written straight into the store, through the same insert functions and
+//! feed transactions the API uses, without an HTTP round trip (or a password
+//! hash) per row.
 
 use anyhow::Context;
-use protocol::{Priority, Ticket, TicketStatus};
+use protocol::{Priority, Role, Ticket, TicketStatus};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::db::users::NewUser;
 use crate::db::{self, from_micros, now_micros};
 
 /// Rows per write transaction: big enough that commits are cheap, small
@@ -91,6 +93,182 @@ async fn seed_in_batches(
     Ok(())
 }
 
+/// An account written by [`seed_fanout`], with a live bearer token.
+#[derive(Debug, Clone)]
+pub struct SeededUser {
+    pub id: Uuid,
+    pub role: Role,
+    pub department_id: Option<Uuid>,
+    /// `Authorization: Bearer` value; its hash is in `sessions`.
+    pub token: String,
+}
+
+/// A ticket written by [`seed_fanout`]: open, unassigned.
+#[derive(Debug, Clone, Copy)]
+pub struct SeededTicket {
+    pub id: Uuid,
+    /// Index into [`FanoutSeed::customers`].
+    pub customer: usize,
+    /// Index into [`FanoutSeed::departments`].
+    pub department: usize,
+}
+
+/// Departments, their agents, customers and tickets, everyone signed in.
+#[derive(Debug, Clone)]
+pub struct FanoutSeed {
+    pub departments: Vec<Uuid>,
+    /// `agents_per_department` agents of department 0, then of 1, …
+    pub staff: Vec<SeededUser>,
+    pub customers: Vec<SeededUser>,
+    pub tickets: Vec<SeededTicket>,
+}
+
+/// The store of `loadgen ws-fanout`:
+///
+/// - `departments` departments with `agents_per_department` agents each
+///   (`agent<d>-<n>@loadgen.test`, status Off, so routing leaves tickets be);
+/// - `customers` customers (`customer<c>@loadgen.test`);
+/// - `tickets` open, unassigned tickets, ticket `i` opened by customer `i`
+///   in department `i % departments`;
+/// - one session per account, written straight into `sessions` (the token
+///   is returned), so nobody has to sign in.
+///
+/// Every account gets `password_hash` (hash one password once: argon2 is
+/// deliberately slow).
+pub async fn seed_fanout(
+    state: &AppState,
+    departments: usize,
+    agents_per_department: usize,
+    customers: usize,
+    tickets: usize,
+    password_hash: &str,
+) -> anyhow::Result<FanoutSeed> {
+    anyhow::ensure!(departments > 0, "seed_fanout needs a department");
+    anyhow::ensure!(
+        tickets <= customers,
+        "one ticket per customer: {tickets} tickets need as many customers, not {customers}"
+    );
+    let mut department_ids = Vec::with_capacity(departments);
+    for d in 0..departments {
+        let name = format!("Load Test Department {d}");
+        let dept = db::departments::insert(state.db.writer(), &name)
+            .await?
+            .with_context(|| format!("department {name} exists already"))?;
+        department_ids.push(dept.id);
+    }
+    let mut staff_accounts = Vec::with_capacity(departments * agents_per_department);
+    for (d, dept) in department_ids.iter().enumerate() {
+        for n in 0..agents_per_department {
+            staff_accounts.push((
+                format!("agent{d}-{n}@loadgen.test"),
+                Role::Agent,
+                Some(*dept),
+            ));
+        }
+    }
+    let customer_accounts: Vec<_> = (0..customers)
+        .map(|c| (format!("customer{c}@loadgen.test"), Role::Customer, None))
+        .collect();
+    let staff = seed_users(state, &staff_accounts, password_hash).await?;
+    let customers = seed_users(state, &customer_accounts, password_hash).await?;
+
+    let placements: Vec<(Uuid, Uuid)> = (0..tickets)
+        .map(|i| (customers[i].id, department_ids[i % departments]))
+        .collect();
+    let ticket_ids = seed_open_tickets(state, &placements).await?;
+    let tickets = ticket_ids
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| SeededTicket {
+            id,
+            customer: i,
+            department: i % departments,
+        })
+        .collect();
+    Ok(FanoutSeed {
+        departments: department_ids,
+        staff,
+        customers,
+        tickets,
+    })
+}
+
+/// Inserts accounts `(email, role, department)` sharing one password hash,
+/// each with a fresh session, in transactions of [`BATCH`] accounts.
+pub async fn seed_users(
+    state: &AppState,
+    accounts: &[(String, Role, Option<Uuid>)],
+    password_hash: &str,
+) -> anyhow::Result<Vec<SeededUser>> {
+    let mut users = Vec::with_capacity(accounts.len());
+    for chunk in accounts.chunks(BATCH) {
+        let mut tx = state.db.writer().begin().await?;
+        for (email, role, department_id) in chunk {
+            let id = Uuid::now_v7();
+            let new = NewUser {
+                id,
+                email,
+                name: "Load Test User",
+                password_hash,
+                role: *role,
+                department_id: *department_id,
+            };
+            anyhow::ensure!(db::users::insert(&mut *tx, new).await?, "{email} exists");
+            let (token, token_hash) = crate::auth::new_token();
+            db::sessions::insert(&mut *tx, &token_hash, id).await?;
+            users.push(SeededUser {
+                id,
+                role: *role,
+                department_id: *department_id,
+                token,
+            });
+        }
+        tx.commit().await?;
+    }
+    Ok(users)
+}
+
+/// Writes one open, unassigned, normal-priority ticket per `(customer,
+/// department)`, created now, each with a feed position and a ticket
+/// number as the API gives them. Returns their ids, in order.
+pub async fn seed_open_tickets(
+    state: &AppState,
+    placements: &[(Uuid, Uuid)],
+) -> anyhow::Result<Vec<Uuid>> {
+    let mut ids = Vec::with_capacity(placements.len());
+    for chunk in placements.chunks(BATCH) {
+        let mut tx = state.db.begin_write().await?;
+        let last_number = reserve_numbers(tx.conn(), chunk.len()).await?;
+        let first_number = last_number - i64::try_from(chunk.len())? + 1;
+        for (k, (customer_id, department_id)) in chunk.iter().enumerate() {
+            let now = from_micros(now_micros());
+            let number = first_number + i64::try_from(k)?;
+            let ticket = Ticket {
+                id: Uuid::now_v7(),
+                number,
+                subject: format!("Load test conversation {number}"),
+                status: TicketStatus::Open,
+                priority: Priority::Normal,
+                department_id: *department_id,
+                customer_id: *customer_id,
+                assignee_id: None,
+                created_at: now,
+                updated_at: now,
+                closed_at: None,
+                version: 1,
+            };
+            let seq = tx.next_seq();
+            db::tickets::insert(tx.conn(), &ticket, seq)
+                .await
+                .with_context(|| format!("inserting ticket {number}"))?;
+            db::tickets::index_text(tx.conn(), ticket.id, &ticket.subject, false).await?;
+            ids.push(ticket.id);
+        }
+        tx.commit().await?;
+    }
+    Ok(ids)
+}
+
 /// Takes `count` ticket numbers at once; returns the last one.
 async fn reserve_numbers(conn: &mut sqlx::AnyConnection, count: usize) -> Result<i64, sqlx::Error> {
     let (last,): (i64,) = sqlx::query_as(
@@ -156,11 +334,8 @@ fn random_ticket(
 
 #[cfg(test)]
 mod tests {
-    use protocol::Role;
-
     use super::*;
     use crate::Config;
-    use crate::db::users::NewUser;
 
     #[tokio::test]
     async fn seeded_tickets_take_numbers_and_feed_positions_in_order() {
@@ -211,6 +386,46 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(indexed, 25);
+        state.db.close().await;
+    }
+
+    #[tokio::test]
+    async fn fanout_accounts_are_signed_in_and_tickets_open_in_their_departments() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        let state = AppState::open(config).await.unwrap();
+
+        let seed = seed_fanout(&state, 3, 2, 5, 4, "x").await.unwrap();
+
+        assert_eq!(seed.departments.len(), 3);
+        assert_eq!(seed.staff.len(), 6);
+        assert_eq!(seed.customers.len(), 5);
+        assert_eq!(seed.staff[2].department_id, Some(seed.departments[1]));
+        for user in seed.staff.iter().chain(&seed.customers) {
+            let hash = crate::auth::hash_token(&user.token);
+            let signed_in = db::sessions::user_for_token(state.db.reader(), &hash)
+                .await
+                .unwrap()
+                .expect("the token is live");
+            assert_eq!((signed_in.id, signed_in.role), (user.id, user.role));
+            assert_eq!(signed_in.department_id, user.department_id);
+        }
+        assert_eq!(seed.tickets.len(), 4);
+        for (i, t) in seed.tickets.iter().enumerate() {
+            assert_eq!((t.customer, t.department), (i, i % 3));
+            let ticket = db::tickets::get(state.db.reader(), t.id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(ticket.status, TicketStatus::Open);
+            assert_eq!(ticket.customer_id, seed.customers[i].id);
+            assert_eq!(ticket.department_id, seed.departments[i % 3]);
+            assert_eq!(ticket.assignee_id, None);
+        }
+        assert!(seed_fanout(&state, 1, 1, 1, 2, "x").await.is_err());
         state.db.close().await;
     }
 }

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod policy;
 pub mod realtime;
 pub mod routing;
+pub mod ticket_writer;
 pub mod validate;
 
 mod app;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub throttle: Arc<auth::LoginThrottle>,
     pub metrics: Arc<metrics::Metrics>,
     pub realtime: realtime::Realtime,
+    /// Writes new tickets in batches (group commit).
+    pub tickets: ticket_writer::TicketWriter,
     /// Set to `true` to stop background tasks (feed follower, bus listener).
     pub shutdown: Arc<watch::Sender<bool>>,
 }
@@ -54,10 +57,17 @@ impl AppState {
         db.migrate().await.context("migrating the database")?;
         let files = filestore::FileStore::open(config.files_dir())?;
         let (shutdown, stopping) = watch::channel(false);
+        let stopping_writer = stopping.clone();
         let realtime = realtime::Realtime::start(&db, &config.database_url(), stopping)
             .await
             .context("starting realtime delivery")?;
+        let tickets = ticket_writer::TicketWriter::start(
+            db.clone(),
+            config.routing_capacity,
+            stopping_writer,
+        );
         let state = AppState {
+            tickets,
             db,
             files,
             config: Arc::new(config),

@@ -535,3 +535,65 @@ async fn the_first_message_takes_the_client_generated_id() {
     let list: TicketPage = ann.get("/v1/tickets").await.json();
     assert_eq!(list.tickets.len(), 1);
 }
+
+/// Concurrent creations are written in batches (group commit): each request
+/// still gets its own ticket, numbers stay unique, and a duplicate id inside
+/// one batch is answered like one across batches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creations_each_get_their_own_ticket_and_number() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let dept = admin.department("Billing").await;
+    let mut customers = Vec::new();
+    for i in 0..6 {
+        customers.push(app.customer(&format!("Customer {i}")).await);
+    }
+    let shared = Uuid::new_v4();
+    let mut sends = Vec::new();
+    for (c, customer) in customers.iter().enumerate() {
+        for k in 0..8 {
+            // Customer 0 and 1 both try `shared` once; the rest are unique.
+            let id = if k == 0 && c < 2 {
+                shared
+            } else {
+                Uuid::new_v4()
+            };
+            let body = json!({"id": id, "department_id": dept.id, "subject": format!("{c}-{k}"), "body": "B"});
+            sends.push(async move { (c, customer.post("/v1/tickets", body).await) });
+        }
+    }
+    let results = futures_util::future::join_all(sends).await;
+    let created: Vec<Ticket> = results
+        .iter()
+        .filter(|(_, r)| r.status == StatusCode::CREATED)
+        .map(|(_, r)| r.json())
+        .collect();
+    let conflicts = results
+        .iter()
+        .filter(|(_, r)| r.status == StatusCode::CONFLICT)
+        .count();
+    assert_eq!(
+        created.len(),
+        47,
+        "48 sends, one id taken by the other customer"
+    );
+    assert_eq!(conflicts, 1);
+    let mut numbers: Vec<i64> = created.iter().map(|t| t.number).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 47, "unique numbers");
+    for (c, customer) in customers.iter().enumerate() {
+        let page: TicketPage = customer.get("/v1/tickets?limit=50").await.json();
+        let expected = if c < 2 { [8, 7] } else { [8, 8] };
+        assert!(
+            expected.contains(&page.tickets.len()),
+            "customer {c}: {}",
+            page.tickets.len()
+        );
+        assert!(
+            page.tickets
+                .iter()
+                .all(|t| t.customer_id == customer.user.id)
+        );
+    }
+}

@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use base64::Engine;
 use protocol::{
-    CreateTicket, ErrorBody, Message, Priority, Role, Ticket, TicketPage, TicketStatus,
-    TimelineChange, TimelineEvent, UpdateTicket,
+    CreateTicket, ErrorBody, Priority, Role, Ticket, TicketPage, TicketStatus, TimelineChange,
+    TimelineEvent, UpdateTicket,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -65,88 +65,11 @@ pub async fn create(
     }
 }
 
-pub enum Opened {
-    Created(Ticket),
-    /// A ticket with this id was already opened by this customer.
-    Existing(Ticket),
-}
+pub use crate::ticket_writer::{NewTicket, Opened, id_conflict};
 
-/// A validated request to open a ticket.
-pub struct NewTicket {
-    pub id: Uuid,
-    pub first_message_id: Uuid,
-    pub department_id: Uuid,
-    pub subject: String,
-    pub body: String,
-}
-
-/// Opens a ticket with its first message and timeline entry, in one
-/// transaction, and routes it.
+/// Opens a ticket through the instance's ticket writer (group commit).
 pub async fn open_ticket(state: &AppState, customer_id: Uuid, new: NewTicket) -> ApiResult<Opened> {
-    let NewTicket {
-        id,
-        first_message_id,
-        department_id,
-        subject,
-        body,
-    } = new;
-    let mut tx = state.db.begin_write().await?;
-    // Checked under the feed lock, so two concurrent sends of one id cannot
-    // both get past it.
-    if let Some(existing) = db::tickets::get(tx.conn(), id).await? {
-        return if existing.customer_id == customer_id {
-            Ok(Opened::Existing(existing))
-        } else {
-            Err(id_conflict())
-        };
-    }
-    if db::messages::get(tx.conn(), first_message_id)
-        .await?
-        .is_some()
-    {
-        return Err(id_conflict());
-    }
-    let now = from_micros(now_micros());
-    let ticket = Ticket {
-        id,
-        number: db::tickets::next_number(tx.conn()).await?,
-        subject,
-        status: TicketStatus::Open,
-        priority: Priority::Normal,
-        department_id,
-        customer_id,
-        assignee_id: None,
-        created_at: now,
-        updated_at: now,
-        closed_at: None,
-        version: 1,
-    };
-    let first_message = Message {
-        id: first_message_id,
-        ticket_id: id,
-        author_id: customer_id,
-        body,
-        internal: false,
-        attachments: Vec::new(),
-        created_at: now,
-    };
-    let seq = tx.next_seq();
-    db::tickets::insert(tx.conn(), &ticket, seq).await?;
-    let seq = tx.next_seq();
-    db::messages::insert(tx.conn(), &first_message, seq).await?;
-    let seq = tx.next_seq();
-    let created = new_event(id, Some(customer_id), TimelineChange::Created);
-    db::timeline::insert(tx.conn(), &created, seq).await?;
-    db::tickets::index_text(tx.conn(), id, &ticket.subject, false).await?;
-    db::tickets::index_text(tx.conn(), id, &first_message.body, false).await?;
-    let mut ticket = ticket;
-    routing::route_new_ticket(&mut tx, &mut ticket, state.config.routing_capacity).await?;
-    tx.commit().await?;
-    Ok(Opened::Created(ticket))
-}
-
-pub fn id_conflict() -> ApiError {
-    ApiError::conflict("id_conflict", "this id is already used by something else")
+    state.tickets.open(customer_id, new).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

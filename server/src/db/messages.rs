@@ -26,19 +26,38 @@ pub fn from_row(row: &AnyRow) -> Result<(Message, i64), sqlx::Error> {
 }
 
 pub async fn insert(conn: &mut AnyConnection, m: &Message, seq: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO messages (id, ticket_id, author_id, body, internal, created_at, seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(m.id.to_string())
-    .bind(m.ticket_id.to_string())
-    .bind(m.author_id.to_string())
-    .bind(m.body.clone())
-    .bind(i64::from(m.internal))
-    .bind(m.created_at.timestamp_micros())
-    .bind(seq)
-    .execute(conn)
-    .await?;
+    insert_many(conn, &[(m, seq)]).await
+}
+
+/// Inserts messages with their feed positions in one statement.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    rows: &[(&Message, i64)],
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = SqlBuilder::new(
+        "INSERT INTO messages (id, ticket_id, author_id, body, internal, created_at, seq) VALUES ",
+    );
+    for (i, (m, seq)) in rows.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.bind(m.id)
+            .push(", ")
+            .bind(m.ticket_id)
+            .push(", ")
+            .bind(m.author_id);
+        q.push(", ")
+            .bind(m.body.as_str())
+            .push(", ")
+            .bind(m.internal);
+        q.push(", ")
+            .bind(m.created_at.timestamp_micros())
+            .push(", ")
+            .bind(*seq)
+            .push(")");
+    }
+    q.build().execute(conn).await?;
     Ok(())
 }
 

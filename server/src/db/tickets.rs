@@ -81,26 +81,52 @@ pub async fn next_number(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
 }
 
 pub async fn insert(conn: &mut AnyConnection, t: &Ticket, seq: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    insert_many(conn, &[(t, seq)]).await
+}
+
+/// Inserts tickets with their feed positions in one statement.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    rows: &[(&Ticket, i64)],
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = SqlBuilder::new(
         "INSERT INTO tickets (id, number, subject, status, priority, department_id, customer_id, \
-         assignee_id, created_at, updated_at, closed_at, version, seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(t.id.to_string())
-    .bind(t.number)
-    .bind(t.subject.clone())
-    .bind(t.status.as_str())
-    .bind(t.priority.rank())
-    .bind(t.department_id.to_string())
-    .bind(t.customer_id.to_string())
-    .bind(t.assignee_id.map(|a| a.to_string()))
-    .bind(t.created_at.timestamp_micros())
-    .bind(t.updated_at.timestamp_micros())
-    .bind(t.closed_at.map(|c| c.timestamp_micros()))
-    .bind(t.version)
-    .bind(seq)
-    .execute(conn)
-    .await?;
+         assignee_id, created_at, updated_at, closed_at, version, seq) VALUES ",
+    );
+    for (i, (t, seq)) in rows.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.bind(t.id)
+            .push(", ")
+            .bind(t.number)
+            .push(", ")
+            .bind(t.subject.as_str());
+        q.push(", ")
+            .bind(t.status.as_str())
+            .push(", ")
+            .bind(t.priority.rank());
+        q.push(", ")
+            .bind(t.department_id)
+            .push(", ")
+            .bind(t.customer_id)
+            .push(", ");
+        match t.assignee_id {
+            Some(a) => q.bind(a),
+            None => q.push("NULL"),
+        };
+        q.push(", ").bind(t.created_at.timestamp_micros());
+        q.push(", ")
+            .bind(t.updated_at.timestamp_micros())
+            .push(", ");
+        match t.closed_at {
+            Some(c) => q.bind(c.timestamp_micros()),
+            None => q.push("NULL"),
+        };
+        q.push(", ").bind(t.version).push(", ").bind(*seq).push(")");
+    }
+    q.build().execute(conn).await?;
     Ok(())
 }
 
@@ -150,12 +176,28 @@ pub async fn index_text(
     text: &str,
     internal: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO ticket_search (text, ticket_id, internal) VALUES ($1, $2, $3)")
-        .bind(text.to_string())
-        .bind(ticket_id.to_string())
-        .bind(i64::from(internal))
-        .execute(conn)
-        .await?;
+    index_many(conn, &[(ticket_id, text, internal)]).await
+}
+
+/// Adds several searchable texts in one statement.
+pub async fn index_many(
+    conn: &mut AnyConnection,
+    rows: &[(Uuid, &str, bool)],
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = SqlBuilder::new("INSERT INTO ticket_search (text, ticket_id, internal) VALUES ");
+    for (i, (ticket_id, text, internal)) in rows.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.bind(*text)
+            .push(", ")
+            .bind(*ticket_id)
+            .push(", ")
+            .bind(*internal)
+            .push(")");
+    }
+    q.build().execute(conn).await?;
     Ok(())
 }
 

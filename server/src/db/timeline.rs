@@ -3,7 +3,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
 use uuid::Uuid;
 
-use super::{decode_err, from_micros, now_micros, parse_id, parse_opt_id};
+use super::{SqlBuilder, decode_err, from_micros, now_micros, parse_id, parse_opt_id};
 
 pub const COLUMNS: &str = "e.id, e.ticket_id, e.actor_id, e.change, e.created_at, e.seq";
 
@@ -23,19 +23,35 @@ pub async fn insert(
     event: &TimelineEvent,
     seq: i64,
 ) -> Result<(), sqlx::Error> {
-    let change = serde_json::to_string(&event.change).map_err(|e| decode_err(e.to_string()))?;
-    sqlx::query(
-        "INSERT INTO timeline_events (id, ticket_id, actor_id, change, created_at, seq) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(event.id.to_string())
-    .bind(event.ticket_id.to_string())
-    .bind(event.actor_id.map(|a| a.to_string()))
-    .bind(change)
-    .bind(event.created_at.timestamp_micros())
-    .bind(seq)
-    .execute(conn)
-    .await?;
+    insert_many(conn, &[(event, seq)]).await
+}
+
+/// Inserts events with their feed positions in one statement.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    rows: &[(&TimelineEvent, i64)],
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = SqlBuilder::new(
+        "INSERT INTO timeline_events (id, ticket_id, actor_id, change, created_at, seq) VALUES ",
+    );
+    for (i, (e, seq)) in rows.iter().enumerate() {
+        let change = serde_json::to_string(&e.change).map_err(|err| decode_err(err.to_string()))?;
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.bind(e.id).push(", ").bind(e.ticket_id).push(", ");
+        match e.actor_id {
+            Some(a) => q.bind(a),
+            None => q.push("NULL"),
+        };
+        q.push(", ")
+            .bind(change)
+            .push(", ")
+            .bind(e.created_at.timestamp_micros());
+        q.push(", ").bind(*seq).push(")");
+    }
+    q.build().execute(conn).await?;
     Ok(())
 }
 
