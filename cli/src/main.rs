@@ -1,0 +1,286 @@
+//! `cs`: the terminal client of Customer Service, for operators, demos and
+//! end-to-end tests. It is a thin shell over the shared client core, like
+//! the mobile apps: reads come from the offline cache after a short wait for
+//! sync, changes go through the outbox (sent at once when online, queued
+//! when not and sent by the next run online).
+//!
+//! | module | commands |
+//! |---|---|
+//! | `account` | `register`, `login`, `logout`, `whoami`, `status` |
+//! | `departments` | `departments` |
+//! | `list` | `tickets`, `watch` |
+//! | `ticket` | `show`, `open`, `send`, `close`, `set` |
+//! | `outbox` | `outbox` |
+//! | `context` | one run: the `Client`, the wait for the server, lookups |
+//! | `output` | tables, labels, stdout that survives a closed pipe |
+//!
+//! Exit codes: 0 done (or queued offline), 1 failed, 2 usage error.
+
+mod account;
+mod context;
+mod departments;
+mod error;
+mod list;
+mod outbox;
+mod output;
+mod ticket;
+mod values;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
+use clap::{Parser, Subcommand};
+
+use crate::context::Ctx;
+use crate::error::{CliError, CliResult};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cs",
+    version,
+    about = "Customer Service from the terminal: tickets, messages and the offline outbox",
+    after_help = "Changes made while the server is unreachable are queued in the data \
+                  directory and sent by the next command run online.\n\
+                  Exit codes: 0 done (or queued), 1 failed, 2 usage error."
+)]
+struct Cli {
+    /// The server's URL.
+    #[arg(
+        long,
+        global = true,
+        env = "CS_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    server: String,
+    /// Where the session token, the cache and the outbox live
+    /// [default: ~/.local/share/cs].
+    #[arg(long, global = true, env = "CS_CLI_DATA", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a customer account and sign in.
+    Register {
+        email: String,
+        name: String,
+        /// The password (visible to other local users in the process list:
+        /// prefer CS_PASSWORD or the prompt).
+        #[arg(long, env = "CS_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Sign in.
+    Login {
+        email: String,
+        /// The password (prefer CS_PASSWORD or the prompt).
+        #[arg(long, env = "CS_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Sign out and forget the cache.
+    Logout {
+        /// Sign out even if changes still wait to be sent (they are lost).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show who is signed in.
+    Whoami,
+    /// List the departments.
+    Departments,
+    /// List tickets (from the cache, after a short wait for sync).
+    Tickets(list::ListArgs),
+    /// List tickets again at every change, until Ctrl-C.
+    Watch(list::ListArgs),
+    /// Show a ticket with its messages and timeline.
+    Show {
+        /// The ticket: its number or its id.
+        ticket: String,
+    },
+    /// Open a ticket.
+    Open {
+        /// The department: its id or its name.
+        department: String,
+        subject: String,
+        body: String,
+    },
+    /// Send a message on a ticket, with attachments.
+    Send {
+        /// The ticket: its number or its id.
+        ticket: String,
+        /// The message (optional when attaching files).
+        body: Option<String>,
+        /// Files to attach (uploaded first; needs the server).
+        #[arg(long, value_name = "FILE", num_args = 1..)]
+        attach: Vec<PathBuf>,
+        /// A note for staff only.
+        #[arg(long)]
+        internal: bool,
+    },
+    /// Close a ticket.
+    Close {
+        /// The ticket: its number or its id.
+        ticket: String,
+    },
+    /// Change a ticket's status, priority, assignee or department (staff).
+    Set(ticket::SetArgs),
+    /// Switch yourself active (taking new tickets) or off (staff).
+    Status {
+        #[arg(value_enum)]
+        status: values::StaffStatusArg,
+    },
+    /// Show what waits for the server and what it refused.
+    Outbox {
+        /// Queue the refused changes again.
+        #[arg(long, conflicts_with = "discard")]
+        retry: bool,
+        /// Drop the refused changes.
+        #[arg(long)]
+        discard: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(e),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            output::note(format!("cannot start: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            output::note(&e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Help and version as clap prints them; any other parse error as one line
+/// on stderr, exit 2.
+fn clap_exit(e: clap::Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(2)
+        }
+        _ => {
+            output::note(one_line(&e.render().to_string()));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// clap's first line, with the possible values or tip that follow it.
+fn one_line(rendered: &str) -> String {
+    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut text = lines
+        .next()
+        .unwrap_or("invalid command line")
+        .trim_start_matches("error: ")
+        .to_string();
+    for extra in lines {
+        if extra.starts_with("[possible values") || extra.starts_with("tip:") {
+            text.push(' ');
+            text.push_str(extra);
+        }
+    }
+    text.push_str(" (see `cs --help`)");
+    text
+}
+
+fn default_data_dir() -> CliResult<PathBuf> {
+    match std::env::var_os("HOME") {
+        Some(home) if !home.is_empty() => Ok(PathBuf::from(home).join(".local/share/cs")),
+        _ => Err(CliError::usage(
+            "no data directory: give --data-dir DIR or set CS_CLI_DATA (HOME is not set)",
+        )),
+    }
+}
+
+async fn run(cli: Cli) -> CliResult {
+    let data_dir = match cli.data_dir {
+        Some(dir) => dir,
+        None => default_data_dir()?,
+    };
+    let mut ctx = Ctx::open(&cli.server, &data_dir)?;
+    let c = &mut ctx;
+    match cli.command {
+        Command::Register {
+            email,
+            name,
+            password,
+        } => account::register(c, email, name, password).await?,
+        Command::Login { email, password } => account::login(c, email, password).await?,
+        Command::Logout { force } => {
+            // Signed out: nothing left to drain.
+            return account::logout(c, force).await;
+        }
+        Command::Whoami => account::whoami(c)?,
+        Command::Departments => departments::departments(c).await?,
+        Command::Tickets(args) => list::tickets(c, args).await?,
+        Command::Watch(args) => list::watch(c, args).await?,
+        Command::Show { ticket } => ticket::show(c, ticket).await?,
+        Command::Open {
+            department,
+            subject,
+            body,
+        } => ticket::open(c, department, subject, body).await?,
+        Command::Send {
+            ticket,
+            body,
+            attach,
+            internal,
+        } => ticket::send(c, ticket, body, attach, internal).await?,
+        Command::Close { ticket } => ticket::close(c, ticket).await?,
+        Command::Set(args) => ticket::set(c, args).await?,
+        Command::Status { status } => account::status(c, status).await?,
+        Command::Outbox { retry, discard } => outbox::outbox(c, retry, discard).await?,
+    }
+    ctx.finish().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parse_errors_fit_on_one_line() {
+        let e = Cli::try_parse_from(["cs", "tickets", "--status", "opened"]).unwrap_err();
+        let line = one_line(&e.render().to_string());
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.contains("opened"), "{line}");
+        assert!(line.contains("in_progress"), "{line}");
+    }
+
+    #[test]
+    fn statuses_are_comma_separated() {
+        let cli = Cli::try_parse_from(["cs", "tickets", "--status", "open,in-progress"]).unwrap();
+        let Command::Tickets(args) = cli.command else {
+            panic!("{:?}", cli.command)
+        };
+        assert_eq!(
+            args.status,
+            [values::StatusArg::Open, values::StatusArg::InProgress]
+        );
+    }
+}

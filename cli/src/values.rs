@@ -1,0 +1,101 @@
+//! The values the command line takes (statuses, priorities, …) and their
+//! parsers: a bad one is a usage error from clap (exit 2).
+
+use clap::ValueEnum;
+use cs_core::{Priority, StaffStatus, TicketSort, TicketStatus};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    Open,
+    #[value(name = "in_progress", alias = "in-progress")]
+    InProgress,
+    Resolved,
+    Closed,
+}
+
+impl From<StatusArg> for TicketStatus {
+    fn from(s: StatusArg) -> Self {
+        match s {
+            StatusArg::Open => TicketStatus::Open,
+            StatusArg::InProgress => TicketStatus::InProgress,
+            StatusArg::Resolved => TicketStatus::Resolved,
+            StatusArg::Closed => TicketStatus::Closed,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PriorityArg {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl From<PriorityArg> for Priority {
+    fn from(p: PriorityArg) -> Self {
+        match p {
+            PriorityArg::Low => Priority::Low,
+            PriorityArg::Normal => Priority::Normal,
+            PriorityArg::High => Priority::High,
+            PriorityArg::Urgent => Priority::Urgent,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    /// Most recently updated first.
+    Updated,
+    /// Most pressing first, then oldest first.
+    Priority,
+}
+
+impl From<SortArg> for TicketSort {
+    fn from(s: SortArg) -> Self {
+        match s {
+            SortArg::Updated => TicketSort::Updated,
+            SortArg::Priority => TicketSort::Priority,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StaffStatusArg {
+    /// Take new tickets.
+    Active,
+    /// Take no new tickets.
+    Off,
+}
+
+impl From<StaffStatusArg> for StaffStatus {
+    fn from(s: StaffStatusArg) -> Self {
+        match s {
+            StaffStatusArg::Active => StaffStatus::Active,
+            StaffStatusArg::Off => StaffStatus::Off,
+        }
+    }
+}
+
+/// `me`, `unassigned` or a staff id (the list filter).
+pub fn assignee_filter(value: &str) -> Result<String, String> {
+    match value {
+        "me" | "unassigned" => Ok(value.to_string()),
+        _ => staff_id(value).map_err(|_| "expected `me`, `unassigned` or a staff id".into()),
+    }
+}
+
+/// `me` or a staff id (`cs set --assign`).
+pub fn assignee(value: &str) -> Result<String, String> {
+    match value {
+        "me" => Ok(value.to_string()),
+        _ => staff_id(value).map_err(|_| "expected `me` or a staff id".into()),
+    }
+}
+
+fn staff_id(value: &str) -> Result<String, ()> {
+    Uuid::parse_str(value.trim())
+        .map(|id| id.to_string())
+        .map_err(|_| ())
+}

@@ -1,0 +1,722 @@
+//! The built `cs` binary against the real server, in-process on loopback:
+//! a customer's and a staff member's day online, bad input, changes queued
+//! while the server is away and sent by the next run, and `watch`.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::Command;
+
+const PASSWORD: &str = "correct horse battery";
+const ADMIN: &str = "admin@test.example";
+
+/// A server on a fixed port that can be stopped and started again over the
+/// same data directory.
+struct Backend {
+    port: u16,
+    dir: tempfile::TempDir,
+    running: Option<server::RunningServer>,
+}
+
+impl Backend {
+    async fn start() -> Backend {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut backend = Backend {
+            port,
+            dir: tempfile::tempdir().unwrap(),
+            running: None,
+        };
+        backend.up().await;
+        backend
+    }
+
+    async fn up(&mut self) {
+        let config = server::Config {
+            addr: format!("127.0.0.1:{}", self.port).parse().unwrap(),
+            data_dir: self.dir.path().to_path_buf(),
+            admin_email: Some(ADMIN.into()),
+            admin_password: Some(PASSWORD.into()),
+            ..server::Config::default()
+        };
+        self.running = Some(server::start(config).await.expect("server starts"));
+    }
+
+    async fn down(&mut self) {
+        if let Some(server) = self.running.take() {
+            server.stop().await.unwrap();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// A plain HTTP call to the server as `token`.
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.url()))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    async fn token_of(&self, email: &str) -> String {
+        let response: Value = reqwest::Client::new()
+            .post(format!("{}/v1/auth/login", self.url()))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        response["token"].as_str().unwrap().to_string()
+    }
+
+    /// A department, made by the admin.
+    async fn department(&self, name: &str) -> String {
+        let admin = self.token_of(ADMIN).await;
+        let dept = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/departments",
+                &admin,
+                Some(json!({"name": name})),
+            )
+            .await;
+        dept["id"].as_str().unwrap().to_string()
+    }
+
+    /// An agent of `department`, made by the admin.
+    async fn agent(&self, email: &str, department: &str) -> String {
+        let admin = self.token_of(ADMIN).await;
+        let user = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/staff",
+                &admin,
+                Some(json!({"email": email, "name": "Bea", "password": PASSWORD,
+                            "role": "agent", "department_id": department})),
+            )
+            .await;
+        user["id"].as_str().unwrap().to_string()
+    }
+
+    /// The ticket numbered `number`, as `token` sees it on the server.
+    async fn ticket(&self, token: &str, number: i64) -> Value {
+        let list = self
+            .call(reqwest::Method::GET, "/v1/tickets", token, None)
+            .await;
+        list["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["number"] == number)
+            .cloned()
+            .unwrap_or_else(|| panic!("no ticket #{number} on the server: {list}"))
+    }
+
+    async fn message_bodies(&self, token: &str, ticket_id: &str) -> Vec<String> {
+        let page = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/v1/tickets/{ticket_id}/messages"),
+                token,
+                None,
+            )
+            .await;
+        page["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["body"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+/// What one run of `cs` did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "{self:#?}");
+        assert!(!self.stderr.contains("panicked"), "{self:#?}");
+        self
+    }
+
+    /// A failure: exit `code` and exactly one line on stderr.
+    #[track_caller]
+    fn fails(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "{self:#?}");
+        assert_eq!(self.stderr.lines().count(), 1, "{self:#?}");
+        assert!(self.stderr.starts_with("cs: "), "{self:#?}");
+        assert!(!self.stderr.contains("panicked"), "{self:#?}");
+        self
+    }
+}
+
+/// `cs` with its own data directory (token, cache, outbox).
+struct Cs {
+    dir: PathBuf,
+}
+
+impl Cs {
+    fn new(dir: &Path) -> Cs {
+        Cs {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn command(&self, server: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cs"));
+        command
+            .arg("--server")
+            .arg(server)
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .args(args)
+            .env_remove("CS_SERVER")
+            .env_remove("CS_CLI_DATA")
+            .env_remove("CS_PASSWORD")
+            .kill_on_drop(true);
+        command
+    }
+
+    async fn run(&self, server: &str, args: &[&str]) -> Run {
+        self.run_with_input(server, args, "").await
+    }
+
+    async fn run_with_input(&self, server: &str, args: &[&str], input: &str) -> Run {
+        let mut child = self
+            .command(server, args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cs starts");
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).await.unwrap();
+        drop(stdin);
+        let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("cs {args:?} did not finish"))
+            .unwrap();
+        Run {
+            code: output.status.code().expect("cs exits, it is not killed"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+}
+
+/// The number in "opened #1001: …".
+fn number_in(text: &str) -> i64 {
+    let start = text.find('#').expect("a ticket number") + 1;
+    text[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+/// The table row of ticket `number`.
+fn row(list: &str, number: i64) -> Option<String> {
+    let tag = format!("#{number} ");
+    list.lines()
+        .find(|l| l.starts_with(&tag))
+        .map(str::to_string)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_opens_lists_writes_shows_and_closes_a_ticket() {
+    let backend = Backend::start().await;
+    let dept = backend.department("Support").await;
+    let url = backend.url();
+    let dir = tempfile::tempdir().unwrap();
+    let cs = Cs::new(dir.path());
+
+    let out = cs
+        .run(
+            &url,
+            &["register", "ann@x.example", "Ann", "--password", PASSWORD],
+        )
+        .await
+        .ok();
+    assert!(out.stdout.contains("signed in as Ann"), "{out:?}");
+    let out = cs.run(&url, &["whoami"]).await.ok();
+    assert!(out.stdout.contains("ann@x.example"), "{out:?}");
+    assert!(out.stdout.contains("customer"), "{out:?}");
+    let out = cs.run(&url, &["departments"]).await.ok();
+    assert!(out.stdout.contains("Support") && out.stdout.contains(&dept));
+
+    // Opened by the department's name, in any case.
+    let out = cs
+        .run(
+            &url,
+            &["open", "support", "Printer jams", "It jams on page 2."],
+        )
+        .await
+        .ok();
+    assert!(out.stdout.starts_with("opened #"), "{out:?}");
+    let number = number_in(&out.stdout);
+    let token = backend.token_of("ann@x.example").await;
+    let on_server = backend.ticket(&token, number).await;
+    assert_eq!(on_server["subject"], "Printer jams");
+    let ticket_id = on_server["id"].as_str().unwrap().to_string();
+
+    let list = cs.run(&url, &["tickets"]).await.ok().stdout;
+    let line = row(&list, number).unwrap_or_else(|| panic!("{list}"));
+    assert!(line.contains("open") && line.contains("normal") && line.contains("Printer jams"));
+    assert!(!line.contains("pending"), "{line}");
+    let filtered = cs
+        .run(&url, &["tickets", "--status", "closed,resolved"])
+        .await
+        .ok();
+    assert_eq!(filtered.stdout.trim(), "no tickets");
+    let found = cs.run(&url, &["tickets", "--query", "printer"]).await.ok();
+    assert!(row(&found.stdout, number).is_some(), "{found:?}");
+
+    // A message with an attachment: uploaded, then sent.
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "paper: A4, 80 g\n").unwrap();
+    let out = cs
+        .run(
+            &url,
+            &[
+                "send",
+                &number.to_string(),
+                "Here is what I use.",
+                "--attach",
+                notes.to_str().unwrap(),
+            ],
+        )
+        .await
+        .ok();
+    assert_eq!(out.stdout.trim(), format!("sent to #{number}"));
+    assert!(out.stderr.contains("uploaded notes.txt"), "{out:?}");
+    assert_eq!(
+        backend.message_bodies(&token, &ticket_id).await,
+        ["It jams on page 2.", "Here is what I use."]
+    );
+
+    // Staff answer; `show` has it all, by number or by id.
+    let staff = backend.agent("bea@staff.example", &dept).await;
+    let bea = backend.token_of("bea@staff.example").await;
+    backend
+        .call(
+            reqwest::Method::POST,
+            &format!("/v1/tickets/{ticket_id}/messages"),
+            &bea,
+            Some(json!({"body": "We are on it."})),
+        )
+        .await;
+    let shown = cs
+        .run(&url, &["show", &format!("#{number}")])
+        .await
+        .ok()
+        .stdout;
+    for expected in [
+        "Printer jams",
+        "It jams on page 2.",
+        "Here is what I use.",
+        "attachment: notes.txt",
+        "We are on it.",
+        "opened the ticket",
+        "department: Support",
+    ] {
+        assert!(shown.contains(expected), "{expected:?} in\n{shown}");
+    }
+    assert!(
+        shown.contains(&format!("staff …{}", &staff[staff.len() - 6..])),
+        "{shown}"
+    );
+    let by_id = cs.run(&url, &["show", &ticket_id]).await.ok().stdout;
+    assert_eq!(by_id, shown);
+
+    let out = cs.run(&url, &["close", &number.to_string()]).await.ok();
+    assert_eq!(out.stdout.trim(), format!("closed #{number}"));
+    assert_eq!(backend.ticket(&token, number).await["status"], "closed");
+    let closed = cs.run(&url, &["tickets", "--status", "closed"]).await.ok();
+    assert!(row(&closed.stdout, number).is_some(), "{closed:?}");
+    let out = cs.run(&url, &["outbox"]).await.ok();
+    assert_eq!(out.stdout.trim(), "0 pending");
+
+    // Signed out, nothing is shown; signing in again reads the password
+    // from stdin.
+    let out = cs.run(&url, &["logout"]).await.ok();
+    assert!(out.stdout.contains("signed out ann@x.example"), "{out:?}");
+    cs.run(&url, &["tickets"]).await.fails(1);
+    cs.run_with_input(&url, &["login", "ann@x.example"], &format!("{PASSWORD}\n"))
+        .await
+        .ok();
+    let list = cs.run(&url, &["tickets"]).await.ok().stdout;
+    assert!(row(&list, number).is_some(), "{list}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_filter_and_change_tickets() {
+    let backend = Backend::start().await;
+    let support = backend.department("Support").await;
+    backend.department("Billing").await;
+    let staff = backend.agent("bea@staff.example", &support).await;
+    let customer: Value = reqwest::Client::new()
+        .post(format!("{}/v1/auth/register", backend.url()))
+        .json(&json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ann = customer["token"].as_str().unwrap().to_string();
+    let ticket = backend
+        .call(
+            reqwest::Method::POST,
+            "/v1/tickets",
+            &ann,
+            Some(json!({"department_id": support, "subject": "Refund", "body": "Twice!"})),
+        )
+        .await;
+    let number = ticket["number"].as_i64().unwrap();
+
+    let url = backend.url();
+    let dir = tempfile::tempdir().unwrap();
+    let cs = Cs::new(dir.path());
+    cs.run(
+        &url,
+        &["login", "bea@staff.example", "--password", PASSWORD],
+    )
+    .await
+    .ok();
+    let list = cs
+        .run(&url, &["tickets", "--department", "Support"])
+        .await
+        .ok();
+    assert!(row(&list.stdout, number).is_some(), "{list:?}");
+    let other = cs
+        .run(&url, &["tickets", "--department", "billing"])
+        .await
+        .ok();
+    assert_eq!(other.stdout.trim(), "no tickets");
+
+    let out = cs
+        .run(
+            &url,
+            &[
+                "set",
+                &number.to_string(),
+                "--priority",
+                "high",
+                "--assign",
+                "me",
+                "--status",
+                "in_progress",
+            ],
+        )
+        .await
+        .ok();
+    assert_eq!(out.stdout.trim(), format!("updated #{number}"));
+    let on_server = backend.ticket(&ann, number).await;
+    assert_eq!(on_server["priority"], "high");
+    assert_eq!(on_server["status"], "in_progress");
+    assert_eq!(on_server["assignee_id"], staff.as_str());
+
+    let mine = cs
+        .run(
+            &url,
+            &["tickets", "--assignee", "me", "--priority", "high,urgent"],
+        )
+        .await
+        .ok();
+    let line = row(&mine.stdout, number).unwrap_or_else(|| panic!("{mine:?}"));
+    assert!(
+        line.contains("in_progress") && line.contains("high"),
+        "{line}"
+    );
+    let unassigned = cs
+        .run(&url, &["tickets", "--assignee", "unassigned"])
+        .await
+        .ok();
+    assert_eq!(unassigned.stdout.trim(), "no tickets");
+
+    let note = cs
+        .run(&url, &["send", &number.to_string(), "VIP", "--internal"])
+        .await
+        .ok();
+    assert_eq!(note.stdout.trim(), format!("sent to #{number}"));
+    let shown = cs.run(&url, &["show", &number.to_string()]).await.ok();
+    assert!(shown.stdout.contains("(internal note)"), "{shown:?}");
+    assert!(shown.stdout.contains("priority:   high"), "{shown:?}");
+
+    let out = cs.run(&url, &["status", "off"]).await.ok();
+    assert!(out.stdout.contains("is now off"), "{out:?}");
+    let out = cs.run(&url, &["status", "active"]).await.ok();
+    assert!(out.stdout.contains("is now active"), "{out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_is_one_line_on_stderr_and_queues_nothing() {
+    let backend = Backend::start().await;
+    backend.department("Support").await;
+    let url = backend.url();
+    let dir = tempfile::tempdir().unwrap();
+    let cs = Cs::new(dir.path());
+
+    // Not signed in yet.
+    let out = cs.run(&url, &["tickets"]).await.fails(1);
+    assert!(out.stderr.contains("not signed in"), "{out:?}");
+    let out = cs.run(&url, &["login", "ann@x.example"]).await.fails(2);
+    assert!(out.stderr.contains("no password"), "{out:?}");
+    let out = cs
+        .run(&url, &["login", "ann@x.example", "--password", "wrong"])
+        .await
+        .fails(1);
+    assert!(out.stderr.contains("sign-in refused"), "{out:?}");
+
+    cs.run(
+        &url,
+        &["register", "ann@x.example", "Ann", "--password", PASSWORD],
+    )
+    .await
+    .ok();
+    let number = number_in(
+        &cs.run(&url, &["open", "Support", "Printer", "It jams"])
+            .await
+            .ok()
+            .stdout,
+    );
+
+    let n = number.to_string();
+    let n = n.as_str();
+    let usage: &[(&[&str], &str)] = &[
+        (&["tickets", "--status", "opened"], "opened"),
+        (&["tickets", "--sort", "oldest"], "oldest"),
+        (&["tickets", "--limit", "0"], "0"),
+        (&["show", "999999"], "no ticket #999999"),
+        (
+            &["show", "printer"],
+            "neither a ticket number nor a ticket id",
+        ),
+        (
+            &["send", n, "hi", "--attach", "/no/such/file.png"],
+            "no such file",
+        ),
+        (&["send", n], "nothing to send"),
+        (
+            &["open", "Nowhere", "S", "B"],
+            "unknown department \"Nowhere\"",
+        ),
+        (&["open", "Support", "   ", "B"], "subject"),
+        (&["set", n, "--priority", "high"], "only staff"),
+        (&["set", n], "nothing to change"),
+        (&["status", "busy"], "busy"),
+        (&["frobnicate"], "frobnicate"),
+    ];
+    for (args, needle) in usage {
+        let out = cs.run(&url, args).await.fails(2);
+        assert!(out.stderr.contains(needle), "{args:?}: {out:?}");
+    }
+    let out = cs.run("ftp://nowhere", &["tickets"]).await.fails(2);
+    assert!(out.stderr.contains("http://"), "{out:?}");
+    let out = cs.run(&url, &["status", "off"]).await.fails(1);
+    assert!(out.stderr.contains("not allowed"), "{out:?}");
+
+    let out = cs.run(&url, &["outbox"]).await.ok();
+    assert_eq!(out.stdout.trim(), "0 pending");
+    let list = cs.run(&url, &["tickets"]).await.ok();
+    assert_eq!(list.stdout.lines().count(), 2, "{list:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changes_made_offline_are_queued_and_sent_by_the_next_run() {
+    let mut backend = Backend::start().await;
+    backend.department("Support").await;
+    let url = backend.url();
+    let dir = tempfile::tempdir().unwrap();
+    let cs = Cs::new(dir.path());
+    cs.run(
+        &url,
+        &["register", "ann@x.example", "Ann", "--password", PASSWORD],
+    )
+    .await
+    .ok();
+    let first = number_in(
+        &cs.run(&url, &["open", "Support", "First", "Online"])
+            .await
+            .ok()
+            .stdout,
+    );
+
+    // The server goes away: reads come from the cache, writes are queued.
+    backend.down().await;
+    let out = cs
+        .run(
+            &url,
+            &["open", "Support", "Offline ticket", "Written in a tunnel"],
+        )
+        .await
+        .ok();
+    assert!(out.stdout.starts_with("queued (offline)"), "{out:?}");
+    let out = cs
+        .run(&url, &["send", &first.to_string(), "Still there?"])
+        .await
+        .ok();
+    assert!(out.stdout.starts_with("queued (offline)"), "{out:?}");
+    let list = cs.run(&url, &["tickets"]).await.ok();
+    let pending = list
+        .stdout
+        .lines()
+        .find(|l| l.contains("Offline ticket"))
+        .unwrap_or_else(|| panic!("{list:?}"));
+    assert!(
+        pending.starts_with("- ") && pending.ends_with("pending"),
+        "{pending}"
+    );
+    assert!(list.stderr.contains("offline"), "{list:?}");
+    let shown = cs.run(&url, &["show", &first.to_string()]).await.ok();
+    assert!(shown.stdout.contains("Still there?"), "{shown:?}");
+    assert!(shown.stdout.contains("[pending]"), "{shown:?}");
+    let out = cs.run(&url, &["outbox"]).await.ok();
+    assert!(out.stdout.starts_with("2 pending (offline"), "{out:?}");
+
+    // Back: the next run sends them, once, in order.
+    backend.up().await;
+    let out = cs.run(&url, &["outbox"]).await.ok();
+    assert_eq!(out.stdout.trim(), "0 pending");
+    let token = backend.token_of("ann@x.example").await;
+    let on_server = backend
+        .call(reqwest::Method::GET, "/v1/tickets", &token, None)
+        .await;
+    let tickets = on_server["tickets"].as_array().unwrap();
+    assert_eq!(tickets.len(), 2, "{on_server}");
+    assert!(tickets.iter().any(|t| t["subject"] == "Offline ticket"));
+    let first_id = backend.ticket(&token, first).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        backend.message_bodies(&token, &first_id).await,
+        ["Online", "Still there?"]
+    );
+    let list = cs.run(&url, &["tickets"]).await.ok();
+    let sent = list
+        .stdout
+        .lines()
+        .find(|l| l.contains("Offline ticket"))
+        .unwrap_or_else(|| panic!("{list:?}"));
+    assert!(sent.starts_with('#') && !sent.contains("pending"), "{sent}");
+
+    // The same with a server URL where nothing listens, then the real one:
+    // the change waits in this data directory's outbox.
+    let nowhere = {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        format!("http://127.0.0.1:{port}")
+    };
+    let out = cs.run(&nowhere, &["close", &first.to_string()]).await.ok();
+    assert!(out.stdout.starts_with("queued (offline)"), "{out:?}");
+    let out = cs.run(&url, &["tickets", "--status", "closed"]).await.ok();
+    assert!(row(&out.stdout, first).is_some(), "{out:?}");
+    assert!(
+        out.stderr.contains("sent 1 change(s) queued earlier"),
+        "{out:?}"
+    );
+    assert_eq!(backend.ticket(&token, first).await["status"], "closed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_prints_the_list_again_at_every_change() {
+    let backend = Backend::start().await;
+    let dept = backend.department("Support").await;
+    let url = backend.url();
+    let dir = tempfile::tempdir().unwrap();
+    let cs = Cs::new(dir.path());
+    cs.run(
+        &url,
+        &["register", "ann@x.example", "Ann", "--password", PASSWORD],
+    )
+    .await
+    .ok();
+    cs.run(&url, &["open", "Support", "First", "One"])
+        .await
+        .ok();
+
+    let mut child = cs
+        .command(&url, &["watch", "--status", "open"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = String::new();
+    let mut wait_for = async |needle: &str| {
+        tokio::time::timeout(Duration::from_secs(20), async {
+            while !seen.contains(needle) {
+                let line = lines.next_line().await.unwrap().expect("watch runs on");
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{needle:?} never came in:\n{seen}"));
+    };
+    wait_for("First").await;
+
+    // Opened elsewhere (over HTTP): the list comes again with it.
+    let token = backend.token_of("ann@x.example").await;
+    backend
+        .call(
+            reqwest::Method::POST,
+            "/v1/tickets",
+            &token,
+            Some(json!({"department_id": dept, "subject": "Second", "body": "Two"})),
+        )
+        .await;
+    wait_for("Second").await;
+
+    // Ctrl-C ends it cleanly.
+    let pid = child.id().unwrap().to_string();
+    let status = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("watch stops at Ctrl-C")
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
