@@ -13,14 +13,20 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::{AppState, validate};
 
-/// Argon2 is slow on purpose: run it off the async workers.
+/// Argon2 is slow and memory-hard on purpose (19 MiB per hash): run it off
+/// the async workers, and only a few at a time, so that a burst of sign-ins
+/// queues instead of multiplying the server's memory.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 pub async fn hash_password(password: String) -> ApiResult<String> {
+    let _permit = HASHING.acquire().await.map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || auth::hash_password(&password))
         .await
         .map_err(ApiError::internal)?
 }
 
 async fn verify_password(password: String, hash: String) -> ApiResult<bool> {
+    let _permit = HASHING.acquire().await.map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
         .map_err(ApiError::internal)
