@@ -10,52 +10,32 @@ use cs_core::{
 };
 use serde_json::json;
 
-const PASSWORD: &str = "correct horse battery";
-const ADMIN: &str = "admin@test.example";
+const PASSWORD: &str = server::testing::ADMIN_PASSWORD;
+const ADMIN: &str = server::testing::ADMIN_EMAIL;
 
-/// A server on a fixed port that can be stopped and started again over the
-/// same data directory, as a phone sees its server go away and come back.
+/// The real server, stoppable and restartable on its port, with the HTTP
+/// helpers these tests use.
 struct Backend {
-    port: u16,
-    dir: tempfile::TempDir,
-    running: Option<server::RunningServer>,
+    server: server::testing::RestartableServer,
 }
 
 impl Backend {
     async fn start() -> Backend {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut backend = Backend {
-            port,
-            dir: tempfile::tempdir().unwrap(),
-            running: None,
-        };
-        backend.up().await;
-        backend
-    }
-
-    async fn up(&mut self) {
-        let config = server::Config {
-            addr: format!("127.0.0.1:{}", self.port).parse().unwrap(),
-            data_dir: self.dir.path().to_path_buf(),
-            admin_email: Some(ADMIN.into()),
-            admin_password: Some(PASSWORD.into()),
-            ..server::Config::default()
-        };
-        self.running = Some(server::start(config).await.expect("server starts"));
-    }
-
-    async fn down(&mut self) {
-        if let Some(server) = self.running.take() {
-            server.stop().await.unwrap();
+        Backend {
+            server: server::testing::RestartableServer::start().await,
         }
     }
 
+    async fn up(&mut self) {
+        self.server.up().await;
+    }
+
+    async fn down(&mut self) {
+        self.server.down().await;
+    }
+
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.server.url()
     }
 
     /// A plain HTTP call to the server as `token`.

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod policy;
 pub mod realtime;
 pub mod routing;
+pub mod testing;
 pub mod ticket_writer;
 pub mod validate;
 
@@ -85,7 +86,7 @@ impl AppState {
     /// Ends the feed follower and bus listener, and with them the sockets'
     /// sources of events.
     pub fn stop_background(&self) {
-        let _ = self.shutdown.send(true);
+        self.shutdown.send_replace(true);
     }
 }
 
@@ -105,10 +106,12 @@ impl RunningServer {
     /// Stops accepting connections, finishes requests in flight, stops the
     /// background tasks and closes the database.
     pub async fn stop(mut self) -> anyhow::Result<()> {
+        // Background tasks and sockets first: axum's graceful shutdown waits
+        // for connections, and an upgraded WebSocket would keep it waiting.
+        self.state.stop_background();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        self.state.stop_background();
         (&mut self.task).await??;
         self.state.db.close().await;
         Ok(())

@@ -53,10 +53,14 @@ async fn main() -> anyhow::Result<()> {
         "listening"
     );
     let app = server::router(state.clone());
+    let stopping = state.clone();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Close the WebSockets too, or the shutdown would wait for them.
+            stopping.stop_background();
+        })
         .await?;
-    state.stop_background();
     tracing::info!("stopped");
     state.db.close().await;
     Ok(())

@@ -420,3 +420,15 @@ async fn a_client_that_was_away_catches_up_through_sync() {
         .await;
     assert_eq!(live.ticket_id, t.id);
 }
+
+#[tokio::test]
+async fn stopping_the_server_closes_sockets_as_going_away() {
+    let w = world().await;
+    let mut ann = WsClient::connect(&w.app.base, &w.ann.token).await;
+    let stopped = tokio::spawn(w.app.stop());
+    assert_eq!(close_code(ann.closed().await), Some(1001));
+    tokio::time::timeout(Duration::from_secs(5), stopped)
+        .await
+        .expect("the shutdown does not wait on the socket")
+        .unwrap();
+}

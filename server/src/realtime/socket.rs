@@ -23,6 +23,7 @@ const TYPING_WINDOW: Duration = Duration::from_secs(5);
 pub const MAX_CLIENT_FRAME: usize = 16 * 1024;
 
 /// Close codes (RFC 6455 §7.4; 4000+ are the application's).
+const CLOSE_GOING_AWAY: u16 = 1001;
 const CLOSE_POLICY: u16 = 1008;
 const CLOSE_RESYNC: u16 = 4000;
 const CLOSE_REVOKED: u16 = 4001;
@@ -59,8 +60,19 @@ pub async fn run(mut socket: WebSocket, state: AppState, caller: Option<Caller>)
     let mut last_heard = Instant::now();
     let mut typing = RateLimit::new(TYPING_BURST, TYPING_WINDOW);
     let signals = registration.signals.clone();
+    let mut stopping = state.shutdown.subscribe();
     loop {
+        // Checked at each turn, so a shutdown that began before this socket
+        // subscribed is seen too.
+        let stop = *stopping.borrow_and_update();
+        if stop {
+            // The client reconnects: to another instance, or to this one
+            // when it is back.
+            close(&mut socket, CLOSE_GOING_AWAY, "server shutting down").await;
+            return;
+        }
         tokio::select! {
+            _ = stopping.changed() => {}
             frame = registration.frames.recv() => {
                 let Some(frame) = frame else { return };
                 if socket.send(WsMessage::Text(frame.as_ref().into())).await.is_err() {

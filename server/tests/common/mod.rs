@@ -100,6 +100,11 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// Stops the server gracefully.
+    pub async fn stop(self) {
+        self.server.stop().await.expect("the server stops");
+    }
+
     /// A request without a token.
     pub async fn anonymous(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
         send(&self.http, self.url(path), method, None, body).await
