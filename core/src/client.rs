@@ -243,9 +243,11 @@ impl Client {
     }
 
     pub fn observe_sync_state(&self, listener: Arc<dyn SyncStateListener>) -> Arc<TaskHandle> {
-        self.inner
-            .observers
-            .subscribe_sync(self.sync_state(), listener)
+        // Holding the state while the listener gets its first value and is
+        // registered: a transition waits, so none falls in between. (The
+        // listener must not call `sync_state()` from that first callback.)
+        let state = self.inner.state.lock().unwrap();
+        self.inner.observers.subscribe_sync(*state, listener)
     }
 
     /// Tries to connect now instead of waiting for the next backoff.

@@ -107,12 +107,15 @@ impl Observers {
     ) -> Arc<TaskHandle> {
         let first = store.tickets(&filter, me, limit).unwrap_or_default();
         listener.on_update(first.clone());
-        self.add(Subscription::List {
+        let handle = self.add(Subscription::List {
             filter,
             limit,
             listener,
             last: Some(first),
-        })
+        });
+        // A change between the first snapshot and registering is caught here.
+        self.changed.notify_one();
+        handle
     }
 
     pub fn subscribe_detail(
@@ -125,11 +128,13 @@ impl Observers {
         if let Some(d) = &first {
             listener.on_update(d.clone());
         }
-        self.add(Subscription::Detail {
+        let handle = self.add(Subscription::Detail {
             ticket_id,
             listener,
             last: first,
-        })
+        });
+        self.changed.notify_one();
+        handle
     }
 
     pub fn subscribe_sync(

@@ -1,0 +1,94 @@
+package support.customerservice.client
+
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flowOn
+import kotlinx.coroutines.withContext
+import support.customerservice.core.Client
+import support.customerservice.core.CoreException
+import support.customerservice.core.DepartmentInfo
+import support.customerservice.core.MessageItem
+import support.customerservice.core.SyncState
+import support.customerservice.core.TicketDetail
+import support.customerservice.core.TicketFilter
+import support.customerservice.core.TicketItem
+import support.customerservice.core.TokenStore
+import support.customerservice.core.UserInfo
+
+/**
+ * What the app's view models hold: the core's `Client` with Flows instead of
+ * listeners and suspend functions instead of blocking calls.
+ *
+ * Calls that touch the core's cache (SQLite) run on [io], never on the
+ * caller's (main) thread. Errors are the core's typed [CoreException]s.
+ * Anything not wrapped here is on [client].
+ */
+class CustomerServiceCore(
+    val client: Client,
+    private val io: CoroutineDispatcher = Dispatchers.IO,
+) : AutoCloseable {
+
+    companion object {
+        /** Opens the cache in [dataDir] and restores the session kept in
+         *  [tokenStore]. It opens a database: call it off the main thread. */
+        @Throws(CoreException::class)
+        fun open(
+            serverUrl: String,
+            dataDir: String,
+            tokenStore: TokenStore,
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): CustomerServiceCore = CustomerServiceCore(Client(serverUrl, dataDir, tokenStore), io)
+    }
+
+    /** The signed-in user, restored from the last run when there is one. */
+    val currentUser: UserInfo? get() = client.currentUser()
+
+    val syncState: SyncState get() = client.syncState()
+
+    // Session
+
+    suspend fun register(email: String, password: String, name: String): UserInfo =
+        client.register(email, password, name)
+
+    suspend fun signIn(email: String, password: String): UserInfo = client.signIn(email, password)
+
+    suspend fun signOut() = client.signOut()
+
+    // Observing
+
+    fun ticketsFlow(filter: TicketFilter = TicketFilter.all(), limit: Int = 50): Flow<List<TicketItem>> {
+        require(limit > 0) { "limit must be positive" }
+        return client.ticketsFlow(filter, limit.toUInt()).flowOn(io)
+    }
+
+    fun ticketFlow(ticketId: String): Flow<TicketDetail> = client.ticketFlow(ticketId).flowOn(io)
+
+    fun syncStateFlow(): Flow<SyncState> = client.syncStateFlow().flowOn(io)
+
+    // Changes: shown at once as pending, sent when the server is reachable
+
+    suspend fun createTicket(departmentId: String, subject: String, body: String): TicketItem =
+        withContext(io) { client.createTicket(departmentId, subject, body) }
+
+    suspend fun sendMessage(
+        ticketId: String,
+        body: String,
+        attachmentIds: List<String> = emptyList(),
+        internal: Boolean = false,
+    ): MessageItem = withContext(io) { client.sendMessage(ticketId, body, attachmentIds, internal) }
+
+    suspend fun departments(): List<DepartmentInfo> = withContext(io) { client.departments() }
+
+    suspend fun refreshDepartments(): List<DepartmentInfo> = client.refreshDepartments()
+
+    suspend fun pendingCount(): Long = withContext(io) { client.pendingCount() }
+
+    /** Tries to connect now instead of waiting for the next backoff (say, when
+     *  the phone's network comes back). */
+    fun reconnectNow() = client.reconnectNow()
+
+    /** Stops the core's background work; what is queued stays for the next
+     *  start. Flows still collected get no more values. */
+    override fun close() = client.close()
+}
