@@ -59,7 +59,6 @@ CREATE TABLE tickets (
 -- Department queues: by status then priority (most pressing, oldest first) or recency.
 CREATE INDEX tickets_dept_status_priority ON tickets (department_id, status, priority DESC, created_at, id);
 CREATE INDEX tickets_dept_status_updated ON tickets (department_id, status, updated_at DESC, id DESC);
-CREATE INDEX tickets_dept_priority ON tickets (department_id, priority DESC, created_at, id);
 CREATE INDEX tickets_dept_updated ON tickets (department_id, updated_at DESC, id DESC);
 CREATE INDEX tickets_customer_updated ON tickets (customer_id, updated_at DESC, id DESC);
 CREATE INDEX tickets_assignee_updated ON tickets (assignee_id, updated_at DESC, id DESC);

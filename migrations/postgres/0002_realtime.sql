@@ -4,8 +4,7 @@
 -- loaded staff go to whoever has waited longest (NULL: never).
 ALTER TABLE users ADD COLUMN last_assigned_at BIGINT;
 
--- Counting each staff member's open tickets.
-CREATE INDEX tickets_assignee_status ON tickets (assignee_id, status);
+-- (Each staff member's open tickets are counted through tickets_assignee_updated.)
 -- The department queue: unassigned tickets, oldest first.
 CREATE INDEX tickets_dept_unassigned ON tickets (department_id, assignee_id, created_at);
 
