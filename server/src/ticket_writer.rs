@@ -243,7 +243,8 @@ async fn write_batch(
         .into_iter()
         .enumerate()
         .map(|(i, plan)| match plan {
-            Plan::Create => Ok(Opened::Created(created.remove(&i).expect("created above"))),
+            // Cloned, not taken: a later duplicate of this id answers from it.
+            Plan::Create => Ok(Opened::Created(created[&i].clone())),
             Plan::Done(outcome) => outcome,
             Plan::SameAs(first, customer) => match created.get(&first) {
                 Some(t) if t.customer_id == customer => Ok(Opened::Existing(t.clone())),
@@ -319,4 +320,77 @@ fn push_list(q: &mut SqlBuilder, ids: impl Iterator<Item = Uuid>) {
         first = false;
     }
     q.push(")");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::users::NewUser;
+
+    async fn store_with_customers() -> (tempfile::TempDir, Db, Uuid, [Uuid; 2]) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::connect(&url, 2).await.unwrap();
+        db.migrate().await.unwrap();
+        let dept = db::departments::insert(db.writer(), "D")
+            .await
+            .unwrap()
+            .unwrap();
+        let customers = [Uuid::now_v7(), Uuid::now_v7()];
+        for (i, id) in customers.iter().enumerate() {
+            let email = format!("c{i}@x.io");
+            let new = NewUser {
+                id: *id,
+                email: &email,
+                name: "C",
+                password_hash: "x",
+                role: protocol::Role::Customer,
+                department_id: None,
+            };
+            db::users::insert(db.writer(), new).await.unwrap();
+        }
+        (dir, db, dept.id, customers)
+    }
+
+    fn new_ticket(id: Uuid, department_id: Uuid) -> NewTicket {
+        NewTicket {
+            id,
+            first_message_id: Uuid::now_v7(),
+            department_id,
+            subject: "S".into(),
+            body: "B".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_id_inside_one_batch_is_answered_like_one_across_batches() {
+        let (_dir, db, dept, [ann, bob]) = store_with_customers().await;
+        let shared = Uuid::now_v7();
+        let (a, b, c, d) = (
+            new_ticket(shared, dept),
+            new_ticket(shared, dept),
+            new_ticket(shared, dept),
+            new_ticket(Uuid::now_v7(), dept),
+        );
+        let batch = [(ann, &a), (ann, &b), (bob, &c), (bob, &d)];
+        let outcomes = write_batch(&db, 10, &batch).await.unwrap();
+        let created = match &outcomes[0] {
+            Ok(Opened::Created(t)) => t.clone(),
+            _ => panic!("the first send creates"),
+        };
+        match &outcomes[1] {
+            Ok(Opened::Existing(t)) => assert_eq!(t, &created),
+            _ => panic!("the repeat answers the same ticket"),
+        }
+        assert!(
+            matches!(&outcomes[2], Err(e) if e.code == "id_conflict"),
+            "another customer's send of the id is a conflict"
+        );
+        assert!(matches!(&outcomes[3], Ok(Opened::Created(_))));
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+        assert_eq!(count, 2);
+    }
 }

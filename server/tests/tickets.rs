@@ -577,7 +577,12 @@ async fn concurrent_creations_each_get_their_own_ticket_and_number() {
         47,
         "48 sends, one id taken by the other customer"
     );
-    assert_eq!(conflicts, 1);
+    assert_eq!(
+        conflicts,
+        1,
+        "statuses: {:?}",
+        results.iter().map(|(_, r)| r.status).collect::<Vec<_>>()
+    );
     let mut numbers: Vec<i64> = created.iter().map(|t| t.number).collect();
     numbers.sort();
     numbers.dedup();
