@@ -8,6 +8,7 @@ mod http;
 mod queue_page;
 mod server_proc;
 mod stats;
+mod ws_fanout;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -21,8 +22,10 @@ const USAGE: &str = "usage:
   loadgen queue-page [--database-url URL] [--tickets 1000000] [--requests 2000]
                      [--clients 4] [--customers 1000] [--warmup 50]
                      [--data-dir DIR]
+  loadgen ws-fanout [--database-url URL] [--instances 1|2] [--clients 10000]
+                    [--tickets 1000] [--rate 1000] [--seconds 20]
 
-Both take --server-bin PATH (default target/release/server: run from the
+All take --server-bin PATH (default target/release/server: run from the
 workspace root after `cargo build --release -p server`) and --keep-data
 (leave the data directory and database behind for inspection).
 queue-page --data-dir DIR seeds into DIR and keeps it; a later run with the
@@ -30,7 +33,13 @@ same DIR (SQLite) reuses that store instead of seeding again. Without
 --database-url the server uses SQLite in a fresh temporary data directory;
 with a postgres:// URL a database cs_bench_<random> is created next to it
 and dropped at the end. The server inherits the environment, so e.g.
-CS_DB_MAX_CONNECTIONS=4 loadgen … applies to it.";
+CS_DB_MAX_CONNECTIONS=4 loadgen … applies to it.
+ws-fanout seeds 10 departments of 10 agents, customers for the other
+clients and a ticket for each of the first --tickets customers, all signed
+in; connects every client to GET /v1/ws; then customers post --rate
+messages/s for --seconds, round-robin over the tickets, and every socket
+times the `message` events it receives. --instances 2 runs two servers on
+one PostgreSQL database (needs --database-url postgres://…).";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -95,6 +104,36 @@ async fn main() -> anyhow::Result<()> {
             })
             .await?
         }
+        "ws-fanout" => {
+            let flags = Flags::parse(
+                &rest,
+                &[
+                    "database-url",
+                    "server-bin",
+                    "instances",
+                    "clients",
+                    "tickets",
+                    "rate",
+                    "seconds",
+                    "keep-data",
+                ],
+            )?;
+            let seconds: f64 = flags.get("seconds", 20.0)?;
+            if !(seconds > 0.0 && seconds < 86_400.0) {
+                bail!("--seconds must be positive");
+            }
+            ws_fanout::run(ws_fanout::Options {
+                database_url: flags.string("database-url"),
+                server_bin: flags.server_bin(),
+                instances: flags.positive("instances", 1)?,
+                clients: flags.positive("clients", 10_000)?,
+                tickets: flags.positive("tickets", 1000)?,
+                rate: flags.get("rate", 1000.0)?,
+                duration: Duration::from_secs_f64(seconds),
+                keep: flags.switch("keep-data"),
+            })
+            .await?
+        }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             return Ok(());
@@ -106,6 +145,10 @@ async fn main() -> anyhow::Result<()> {
     let errors = report["errors"].as_u64().unwrap_or(0);
     if errors > 0 {
         bail!("{errors} requests failed (see first_error above)");
+    }
+    let lost = report["lost"].as_u64().unwrap_or(0);
+    if lost > 0 {
+        bail!("{lost} deliveries lost");
     }
     Ok(())
 }

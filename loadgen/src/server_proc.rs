@@ -93,15 +93,30 @@ impl ServerProcess {
         }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// Peak resident set size so far (`VmHWM`), in KiB.
     pub fn peak_rss_kib(&self) -> anyhow::Result<u64> {
-        let path = format!("/proc/{}/status", self.pid);
-        let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-        status
+        status_kib(&self.pid.to_string(), "VmHWM:")
+    }
+
+    /// Resident set size now (`VmRSS`), in KiB.
+    pub fn rss_kib(&self) -> anyhow::Result<u64> {
+        status_kib(&self.pid.to_string(), "VmRSS:")
+    }
+
+    /// The soft limit on open files the server runs with.
+    pub fn open_files_limit(&self) -> anyhow::Result<u64> {
+        let path = format!("/proc/{}/limits", self.pid);
+        let limits = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+        limits
             .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-            .with_context(|| format!("no VmHWM in {path}"))
+            .find_map(|line| line.strip_prefix("Max open files"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|soft| soft.parse().ok())
+            .with_context(|| format!("no open files limit in {path}"))
     }
 
     /// Stops the server after a measurement and adds its peak memory and
@@ -142,6 +157,18 @@ impl ServerProcess {
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(30)..].join("\n")
     }
+}
+
+/// A `/proc/<pid>/status` figure in kB, such as `VmHWM:` (`pid` may be
+/// `self`).
+pub fn status_kib(pid: &str, field: &str) -> anyhow::Result<u64> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .with_context(|| format!("no {field} in {path}"))
 }
 
 /// A port nobody listens on right now.
