@@ -10,6 +10,8 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod filestore;
+pub mod group_commit;
+pub mod message_writer;
 pub mod metrics;
 pub mod policy;
 pub mod realtime;
@@ -42,6 +44,8 @@ pub struct AppState {
     pub realtime: realtime::Realtime,
     /// Writes new tickets in batches (group commit).
     pub tickets: ticket_writer::TicketWriter,
+    /// Writes chat messages in batches (group commit).
+    pub messages: message_writer::MessageWriter,
     /// Set to `true` to stop background tasks (feed follower, bus listener).
     pub shutdown: Arc<watch::Sender<bool>>,
 }
@@ -58,17 +62,23 @@ impl AppState {
         db.migrate().await.context("migrating the database")?;
         let files = filestore::FileStore::open(config.files_dir())?;
         let (shutdown, stopping) = watch::channel(false);
-        let stopping_writer = stopping.clone();
+        let (stopping_tickets, stopping_messages) = (stopping.clone(), stopping.clone());
         let realtime = realtime::Realtime::start(&db, &config.database_url(), stopping)
             .await
             .context("starting realtime delivery")?;
         let tickets = ticket_writer::TicketWriter::start(
             db.clone(),
             config.routing_capacity,
-            stopping_writer,
+            stopping_tickets,
+        );
+        let messages = message_writer::MessageWriter::start(
+            db.clone(),
+            config.routing_capacity,
+            stopping_messages,
         );
         let state = AppState {
             tickets,
+            messages,
             db,
             files,
             config: Arc::new(config),

@@ -132,6 +132,34 @@ pub async fn drain_queue(
 
 /// When the customer writes and the assignee is Off (or disabled), hands
 /// the ticket to an Active colleague with room, or back to the queue.
+/// Those of the given staff who are away (Off, disabled or gone): one query
+/// for a whole batch of messages, so that the common case (assignee
+/// Active) costs nothing more.
+pub async fn away_among(
+    conn: &mut sqlx::AnyConnection,
+    staff: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>, sqlx::Error> {
+    if staff.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut q = SqlBuilder::new(
+        "SELECT id FROM users WHERE status = 'active' AND disabled = 0 AND id IN (",
+    );
+    q.push_id_list(staff.iter().copied());
+    let active = q
+        .build()
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|row| parse_id(&row.try_get::<String, _>("id")?))
+        .collect::<Result<std::collections::HashSet<Uuid>, sqlx::Error>>()?;
+    Ok(staff
+        .iter()
+        .copied()
+        .filter(|id| !active.contains(id))
+        .collect())
+}
+
 pub async fn reassign_if_assignee_away(
     tx: &mut WriteTx,
     ticket: &mut Ticket,

@@ -1,29 +1,21 @@
-//! Group commit for new tickets.
+//! Group commit for new tickets (see `group_commit`).
 //!
 //! Opening a ticket writes a ticket, its first message, a timeline entry and
-//! two search rows, under the feed lock. Done one ticket per transaction,
-//! the single SQLite writer (and the feed lock on PostgreSQL) spends its time
-//! on statement round trips, which caps creation far below what the machine
-//! can do. So ticket creation goes through one task per instance: it takes
-//! every request waiting at that moment (up to `MAX_BATCH`), writes them all
-//! with one multi-row statement per table in one transaction, and answers
-//! each. A lone request is written at once, as a batch of one: batching adds
-//! no delay, it only forms under load.
+//! two search rows, then routes it; a batch writes each table with one
+//! multi-row statement.
 
 use std::collections::{HashMap, HashSet};
 
 use protocol::{Message, Priority, Ticket, TicketStatus, TimelineChange};
 use sqlx::Row;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::db::timeline::new_event;
 use crate::db::{self, Db, SqlBuilder, from_micros, now_micros, parse_id};
 use crate::error::{ApiError, ApiResult};
+use crate::group_commit::GroupCommit;
 use crate::routing;
-
-/// Most tickets written in one transaction.
-pub const MAX_BATCH: usize = 64;
 
 /// A validated request to open a ticket.
 pub struct NewTicket {
@@ -40,77 +32,31 @@ pub enum Opened {
     Existing(Ticket),
 }
 
-struct Job {
-    customer_id: Uuid,
-    new: NewTicket,
-    reply: oneshot::Sender<ApiResult<Opened>>,
-}
-
+/// Queues ticket openings for the writer task.
 #[derive(Clone)]
-pub struct TicketWriter {
-    jobs: mpsc::Sender<Job>,
-}
+pub struct TicketWriter(GroupCommit<(Uuid, NewTicket), Opened>);
 
 impl TicketWriter {
-    pub fn start(db: Db, routing_capacity: i64, mut shutdown: watch::Receiver<bool>) -> Self {
-        let (jobs, mut queue) = mpsc::channel::<Job>(1024);
-        tokio::spawn(async move {
-            loop {
-                let first = tokio::select! {
-                    job = queue.recv() => match job {
-                        Some(job) => job,
-                        None => return,
-                    },
-                    _ = shutdown.changed() => return,
-                };
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match queue.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
-                    }
-                }
-                write_and_answer(&db, routing_capacity, batch).await;
-            }
-        });
-        TicketWriter { jobs }
+    pub fn start(db: Db, routing_capacity: i64, shutdown: watch::Receiver<bool>) -> Self {
+        TicketWriter(GroupCommit::start("ticket", shutdown, move |batch| {
+            write_owned_batch(db.clone(), routing_capacity, batch)
+        }))
     }
 
     /// Opens a ticket (with its first message and timeline entry) and
     /// routes it; answers once it is committed.
     pub async fn open(&self, customer_id: Uuid, new: NewTicket) -> ApiResult<Opened> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job {
-                customer_id,
-                new,
-                reply,
-            })
-            .await
-            .map_err(|_| ApiError::internal("the ticket writer has stopped"))?;
-        answer
-            .await
-            .map_err(|_| ApiError::internal("the ticket writer dropped a request"))?
+        self.0.submit((customer_id, new)).await
     }
 }
 
-async fn write_and_answer(db: &Db, capacity: i64, batch: Vec<Job>) {
-    let requests: Vec<(Uuid, &NewTicket)> = batch.iter().map(|j| (j.customer_id, &j.new)).collect();
-    match write_batch(db, capacity, &requests).await {
-        Ok(outcomes) => {
-            for (job, outcome) in batch.into_iter().zip(outcomes) {
-                let _ = job.reply.send(outcome);
-            }
-        }
-        Err(e) => {
-            let message = e.to_string();
-            for job in batch {
-                let _ = job
-                    .reply
-                    .send(Err(ApiError::internal(format!("database: {message}"))));
-            }
-        }
-    }
+async fn write_owned_batch(
+    db: Db,
+    capacity: i64,
+    batch: Vec<(Uuid, NewTicket)>,
+) -> Result<Vec<ApiResult<Opened>>, sqlx::Error> {
+    let requests: Vec<(Uuid, &NewTicket)> = batch.iter().map(|(c, n)| (*c, n)).collect();
+    write_batch(&db, capacity, &requests).await
 }
 
 /// Writes a batch in one transaction; one outcome per request, in order.
@@ -122,7 +68,8 @@ async fn write_batch(
     let mut tx = db.begin_write().await?;
     // Checked under the feed lock, so concurrent sends of one id (in this
     // batch, another batch or another instance) cannot both create.
-    let existing = existing_tickets(tx.conn(), requests.iter().map(|(_, n)| n.id)).await?;
+    let ids: Vec<Uuid> = requests.iter().map(|(_, n)| n.id).collect();
+    let existing = db::tickets::get_many(tx.conn(), &ids).await?;
     let used_messages =
         existing_messages(tx.conn(), requests.iter().map(|(_, n)| n.first_message_id)).await?;
 
@@ -259,29 +206,12 @@ pub fn id_conflict() -> ApiError {
     ApiError::conflict("id_conflict", "this id is already used by something else")
 }
 
-async fn existing_tickets(
-    conn: &mut sqlx::AnyConnection,
-    ids: impl Iterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, Ticket>, sqlx::Error> {
-    let mut q = SqlBuilder::new(&format!(
-        "SELECT {} FROM tickets t WHERE t.id IN (",
-        db::tickets::COLUMNS
-    ));
-    push_list(&mut q, ids);
-    q.build()
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|row| db::tickets::from_row(row).map(|t| (t.id, t)))
-        .collect()
-}
-
 async fn existing_messages(
     conn: &mut sqlx::AnyConnection,
     ids: impl Iterator<Item = Uuid>,
 ) -> Result<HashSet<Uuid>, sqlx::Error> {
     let mut q = SqlBuilder::new("SELECT id FROM messages WHERE id IN (");
-    push_list(&mut q, ids);
+    q.push_id_list(ids);
     q.build()
         .fetch_all(conn)
         .await?
@@ -299,27 +229,13 @@ async fn active_departments(
         "SELECT DISTINCT department_id FROM users WHERE status = 'active' AND disabled = 0 \
          AND role IN ('agent', 'supervisor') AND department_id IN (",
     );
-    push_list(&mut q, ids);
+    q.push_id_list(ids);
     q.build()
         .fetch_all(conn)
         .await?
         .iter()
         .map(|row| parse_id(&row.try_get::<String, _>("department_id")?))
         .collect()
-}
-
-/// Appends `a, b, c)` (distinct ids) to an `IN (` list.
-fn push_list(q: &mut SqlBuilder, ids: impl Iterator<Item = Uuid>) {
-    let mut seen = HashSet::new();
-    let mut first = true;
-    for id in ids.filter(|id| seen.insert(*id)) {
-        if !first {
-            q.push(", ");
-        }
-        q.bind(id);
-        first = false;
-    }
-    q.push(")");
 }
 
 #[cfg(test)]

@@ -3,17 +3,17 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use protocol::{CreateMessage, ErrorBody, Message, MessagePage, TicketStatus, TimelineChange};
+use protocol::{CreateMessage, ErrorBody, Message, MessagePage};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::tickets::id_conflict;
 use crate::auth::Caller;
-use crate::db::{self, from_micros, now_micros, timeline::new_event};
+use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::{AppState, policy, routing, validate};
+use crate::message_writer::{NewMessage, Posted};
+use crate::{AppState, policy, validate};
 
 pub const MAX_ATTACHMENTS: usize = 10;
 
@@ -55,86 +55,22 @@ pub async fn create(
     } else {
         String::new()
     };
-    let id = req.id.unwrap_or_else(Uuid::now_v7);
-
-    let mut tx = state.db.begin_write().await?;
-    if let Some((existing, _)) = db::messages::get(tx.conn(), id).await? {
-        return if existing.author_id == caller.id() && existing.ticket_id == ticket_id {
-            Ok((StatusCode::OK, Json(existing)))
-        } else {
-            Err(id_conflict())
-        };
-    }
-    // Re-read under the lock: the status may have changed since.
-    let mut ticket = db::tickets::get(tx.conn(), ticket_id)
-        .await?
-        .unwrap_or(ticket);
-    if ticket.status == TicketStatus::Closed {
-        return Err(ApiError::conflict(
-            "ticket_closed",
-            "the ticket is closed; open a new one",
-        ));
-    }
-    let now = from_micros(now_micros());
-    let mut message = Message {
-        id,
-        ticket_id,
-        author_id: caller.id(),
-        body,
-        internal: req.internal,
-        attachments: Vec::new(),
-        created_at: now,
-    };
-    let seq = tx.next_seq();
-    db::messages::insert(tx.conn(), &message, seq).await?;
-    if !attachment_ids.is_empty() {
-        let attached =
-            db::files::attach(tx.conn(), &attachment_ids, caller.id(), id, ticket_id).await?;
-        if attached != attachment_ids.len() as u64 {
-            return Err(ApiError::unprocessable(
-                "invalid_attachment",
-                "attachments must be your own uploads, not yet attached to a message",
-            ));
-        }
-    }
-    if !message.body.is_empty() {
-        db::tickets::index_text(tx.conn(), ticket_id, &message.body, message.internal).await?;
-    }
-
-    let reopen = !caller.is_staff() && ticket.status == TicketStatus::Resolved;
-    let seq = tx.next_seq();
-    if reopen {
-        let previous = ticket.clone();
-        ticket.status = TicketStatus::Open;
-        ticket.updated_at = now;
-        ticket.version += 1;
-        if !db::tickets::update(tx.conn(), &ticket, seq).await? {
-            return Err(ApiError::internal("ticket changed under the feed lock"));
-        }
-        let seq = tx.next_seq();
-        let change = TimelineChange::StatusChanged {
-            from: previous.status,
-            to: TicketStatus::Open,
-        };
-        db::timeline::insert(
-            tx.conn(),
-            &new_event(ticket_id, Some(caller.id()), change),
-            seq,
-        )
+    let posted = state
+        .messages
+        .post(NewMessage {
+            id: req.id.unwrap_or_else(Uuid::now_v7),
+            ticket_id: ticket.id,
+            author_id: caller.id(),
+            author_is_staff: caller.is_staff(),
+            body,
+            internal: req.internal,
+            attachment_ids,
+        })
         .await?;
-    } else {
-        db::tickets::touch(tx.conn(), ticket_id, now.timestamp_micros(), seq).await?;
-    }
-    if !caller.is_staff() {
-        // So that a customer never waits on someone who is away.
-        routing::reassign_if_assignee_away(&mut tx, &mut ticket, state.config.routing_capacity)
-            .await?;
-    }
-    if let Some((stored, _)) = db::messages::get(tx.conn(), id).await? {
-        message = stored;
-    }
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(message)))
+    Ok(match posted {
+        Posted::Created(message) => (StatusCode::CREATED, Json(message)),
+        Posted::Existing(message) => (StatusCode::OK, Json(message)),
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use protocol::FileMeta;
 use sqlx::any::AnyRow;
@@ -98,6 +98,27 @@ pub async fn attach(
         attached += result.rows_affected();
     }
     Ok(attached)
+}
+
+/// Those of the given files that `uploader_id` uploaded and no message has
+/// taken yet: the ones a new message of theirs may attach.
+pub async fn attachable(
+    conn: &mut AnyConnection,
+    file_ids: &[Uuid],
+    uploader_id: Uuid,
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    if file_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut q = SqlBuilder::new("SELECT id FROM files WHERE message_id IS NULL AND uploader_id = ");
+    q.bind(uploader_id).push(" AND id IN (");
+    q.push_id_list(file_ids.iter().copied());
+    q.build()
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|row| parse_id(&row.try_get::<String, _>("id")?))
+        .collect()
 }
 
 /// The attachments of the given messages, by message, in upload order.

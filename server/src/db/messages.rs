@@ -77,6 +77,25 @@ pub async fn get(
     Ok(Some((message, seq)))
 }
 
+/// The messages of the given ids that exist, with their attachments, by id.
+pub async fn get_many(
+    conn: &mut AnyConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Message>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = SqlBuilder::new(&format!("SELECT {COLUMNS} FROM messages m WHERE m.id IN ("));
+    q.push_id_list(ids.iter().copied());
+    let rows = q.build().fetch_all(&mut *conn).await?;
+    let mut messages = rows
+        .iter()
+        .map(|r| from_row(r).map(|(m, _)| m))
+        .collect::<Result<Vec<_>, _>>()?;
+    attach_files(conn, &mut messages).await?;
+    Ok(messages.into_iter().map(|m| (m.id, m)).collect())
+}
+
 /// A ticket's messages after feed position `after_seq`, oldest first, up to
 /// `limit`, with their attachments.
 pub async fn list(

@@ -40,6 +40,20 @@ impl SqlBuilder {
         self
     }
 
+    /// Appends `a, b, c)` to an `IN (` list: each distinct id once.
+    pub fn push_id_list(&mut self, ids: impl IntoIterator<Item = uuid::Uuid>) -> &mut Self {
+        let mut seen = std::collections::HashSet::new();
+        let mut first = true;
+        for id in ids.into_iter().filter(|id| seen.insert(*id)) {
+            if !first {
+                self.push(", ");
+            }
+            self.bind(id);
+            first = false;
+        }
+        self.push(")")
+    }
+
     pub fn sql(&self) -> &str {
         &self.sql
     }
@@ -96,5 +110,13 @@ mod tests {
         let mut b = SqlBuilder::new("SELECT * FROM t WHERE a = ");
         b.bind("x").push(" AND b > ").bind(3i64);
         assert_eq!(b.sql(), "SELECT * FROM t WHERE a = $1 AND b > $2");
+    }
+
+    #[test]
+    fn an_id_list_binds_each_distinct_id_once() {
+        let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let mut q = SqlBuilder::new("SELECT id FROM t WHERE id IN (");
+        q.push_id_list([a, b, a]);
+        assert_eq!(q.sql(), "SELECT id FROM t WHERE id IN ($1, $2)");
     }
 }

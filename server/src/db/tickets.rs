@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use protocol::{Priority, Ticket, TicketStatus};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
@@ -67,6 +69,24 @@ pub async fn get<'e>(
         .await?
         .map(|r| from_row(&r))
         .transpose()
+}
+
+/// The tickets of the given ids that exist, by id.
+pub async fn get_many(
+    conn: &mut AnyConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Ticket>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = SqlBuilder::new(&format!("SELECT {COLUMNS} FROM tickets t WHERE t.id IN ("));
+    q.push_id_list(ids.iter().copied());
+    q.build()
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|row| from_row(row).map(|t| (t.id, t)))
+        .collect()
 }
 
 /// Takes the next human-readable ticket number (inside a write transaction,
@@ -166,6 +186,27 @@ pub async fn touch(
         .bind(id.to_string())
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Moves several tickets to new feed positions (`(id, seq)`) with one
+/// statement, as a message on each does.
+pub async fn touch_many(
+    conn: &mut AnyConnection,
+    updated_at: i64,
+    rows: &[(Uuid, i64)],
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = SqlBuilder::new("UPDATE tickets SET updated_at = ");
+    q.bind(updated_at).push(", seq = CASE id");
+    for (id, seq) in rows {
+        q.push(" WHEN ").bind(*id).push(" THEN ").bind(*seq);
+    }
+    q.push(" END WHERE id IN (");
+    q.push_id_list(rows.iter().map(|(id, _)| *id));
+    q.build().execute(conn).await?;
     Ok(())
 }
 

@@ -1,0 +1,446 @@
+//! Group commit for chat messages (see `group_commit`).
+//!
+//! Chat is the busiest write: every message is a feed row, a search row and
+//! a touch of its ticket, and a customer's message may reopen the ticket or
+//! hand it over from an away assignee. A batch does the common part with one
+//! statement per table and only the rare parts (attachments, reopening,
+//! hand-over) per message.
+
+use std::collections::{HashMap, HashSet};
+
+use protocol::{Message, Ticket, TicketStatus, TimelineChange};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::db::timeline::new_event;
+use crate::db::{self, Db, WriteTx, from_micros, now_micros};
+use crate::error::{ApiError, ApiResult};
+use crate::group_commit::GroupCommit;
+use crate::routing;
+use crate::ticket_writer::id_conflict;
+
+/// A validated message, from a caller allowed to write on its ticket.
+pub struct NewMessage {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub author_id: Uuid,
+    /// Staff messages never reopen a ticket nor hand it over.
+    pub author_is_staff: bool,
+    pub body: String,
+    pub internal: bool,
+    /// Distinct file ids.
+    pub attachment_ids: Vec<Uuid>,
+}
+
+pub enum Posted {
+    Created(Message),
+    /// This author already posted a message with this id on this ticket.
+    Existing(Message),
+}
+
+/// Queues messages for the writer task.
+#[derive(Clone)]
+pub struct MessageWriter(GroupCommit<NewMessage, Posted>);
+
+impl MessageWriter {
+    pub fn start(db: Db, routing_capacity: i64, shutdown: watch::Receiver<bool>) -> Self {
+        MessageWriter(GroupCommit::start("message", shutdown, move |batch| {
+            write_owned_batch(db.clone(), routing_capacity, batch)
+        }))
+    }
+
+    /// Posts a message; answers once it is committed.
+    pub async fn post(&self, message: NewMessage) -> ApiResult<Posted> {
+        self.0.submit(message).await
+    }
+}
+
+async fn write_owned_batch(
+    db: Db,
+    capacity: i64,
+    batch: Vec<NewMessage>,
+) -> Result<Vec<ApiResult<Posted>>, sqlx::Error> {
+    write_batch(&db, capacity, &batch).await
+}
+
+enum Plan {
+    Create,
+    Done(ApiResult<Posted>),
+    /// The same id as an earlier request of this batch.
+    SameAs(usize),
+}
+
+/// Writes a batch in one transaction; one outcome per request, in order.
+async fn write_batch(
+    db: &Db,
+    capacity: i64,
+    requests: &[NewMessage],
+) -> Result<Vec<ApiResult<Posted>>, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    // Read under the feed lock: ids, statuses and files cannot change under us.
+    let ids: Vec<Uuid> = requests.iter().map(|r| r.id).collect();
+    let existing = db::messages::get_many(tx.conn(), &ids).await?;
+    let ticket_ids: Vec<Uuid> = requests.iter().map(|r| r.ticket_id).collect();
+    let mut tickets = db::tickets::get_many(tx.conn(), &ticket_ids).await?;
+
+    let plans = plan(&mut tx, requests, &existing, &tickets).await?;
+    let creating: Vec<&NewMessage> = requests
+        .iter()
+        .zip(&plans)
+        .filter(|(_, p)| matches!(p, Plan::Create))
+        .map(|(r, _)| r)
+        .collect();
+    let created = insert_messages(&mut tx, &creating).await?;
+    update_tickets(&mut tx, &creating, &mut tickets, capacity).await?;
+    tx.commit().await?;
+
+    Ok(requests
+        .iter()
+        .zip(plans)
+        .map(|(request, plan)| match plan {
+            Plan::Create => Ok(Posted::Created(created[&request.id].clone())),
+            Plan::Done(outcome) => outcome,
+            Plan::SameAs(first) => match created.get(&requests[first].id) {
+                Some(m) => repeat_of(m, request),
+                None => Err(ApiError::internal("batched duplicate without its original")),
+            },
+        })
+        .collect())
+}
+
+/// Decides, in order, what to do with each request.
+async fn plan(
+    tx: &mut WriteTx,
+    requests: &[NewMessage],
+    existing: &HashMap<Uuid, Message>,
+    tickets: &HashMap<Uuid, Ticket>,
+) -> Result<Vec<Plan>, sqlx::Error> {
+    let mut plans = Vec::with_capacity(requests.len());
+    let mut claimed: HashMap<Uuid, usize> = HashMap::new();
+    let mut claimed_files: HashSet<Uuid> = HashSet::new();
+    for (i, r) in requests.iter().enumerate() {
+        let plan = if let Some(m) = existing.get(&r.id) {
+            Plan::Done(repeat_of(m, r))
+        } else if let Some(&first) = claimed.get(&r.id) {
+            Plan::SameAs(first)
+        } else {
+            match tickets.get(&r.ticket_id).map(|t| t.status) {
+                None => Plan::Done(Err(ApiError::not_found("not_found", "no such ticket"))),
+                Some(TicketStatus::Closed) => Plan::Done(Err(ApiError::conflict(
+                    "ticket_closed",
+                    "the ticket is closed; open a new one",
+                ))),
+                Some(_) if !attachable(tx, r, &claimed_files).await? => {
+                    Plan::Done(Err(ApiError::unprocessable(
+                        "invalid_attachment",
+                        "attachments must be your own uploads, not yet attached to a message",
+                    )))
+                }
+                Some(_) => {
+                    claimed_files.extend(r.attachment_ids.iter().copied());
+                    claimed.insert(r.id, i);
+                    Plan::Create
+                }
+            }
+        };
+        plans.push(plan);
+    }
+    Ok(plans)
+}
+
+/// A request whose id is taken by `m`: the same message sent again, or a
+/// clash with someone else's.
+fn repeat_of(m: &Message, r: &NewMessage) -> ApiResult<Posted> {
+    if m.author_id == r.author_id && m.ticket_id == r.ticket_id {
+        Ok(Posted::Existing(m.clone()))
+    } else {
+        Err(id_conflict())
+    }
+}
+
+/// Whether every attachment is the author's own upload, taken by no message
+/// yet (nor by an earlier message of this batch).
+async fn attachable(
+    tx: &mut WriteTx,
+    r: &NewMessage,
+    claimed_files: &HashSet<Uuid>,
+) -> Result<bool, sqlx::Error> {
+    if r.attachment_ids.is_empty() {
+        return Ok(true);
+    }
+    if r.attachment_ids.iter().any(|f| claimed_files.contains(f)) {
+        return Ok(false);
+    }
+    let free = db::files::attachable(tx.conn(), &r.attachment_ids, r.author_id).await?;
+    Ok(free.len() == r.attachment_ids.len())
+}
+
+/// Inserts the messages, their search rows and attachments; returns them
+/// as stored, by id.
+async fn insert_messages(
+    tx: &mut WriteTx,
+    creating: &[&NewMessage],
+) -> Result<HashMap<Uuid, Message>, sqlx::Error> {
+    let now = from_micros(now_micros());
+    let mut messages: Vec<Message> = creating
+        .iter()
+        .map(|r| Message {
+            id: r.id,
+            ticket_id: r.ticket_id,
+            author_id: r.author_id,
+            body: r.body.clone(),
+            internal: r.internal,
+            attachments: Vec::new(),
+            created_at: now,
+        })
+        .collect();
+    let rows: Vec<(&Message, i64)> = messages.iter().map(|m| (m, tx.next_seq())).collect();
+    db::messages::insert_many(tx.conn(), &rows).await?;
+    let search: Vec<(Uuid, &str, bool)> = messages
+        .iter()
+        .filter(|m| !m.body.is_empty())
+        .map(|m| (m.ticket_id, m.body.as_str(), m.internal))
+        .collect();
+    db::tickets::index_many(tx.conn(), &search).await?;
+
+    let with_files: Vec<&&NewMessage> = creating
+        .iter()
+        .filter(|r| !r.attachment_ids.is_empty())
+        .collect();
+    for r in &with_files {
+        // Checked under the feed lock in `plan`, so every file is taken.
+        db::files::attach(tx.conn(), &r.attachment_ids, r.author_id, r.id, r.ticket_id).await?;
+    }
+    if !with_files.is_empty() {
+        let ids: Vec<Uuid> = with_files.iter().map(|r| r.id).collect();
+        let mut files = db::files::for_messages(tx.conn(), &ids).await?;
+        for m in &mut messages {
+            m.attachments = files.remove(&m.id).unwrap_or_default();
+        }
+    }
+    Ok(messages.into_iter().map(|m| (m.id, m)).collect())
+}
+
+/// Moves each ticket written on to a new feed position; a customer's
+/// message reopens a resolved ticket and takes it from an away assignee.
+async fn update_tickets(
+    tx: &mut WriteTx,
+    creating: &[&NewMessage],
+    tickets: &mut HashMap<Uuid, Ticket>,
+    capacity: i64,
+) -> Result<(), sqlx::Error> {
+    let mut touched: Vec<Uuid> = Vec::new();
+    let mut by_customer: HashMap<Uuid, Uuid> = HashMap::new();
+    for r in creating {
+        if !touched.contains(&r.ticket_id) {
+            touched.push(r.ticket_id);
+        }
+        if !r.author_is_staff {
+            by_customer.entry(r.ticket_id).or_insert(r.author_id);
+        }
+    }
+    let reopening: Vec<Uuid> = touched
+        .iter()
+        .copied()
+        .filter(|id| by_customer.contains_key(id) && tickets[id].status == TicketStatus::Resolved)
+        .collect();
+
+    let now = from_micros(now_micros());
+    let touches: Vec<(Uuid, i64)> = touched
+        .iter()
+        .filter(|id| !reopening.contains(id))
+        .map(|id| (*id, tx.next_seq()))
+        .collect();
+    db::tickets::touch_many(tx.conn(), now.timestamp_micros(), &touches).await?;
+    for id in &reopening {
+        let ticket = tickets.get_mut(id).expect("planned tickets exist");
+        let from = ticket.status;
+        ticket.status = TicketStatus::Open;
+        ticket.updated_at = now;
+        ticket.version += 1;
+        let seq = tx.next_seq();
+        if !db::tickets::update(tx.conn(), ticket, seq).await? {
+            return Err(sqlx::Error::Protocol(
+                "ticket changed under the feed lock".into(),
+            ));
+        }
+        let change = TimelineChange::StatusChanged {
+            from,
+            to: TicketStatus::Open,
+        };
+        let seq = tx.next_seq();
+        db::timeline::insert(
+            tx.conn(),
+            &new_event(*id, Some(by_customer[id]), change),
+            seq,
+        )
+        .await?;
+    }
+
+    // So that a customer never waits on someone who is away.
+    let assignees: Vec<Uuid> = by_customer
+        .keys()
+        .filter_map(|id| tickets[id].assignee_id)
+        .collect();
+    let away = routing::away_among(tx.conn(), &assignees).await?;
+    for id in touched.iter().filter(|id| by_customer.contains_key(id)) {
+        let ticket = tickets.get_mut(id).expect("planned tickets exist");
+        if ticket.assignee_id.is_some_and(|a| away.contains(&a)) {
+            routing::reassign_if_assignee_away(tx, ticket, capacity).await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::users::NewUser;
+    use crate::ticket_writer::{NewTicket, Opened};
+
+    struct Store {
+        _dir: tempfile::TempDir,
+        db: Db,
+        customer: Uuid,
+        other: Uuid,
+        ticket: Ticket,
+    }
+
+    async fn store_with_a_ticket() -> Store {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::connect(&url, 2).await.unwrap();
+        db.migrate().await.unwrap();
+        let dept = db::departments::insert(db.writer(), "D")
+            .await
+            .unwrap()
+            .unwrap();
+        let users = [Uuid::now_v7(), Uuid::now_v7()];
+        for (i, id) in users.iter().enumerate() {
+            let email = format!("c{i}@x.io");
+            let new = NewUser {
+                id: *id,
+                email: &email,
+                name: "C",
+                password_hash: "x",
+                role: protocol::Role::Customer,
+                department_id: None,
+            };
+            db::users::insert(db.writer(), new).await.unwrap();
+        }
+        let writer =
+            crate::ticket_writer::TicketWriter::start(db.clone(), 10, watch::channel(false).1);
+        let new = NewTicket {
+            id: Uuid::now_v7(),
+            first_message_id: Uuid::now_v7(),
+            department_id: dept.id,
+            subject: "S".into(),
+            body: "B".into(),
+        };
+        let Ok(Opened::Created(ticket)) = writer.open(users[0], new).await else {
+            panic!("ticket not created");
+        };
+        Store {
+            _dir: dir,
+            db,
+            customer: users[0],
+            other: users[1],
+            ticket,
+        }
+    }
+
+    fn message(s: &Store, id: Uuid, author_id: Uuid) -> NewMessage {
+        NewMessage {
+            id,
+            ticket_id: s.ticket.id,
+            author_id,
+            author_is_staff: false,
+            body: "hello".into(),
+            internal: false,
+            attachment_ids: Vec::new(),
+        }
+    }
+
+    async fn count(db: &Db, sql: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(db.reader())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_batch_answers_repeats_and_clashes_of_one_id_like_separate_sends() {
+        let s = store_with_a_ticket().await;
+        let shared = Uuid::now_v7();
+        let batch = [
+            message(&s, shared, s.customer),
+            message(&s, shared, s.customer),
+            message(&s, shared, s.other),
+            message(&s, Uuid::now_v7(), s.customer),
+        ];
+        let outcomes = write_batch(&s.db, 10, &batch).await.unwrap();
+        let Ok(Posted::Created(first)) = &outcomes[0] else {
+            panic!("the first send creates");
+        };
+        assert!(matches!(&outcomes[1], Ok(Posted::Existing(m)) if m == first));
+        assert!(matches!(&outcomes[2], Err(e) if e.code == "id_conflict"));
+        assert!(matches!(&outcomes[3], Ok(Posted::Created(_))));
+        // The ticket's first message and the two created here.
+        assert_eq!(count(&s.db, "SELECT COUNT(*) FROM messages").await, 3);
+    }
+
+    #[tokio::test]
+    async fn a_file_claimed_twice_in_one_batch_goes_to_the_first_message_only() {
+        let s = store_with_a_ticket().await;
+        let file = Uuid::now_v7();
+        let meta = protocol::FileMeta {
+            id: file,
+            name: "a.txt".into(),
+            content_type: "text/plain".into(),
+            size: 1,
+            sha256: "00".into(),
+            created_at: from_micros(now_micros()),
+        };
+        db::files::insert(s.db.writer(), &meta, s.customer)
+            .await
+            .unwrap();
+        let mut a = message(&s, Uuid::now_v7(), s.customer);
+        a.attachment_ids = vec![file];
+        let mut b = message(&s, Uuid::now_v7(), s.customer);
+        b.attachment_ids = vec![file];
+        let outcomes = write_batch(&s.db, 10, &[a, b]).await.unwrap();
+        assert!(
+            matches!(&outcomes[0], Ok(Posted::Created(m)) if m.attachments.len() == 1),
+            "the first message takes the file"
+        );
+        assert!(matches!(&outcomes[1], Err(e) if e.code == "invalid_attachment"));
+        assert_eq!(count(&s.db, "SELECT COUNT(*) FROM messages").await, 2);
+    }
+
+    #[tokio::test]
+    async fn customer_messages_reopen_a_resolved_ticket_once_per_batch() {
+        let s = store_with_a_ticket().await;
+        sqlx::query("UPDATE tickets SET status = 'resolved'")
+            .execute(s.db.writer())
+            .await
+            .unwrap();
+        let batch = [
+            message(&s, Uuid::now_v7(), s.customer),
+            message(&s, Uuid::now_v7(), s.customer),
+        ];
+        let outcomes = write_batch(&s.db, 10, &batch).await.unwrap();
+        assert!(outcomes.iter().all(|o| matches!(o, Ok(Posted::Created(_)))));
+        let ticket = db::tickets::get(s.db.reader(), s.ticket.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ticket.status, TicketStatus::Open);
+        assert_eq!(ticket.version, s.ticket.version + 1);
+        let reopened = count(
+            &s.db,
+            "SELECT COUNT(*) FROM timeline_events WHERE change LIKE '%status_changed%'",
+        )
+        .await;
+        assert_eq!(reopened, 1);
+    }
+}
