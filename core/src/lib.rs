@@ -19,6 +19,7 @@
 uniffi::setup_scaffolding!();
 
 mod api;
+pub mod call;
 mod client;
 mod connection;
 mod error;

@@ -1,0 +1,196 @@
+//! Two media sessions in one process, connected over loopback with the
+//! signalling handed across directly. Audio is checked by content: each side
+//! sends a tone and the other must hear that frequency.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cs_core::call::audio::{AudioAnalyser, SILENCE_RMS, tone_source};
+use cs_core::call::{CallError, CombinedDevice, MediaConfig, MediaEvent, MediaSession, MediaState};
+use tokio::sync::{mpsc::UnboundedReceiver, watch};
+
+const CALLER_HZ: f64 = 440.0;
+const CALLEE_HZ: f64 = 660.0;
+const PATIENCE: Duration = Duration::from_secs(10);
+
+struct Peer {
+    session: Arc<MediaSession>,
+    heard: Arc<AudioAnalyser>,
+    state: watch::Receiver<MediaState>,
+}
+
+impl Peer {
+    async fn new(tone_hz: f64) -> (Self, UnboundedReceiver<MediaEvent>) {
+        let heard = Arc::new(AudioAnalyser::new());
+        let device = CombinedDevice::new(Some(tone_source(tone_hz, 0.3)), vec![heard.clone()]);
+        let (session, events) = MediaSession::new(MediaConfig::loopback(), Arc::new(device))
+            .await
+            .expect("a media session starts");
+        let (_, state) = watch::channel(MediaState::New);
+        let peer = Peer {
+            session: Arc::new(session),
+            heard,
+            state,
+        };
+        (peer, events)
+    }
+
+    async fn wait_for_state(&mut self, wanted: impl Fn(MediaState) -> bool) -> MediaState {
+        let state = tokio::time::timeout(PATIENCE, self.state.wait_for(|s| wanted(*s)))
+            .await
+            .expect("the state changes in time")
+            .expect("the state is still reported");
+        *state
+    }
+
+    /// Waits until the analyser hears `hz` (within 5 Hz).
+    async fn wait_to_hear(&self, hz: f64) {
+        let start = Instant::now();
+        loop {
+            let report = self.heard.report();
+            if report
+                .dominant_hz
+                .is_some_and(|heard| (heard - hz).abs() <= 5.0)
+            {
+                return;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "{hz} Hz never arrived; last heard {report:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Relays `from`'s candidates to `to` and publishes `from`'s state.
+fn relay(
+    mut events: UnboundedReceiver<MediaEvent>,
+    to: Arc<MediaSession>,
+) -> watch::Receiver<MediaState> {
+    let (state_tx, state_rx) = watch::channel(MediaState::New);
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            match event {
+                MediaEvent::LocalCandidate(json) => {
+                    // The JSON browsers exchange, with a real mid.
+                    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+                    assert!(
+                        value["candidate"]
+                            .as_str()
+                            .unwrap()
+                            .starts_with("candidate:")
+                    );
+                    assert_ne!(value["sdpMid"], "", "candidate without a mid: {json}");
+                    assert_eq!(value["sdpMLineIndex"], 0);
+                    let _ = to.add_remote_candidate(&json).await;
+                }
+                MediaEvent::GatheringComplete => {}
+                MediaEvent::ConnectionState(state) => {
+                    let _ = state_tx.send(state);
+                }
+            }
+        }
+    });
+    state_rx
+}
+
+/// Caller sends 440 Hz, callee 660 Hz; returns once both are connected.
+async fn connected_call() -> (Peer, Peer) {
+    let (mut caller, caller_events) = Peer::new(CALLER_HZ).await;
+    let (mut callee, callee_events) = Peer::new(CALLEE_HZ).await;
+    caller.state = relay(caller_events, callee.session.clone());
+    callee.state = relay(callee_events, caller.session.clone());
+
+    let offer = caller.session.create_offer().await.unwrap();
+    assert!(offer.contains("opus/48000/2"), "offer: {offer}");
+    let answer = callee.session.accept_offer(&offer).await.unwrap();
+    caller.session.accept_answer(&answer).await.unwrap();
+
+    caller.wait_for_state(|s| s == MediaState::Connected).await;
+    callee.wait_for_state(|s| s == MediaState::Connected).await;
+    (caller, callee)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_side_hears_the_others_tone() {
+    let (caller, callee) = connected_call().await;
+
+    callee.wait_to_hear(CALLER_HZ).await;
+    caller.wait_to_hear(CALLEE_HZ).await;
+    assert!(caller.heard.first_sound_at().is_some());
+
+    let stats = callee.session.stats().await;
+    assert!(stats.packets_received > 0, "{stats:?}");
+    assert!(stats.packets_sent > 0, "{stats:?}");
+    let stats = caller.session.stats().await;
+    assert!(stats.packets_received > 0, "{stats:?}");
+
+    caller.session.close().await;
+    callee.session.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mute_sends_silence_and_unmute_brings_the_tone_back() {
+    let (caller, callee) = connected_call().await;
+    callee.wait_to_hear(CALLER_HZ).await;
+
+    caller.session.set_muted(true);
+    assert!(caller.session.is_muted());
+    tokio::time::sleep(Duration::from_millis(300)).await; // frames in flight
+    callee.heard.reset();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let report = callee.heard.report();
+    assert!(
+        report.frames >= 10,
+        "the stream goes on while muted: {report:?}"
+    );
+    assert_eq!(report.sounding_frames, 0, "heard while muted: {report:?}");
+    assert!(report.rms <= SILENCE_RMS);
+    // The other direction is not affected.
+    caller.wait_to_hear(CALLEE_HZ).await;
+
+    caller.session.set_muted(false);
+    callee.wait_to_hear(CALLER_HZ).await;
+
+    caller.session.close().await;
+    callee.session.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_ends_the_media_on_both_sides() {
+    let (mut caller, mut callee) = connected_call().await;
+    callee.wait_to_hear(CALLER_HZ).await;
+
+    caller.session.close().await;
+    assert_eq!(caller.session.state(), MediaState::Closed);
+    caller.wait_for_state(|s| s == MediaState::Closed).await;
+    assert!(matches!(
+        caller.session.create_offer().await,
+        Err(CallError::Closed)
+    ));
+
+    // Nothing more reaches the callee.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let frames = callee.heard.report().frames;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(callee.heard.report().frames, frames, "audio after close");
+
+    callee.session.close().await;
+    callee.wait_for_state(|s| s == MediaState::Closed).await;
+    callee.session.close().await; // twice is fine
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_signalling_is_refused_with_typed_errors() {
+    let (peer, _events) = Peer::new(CALLER_HZ).await;
+    assert!(matches!(
+        peer.session.accept_answer("v=0 nonsense").await,
+        Err(CallError::InvalidSdp { .. })
+    ));
+    assert!(matches!(
+        peer.session.add_remote_candidate("not json").await,
+        Err(CallError::InvalidCandidate { .. })
+    ));
+    peer.session.close().await;
+}
