@@ -287,5 +287,16 @@ pub fn describe(change: &wire::TimelineChange) -> String {
         }
         C::AssigneeChanged { from, to } => format!("assignee: {} → {}", who(from), who(to)),
         C::DepartmentChanged { from, to } => format!("department: {from} → {to}"),
+        C::Call {
+            outcome,
+            duration_secs,
+            ..
+        } => match (outcome, duration_secs) {
+            (wire::CallOutcome::Completed, Some(secs)) => format!("call: {secs} s"),
+            (wire::CallOutcome::Completed, None) => "call".into(),
+            (wire::CallOutcome::Declined, _) => "call declined".into(),
+            (wire::CallOutcome::Missed, _) => "missed call".into(),
+            (wire::CallOutcome::Cancelled, _) => "call cancelled".into(),
+        },
     }
 }

@@ -6,12 +6,14 @@
 //! RFC 3339, ids are UUIDs.
 
 pub mod account;
+pub mod call;
 pub mod error;
 pub mod realtime;
 pub mod sync;
 pub mod ticket;
 
 pub use account::*;
+pub use call::*;
 pub use error::*;
 pub use realtime::*;
 pub use sync::*;

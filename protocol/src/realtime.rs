@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{Message, StaffStatus, Ticket, TimelineEvent};
+use crate::{Call, CallSession, Message, Signal, StaffStatus, Ticket, TimelineEvent};
 
 /// Server → client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +23,10 @@ pub enum ServerEvent {
     Message { message: Message },
     /// An entry was added to a ticket's timeline.
     Timeline { event: TimelineEvent },
+    /// The ticket left the receiver's sight (transferred to another
+    /// department): drop it, its messages and its timeline. `/v1/sync`
+    /// says the same in `removed_tickets`.
+    TicketRemoved { ticket_id: Uuid },
     /// Someone is (or stopped) typing in a ticket. Ephemeral.
     Typing {
         ticket_id: Uuid,
@@ -33,6 +37,19 @@ pub enum ServerEvent {
     Read { receipt: ReadReceipt },
     /// A colleague switched Active or Off.
     Presence { user_id: Uuid, status: StaffStatus },
+    /// Someone is calling: show the accept/decline screen. Sent to every
+    /// connected device of everyone rung.
+    CallRinging {
+        session: CallSession,
+        caller_name: String,
+        ticket_subject: String,
+    },
+    /// A call changed state (accepted, declined, missed, cancelled, ended).
+    /// A device still ringing for a call no longer `ringing`, or answered on
+    /// another device, stops ringing.
+    CallUpdated { call: Call },
+    /// Signalling from the other party of a call (to the answering device).
+    CallSignal { call_id: Uuid, signal: Signal },
     /// Frames were dropped (the client was too slow): catch up through
     /// `/v1/sync`. The server closes the connection after this.
     Resync { reason: String },
@@ -57,6 +74,11 @@ pub enum ClientEvent {
     Read {
         ticket_id: Uuid,
         message_id: Uuid,
+    },
+    /// Signalling for the other party of a call this device is in.
+    CallSignal {
+        call_id: Uuid,
+        signal: Signal,
     },
 }
 

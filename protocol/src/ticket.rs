@@ -223,4 +223,13 @@ pub enum TimelineChange {
         from: Uuid,
         to: Uuid,
     },
+    /// A call on the ticket, once it is over.
+    Call {
+        call_id: Uuid,
+        caller_id: Uuid,
+        callee_id: Option<Uuid>,
+        outcome: crate::CallOutcome,
+        /// Talk time, for a completed call.
+        duration_secs: Option<i64>,
+    },
 }

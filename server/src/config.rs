@@ -27,6 +27,15 @@ pub struct Config {
     /// Open tickets routing gives one staff member at most
     /// (`CS_ROUTING_CAPACITY`); manual assignment may exceed it.
     pub routing_capacity: i64,
+    /// How long a call rings before it is missed (`CS_RING_TIMEOUT_SECS`).
+    pub ring_timeout_secs: u64,
+    /// STUN servers handed to callers (`CS_STUN_URLS`, comma-separated).
+    pub stun_urls: Vec<String>,
+    /// TURN servers (`CS_TURN_URLS`, comma-separated), used with
+    /// time-limited credentials derived from `turn_secret`.
+    pub turn_urls: Vec<String>,
+    /// The coturn `static-auth-secret` (`CS_TURN_SECRET`).
+    pub turn_secret: Option<String>,
 }
 
 impl Default for Config {
@@ -40,6 +49,10 @@ impl Default for Config {
             max_upload_bytes: 25 * 1024 * 1024,
             db_max_connections: 16,
             routing_capacity: 10,
+            ring_timeout_secs: 30,
+            stun_urls: Vec::new(),
+            turn_urls: Vec::new(),
+            turn_secret: None,
         }
     }
 }
@@ -94,6 +107,23 @@ impl Config {
                     format!("CS_ROUTING_CAPACITY={v:?} is not a positive number")
                 })?;
         }
+        if let Some(v) = var("CS_RING_TIMEOUT_SECS") {
+            self.ring_timeout_secs = v.parse().ok().filter(|n| *n > 0).with_context(|| {
+                format!("CS_RING_TIMEOUT_SECS={v:?} is not a positive number of seconds")
+            })?;
+        }
+        if let Some(v) = var("CS_STUN_URLS") {
+            self.stun_urls = url_list("CS_STUN_URLS", &v, &["stun:", "stuns:"])?;
+        }
+        if let Some(v) = var("CS_TURN_URLS") {
+            self.turn_urls = url_list("CS_TURN_URLS", &v, &["turn:", "turns:"])?;
+        }
+        if let Some(v) = var("CS_TURN_SECRET") {
+            self.turn_secret = Some(v).filter(|s| !s.is_empty());
+        }
+        if !self.turn_urls.is_empty() && self.turn_secret.is_none() {
+            bail!("CS_TURN_URLS needs CS_TURN_SECRET (the TURN server's static-auth-secret)");
+        }
         if self.admin_email.is_some() != self.admin_password.is_some() {
             bail!("CS_ADMIN_EMAIL and CS_ADMIN_PASSWORD must be set together");
         }
@@ -116,9 +146,59 @@ impl Config {
     }
 }
 
+/// A comma-separated list of URLs with one of the given schemes.
+fn url_list(name: &str, value: &str, schemes: &[&str]) -> anyhow::Result<Vec<String>> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|url| !url.is_empty())
+        .map(|url| {
+            if schemes.iter().any(|s| url.starts_with(s)) {
+                Ok(url.to_string())
+            } else {
+                bail!(
+                    "{name}: {url:?} does not start with {}",
+                    schemes.join(" or ")
+                )
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn call_settings_come_from_comma_separated_lists() {
+        let mut config = Config::default();
+        config
+            .apply_env(|name| match name {
+                "CS_RING_TIMEOUT_SECS" => Some("5".into()),
+                "CS_STUN_URLS" => Some("stun:127.0.0.1:3478, stun:example.org".into()),
+                "CS_TURN_URLS" => Some("turn:127.0.0.1:3478?transport=udp".into()),
+                "CS_TURN_SECRET" => Some("s3cret".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.ring_timeout_secs, 5);
+        assert_eq!(
+            config.stun_urls,
+            ["stun:127.0.0.1:3478", "stun:example.org"]
+        );
+        assert_eq!(config.turn_urls.len(), 1);
+
+        let mut bad = Config::default();
+        let err = bad
+            .apply_env(|name| (name == "CS_STUN_URLS").then(|| "http://x".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("CS_STUN_URLS"));
+        let mut no_secret = Config::default();
+        let err = no_secret
+            .apply_env(|name| (name == "CS_TURN_URLS").then(|| "turn:x".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("CS_TURN_SECRET"));
+    }
 
     #[test]
     fn environment_overrides_defaults() {

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod benchseed;
+pub mod calls;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -62,7 +63,8 @@ impl AppState {
         db.migrate().await.context("migrating the database")?;
         let files = filestore::FileStore::open(config.files_dir())?;
         let (shutdown, stopping) = watch::channel(false);
-        let (stopping_tickets, stopping_messages) = (stopping.clone(), stopping.clone());
+        let (stopping_tickets, stopping_messages, stopping_calls) =
+            (stopping.clone(), stopping.clone(), stopping.clone());
         let realtime = realtime::Realtime::start(&db, &config.database_url(), stopping)
             .await
             .context("starting realtime delivery")?;
@@ -76,6 +78,7 @@ impl AppState {
             config.routing_capacity,
             stopping_messages,
         );
+        calls::spawn_ring_timeouts(db.clone(), realtime.clone(), stopping_calls);
         let state = AppState {
             tickets,
             messages,

@@ -328,8 +328,8 @@ mod tests {
             };
             db::users::insert(db.writer(), new).await.unwrap();
         }
-        let writer =
-            crate::ticket_writer::TicketWriter::start(db.clone(), 10, watch::channel(false).1);
+        let (_running, shutdown) = watch::channel(false);
+        let writer = crate::ticket_writer::TicketWriter::start(db.clone(), 10, shutdown);
         let new = NewTicket {
             id: Uuid::now_v7(),
             first_message_id: Uuid::now_v7(),

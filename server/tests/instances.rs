@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use common::ws::WsClient;
 use common::{ADMIN_EMAIL, PASSWORD, TestApp, on_postgres, test_database_url};
-use protocol::{AuthResponse, ClientEvent, Department, Role, ServerEvent, StaffStatus};
+use protocol::{
+    AuthResponse, CallSession, CallState, ClientEvent, Department, Role, ServerEvent, Signal,
+    StaffStatus,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -233,4 +236,79 @@ async fn two_processes_on_postgres_deliver_chat_and_presence_both_ways() {
     assert_eq!((who, status), (ben.user.id, StaffStatus::Active));
     // Ben's own socket on two is still live.
     let _ = ben_ws.drain(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn a_call_between_two_postgres_instances_rings_and_carries_large_signalling() {
+    let Some(url) = test_database_url().await.filter(|_| on_postgres()) else {
+        eprintln!("SKIPPED: needs PostgreSQL (TEST_DATABASE_URL); SQLite takes one server");
+        return;
+    };
+    let one = Instance::spawn(&url).await;
+    let two = Instance::spawn(&url).await;
+    let admin = login(&one.base, ADMIN_EMAIL).await;
+    let dept: Department = admin
+        .post("/v1/departments", json!({"name": "Support"}))
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    admin
+        .post(
+            "/v1/staff",
+            json!({"email": "ada@staff.example", "name": "Ada", "password": PASSWORD,
+                   "role": Role::Agent.as_str(), "department_id": dept.id}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let register = common::send(
+        &reqwest::Client::new(),
+        format!("{}/v1/auth/register", one.base),
+        Method::POST,
+        None,
+        Some(json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"})),
+    )
+    .await;
+    let ann = on(&one.base, register.json());
+    let ada = login(&two.base, "ada@staff.example").await;
+    let ticket = ann.open_ticket(&dept, "Call me").await;
+    let mut ann_ws = WsClient::connect(&one.base, &ann.token).await;
+    let mut ada_ws = WsClient::connect(&two.base, &ada.token).await;
+
+    let placed: CallSession = ada
+        .post("/v1/calls", json!({"ticket_id": ticket.id}))
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    let rung = ann_ws
+        .wait_for(|e| match e {
+            ServerEvent::CallRinging { session, .. } => Some(session.call.id),
+            _ => None,
+        })
+        .await;
+    assert_eq!(rung, placed.call.id);
+    ann.post(&format!("/v1/calls/{rung}/accept"), json!({}))
+        .await
+        .expect(StatusCode::OK);
+    ada_ws
+        .wait_for(|e| match e {
+            ServerEvent::CallUpdated { call } if call.state == CallState::Accepted => Some(()),
+            _ => None,
+        })
+        .await;
+    // Larger than a NOTIFY payload may be: it crosses through the store.
+    let sdp = "a=candidate:x\r\n".repeat(800);
+    let offer = Signal::Offer { sdp };
+    ada_ws
+        .send(&ClientEvent::CallSignal {
+            call_id: rung,
+            signal: offer.clone(),
+        })
+        .await;
+    let received = ann_ws
+        .wait_for(|e| match e {
+            ServerEvent::CallSignal { signal, .. } => Some(signal.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(received, offer);
 }

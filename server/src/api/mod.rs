@@ -7,6 +7,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 
 pub mod accounts;
+pub mod calls;
 pub mod departments;
 pub mod files;
 pub mod messages;
@@ -37,4 +38,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reads::list))
         .routes(routes!(realtime::connect))
         .routes(routes!(realtime::set_status))
+        .routes(routes!(calls::place, calls::live))
+        .routes(routes!(calls::get))
+        .routes(routes!(calls::accept))
+        .routes(routes!(calls::decline))
+        .routes(routes!(calls::hangup))
 }

@@ -11,6 +11,7 @@ mod sql;
 mod time;
 mod write;
 
+pub mod calls;
 pub mod departments;
 pub mod files;
 pub mod messages;

@@ -17,6 +17,13 @@ use crate::db::{Db, Dialect};
 
 pub const CHANNEL: &str = "cs_bus";
 
+/// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; larger
+/// messages (SDP offers can be) go through `bus_spill`.
+const MAX_NOTIFY_BYTES: usize = 7_000;
+/// Spilled messages older than this are deleted; every listener has read
+/// them long before.
+const SPILL_KEEP_MICROS: i64 = 60_000_000;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BusMessage {
@@ -24,12 +31,15 @@ pub enum BusMessage {
     FeedAdvanced,
     Deliver {
         audience: Audience,
-        event: ServerEvent,
+        // Boxed: events (a ringing call with its ICE servers) are large.
+        event: Box<ServerEvent>,
     },
     Revoke {
         token_hash: Option<String>,
         user_id: Option<Uuid>,
     },
+    /// A message too large for NOTIFY, stored in `bus_spill` under this id.
+    Spilled { id: Uuid },
 }
 
 #[derive(Clone)]
@@ -66,14 +76,7 @@ impl Bus {
             None => self.handle(message),
             Some(db) => {
                 let payload = serde_json::to_string(&message).expect("bus messages serialise");
-                // Counted, because the Any driver cannot read pg_notify's void.
-                let sent =
-                    sqlx::query("SELECT COUNT(*) AS n FROM (SELECT pg_notify($1, $2)) AS sent")
-                        .bind(CHANNEL)
-                        .bind(payload)
-                        .execute(db.writer())
-                        .await;
-                if let Err(e) = sent {
+                if let Err(e) = notify(db, payload).await {
                     tracing::warn!(error = %e, "could not publish on the bus");
                 }
             }
@@ -93,8 +96,58 @@ impl Bus {
                 token_hash,
                 user_id,
             } => self.hub.revoke(token_hash.as_deref(), user_id),
+            BusMessage::Spilled { .. } => {
+                tracing::warn!("a spilled bus message reached the hub unread")
+            }
         }
     }
+
+    /// Handles a notification, reading a spilled message from the store.
+    async fn receive(&self, message: BusMessage) {
+        let BusMessage::Spilled { id } = message else {
+            return self.handle(message);
+        };
+        let Some(db) = &self.postgres else { return };
+        let payload: Result<Option<String>, sqlx::Error> =
+            sqlx::query_scalar("SELECT payload FROM bus_spill WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(db.reader())
+                .await;
+        match payload.map(|p| p.map(|p| serde_json::from_str::<BusMessage>(&p))) {
+            Ok(Some(Ok(message))) => self.handle(message),
+            Ok(Some(Err(e))) => tracing::warn!(error = %e, "unreadable spilled bus message"),
+            Ok(None) => tracing::warn!(%id, "spilled bus message already gone"),
+            Err(e) => tracing::warn!(error = %e, "could not read a spilled bus message"),
+        }
+    }
+}
+
+/// `NOTIFY cs_bus` with the payload, or with a pointer to it when too large.
+async fn notify(db: &Db, payload: String) -> Result<(), sqlx::Error> {
+    let payload = if payload.len() <= MAX_NOTIFY_BYTES {
+        payload
+    } else {
+        let id = Uuid::now_v7();
+        let now = crate::db::now_micros();
+        sqlx::query("DELETE FROM bus_spill WHERE created_at < $1")
+            .bind(now - SPILL_KEEP_MICROS)
+            .execute(db.writer())
+            .await?;
+        sqlx::query("INSERT INTO bus_spill (id, payload, created_at) VALUES ($1, $2, $3)")
+            .bind(id.to_string())
+            .bind(payload)
+            .bind(now)
+            .execute(db.writer())
+            .await?;
+        serde_json::to_string(&BusMessage::Spilled { id }).expect("bus messages serialise")
+    };
+    // Counted, because the Any driver cannot read pg_notify's void.
+    sqlx::query("SELECT COUNT(*) AS n FROM (SELECT pg_notify($1, $2)) AS sent")
+        .bind(CHANNEL)
+        .bind(payload)
+        .execute(db.writer())
+        .await?;
+    Ok(())
 }
 
 async fn listen(mut listener: PgListener, bus: Bus, mut shutdown: watch::Receiver<bool>) {
@@ -104,7 +157,7 @@ async fn listen(mut listener: PgListener, bus: Bus, mut shutdown: watch::Receive
             received = listener.try_recv() => match received {
                 Ok(Some(notification)) => {
                     match serde_json::from_str::<BusMessage>(notification.payload()) {
-                        Ok(message) => bus.handle(message),
+                        Ok(message) => bus.receive(message).await,
                         Err(e) => tracing::warn!(error = %e, "unreadable bus message"),
                     }
                 }

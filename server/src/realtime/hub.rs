@@ -29,6 +29,14 @@ pub enum Audience {
     },
     /// Staff of a department, and admins.
     Department { department_id: Uuid },
+    /// Staff of a department only (not admins): news that only concerns
+    /// that department's sight, such as a ticket that left it.
+    DepartmentStaff { department_id: Uuid },
+    /// Every device of these users (a call ringing them, or news of it).
+    Users { user_ids: Vec<Uuid> },
+    /// One device: the user's session holding this token (a party of a
+    /// call).
+    Session { user_id: Uuid, token_hash: String },
 }
 
 /// What a connection is told to do, besides sending frames.
@@ -203,6 +211,32 @@ impl Hub {
                 }
                 for id in &index.admins {
                     send(id);
+                }
+            }
+            Audience::DepartmentStaff { department_id } => {
+                for id in index.by_department.get(department_id).into_iter().flatten() {
+                    send(id);
+                }
+            }
+            Audience::Users { user_ids } => {
+                for user in user_ids {
+                    for id in index.by_user.get(user).into_iter().flatten() {
+                        send(id);
+                    }
+                }
+            }
+            Audience::Session {
+                user_id,
+                token_hash,
+            } => {
+                for id in index.by_user.get(user_id).into_iter().flatten() {
+                    if index
+                        .conns
+                        .get(id)
+                        .is_some_and(|c| c.token_hash == *token_hash)
+                    {
+                        send(id);
+                    }
                 }
             }
         }

@@ -64,7 +64,10 @@ impl Realtime {
     /// Sends an ephemeral event to its audience on every instance.
     pub async fn publish(&self, audience: Audience, event: ServerEvent) {
         self.bus
-            .publish(BusMessage::Deliver { audience, event })
+            .publish(BusMessage::Deliver {
+                audience,
+                event: Box::new(event),
+            })
             .await;
     }
 

@@ -9,7 +9,7 @@ use protocol::{ClientEvent, ServerEvent};
 
 use super::hub::Audience;
 use crate::auth::{Caller, caller_for_token};
-use crate::{AppState, api, policy};
+use crate::{AppState, api, calls, policy};
 
 /// A client without an `Authorization` header must send `auth` this soon.
 pub const AUTH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -200,6 +200,12 @@ async fn handle_client_frame(
             Ok(_) => None,
             Err(e) => Some(error_event(e.code, &e.message)),
         },
+        ClientEvent::CallSignal { call_id, signal } => {
+            match calls::relay_signal(state, caller, call_id, signal).await {
+                Ok(()) => None,
+                Err(e) => Some(error_event(e.code, &e.message)),
+            }
+        }
     }
 }
 
