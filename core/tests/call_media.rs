@@ -123,6 +123,8 @@ async fn each_side_hears_the_others_tone() {
     let stats = callee.session.stats().await;
     assert!(stats.packets_received > 0, "{stats:?}");
     assert!(stats.packets_sent > 0, "{stats:?}");
+    assert!(stats.jitter_ms.unwrap_or(0.0) < 100.0, "{stats:?}");
+    assert!(stats.rtt_ms.unwrap_or(0.0) < 100.0, "{stats:?}");
     let stats = caller.session.stats().await;
     assert!(stats.packets_received > 0, "{stats:?}");
 

@@ -292,7 +292,9 @@ impl MediaSession {
             let received = &inbound.received_rtp_stream_stats;
             stats.packets_received += received.packets_received;
             stats.packets_lost += received.packets_lost;
-            stats.jitter_ms = Some(received.jitter * 1000.0);
+            // rtc 0.21.1 reports the RTCP receiver-report value, in RTP
+            // timestamp units (W3C says seconds): 48 units per millisecond.
+            stats.jitter_ms = Some(received.jitter * 1000.0 / f64::from(SAMPLE_RATE));
         }
         for outbound in report.outbound_rtp_streams() {
             stats.packets_sent += outbound.sent_rtp_stream_stats.packets_sent;
