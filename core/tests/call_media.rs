@@ -196,3 +196,61 @@ async fn bad_signalling_is_refused_with_typed_errors() {
     ));
     peer.session.close().await;
 }
+
+/// Collects `events`' candidates until gathering completes.
+async fn gathered(events: &mut UnboundedReceiver<MediaEvent>) -> Vec<String> {
+    let mut candidates = Vec::new();
+    loop {
+        let event = tokio::time::timeout(PATIENCE, events.recv())
+            .await
+            .expect("gathering completes in time")
+            .expect("events still flow");
+        match event {
+            MediaEvent::LocalCandidate(json) => candidates.push(json),
+            MediaEvent::GatheringComplete => return candidates,
+            MediaEvent::ConnectionState(_) => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candidates_that_overtake_the_offer_or_answer_are_kept() {
+    let (mut caller, mut caller_events) = Peer::new(CALLER_HZ).await;
+    let (mut callee, mut callee_events) = Peer::new(CALLEE_HZ).await;
+
+    let offer = caller.session.create_offer().await.unwrap();
+    let caller_candidates = gathered(&mut caller_events).await;
+    assert!(!caller_candidates.is_empty());
+    // The signalling delivers the candidates before the offer.
+    for json in &caller_candidates {
+        callee.session.add_remote_candidate(json).await.unwrap();
+    }
+    let answer = callee.session.accept_offer(&offer).await.unwrap();
+    let callee_candidates = gathered(&mut callee_events).await;
+    for json in &callee_candidates {
+        caller.session.add_remote_candidate(json).await.unwrap();
+    }
+    caller.state = relay(caller_events, callee.session.clone());
+    callee.state = relay(callee_events, caller.session.clone());
+    caller.session.accept_answer(&answer).await.unwrap();
+
+    caller.wait_for_state(|s| s == MediaState::Connected).await;
+    callee.wait_for_state(|s| s == MediaState::Connected).await;
+    callee.wait_to_hear(CALLER_HZ).await;
+
+    caller.session.close().await;
+    callee.session.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_only_without_a_turn_server_is_refused() {
+    let config = MediaConfig {
+        relay_only: true,
+        ..MediaConfig::loopback()
+    };
+    let device = Arc::new(CombinedDevice::new(None, vec![]));
+    assert!(matches!(
+        MediaSession::new(config, device).await.err(),
+        Some(CallError::InvalidConfig { .. })
+    ));
+}

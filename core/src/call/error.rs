@@ -11,6 +11,10 @@ pub enum CallError {
     /// A WAV file could not be read or written.
     #[error("audio file: {message}")]
     File { message: String },
+    /// The media configuration cannot work (relay only without a TURN
+    /// server, an address that cannot be bound, …).
+    #[error("invalid media configuration: {message}")]
+    InvalidConfig { message: String },
     /// The remote SDP offer or answer was refused.
     #[error("invalid session description: {message}")]
     InvalidSdp { message: String },
@@ -64,6 +68,7 @@ impl From<CallError> for CoreError {
         let message = e.to_string();
         match e {
             CallError::UnsupportedAudio { .. }
+            | CallError::InvalidConfig { .. }
             | CallError::InvalidSdp { .. }
             | CallError::InvalidCandidate { .. }
             | CallError::WrongState { .. }
@@ -71,5 +76,28 @@ impl From<CallError> for CoreError {
             CallError::File { .. } => CoreError::Storage { message },
             CallError::Media { .. } => CoreError::Server { message },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_become_invalid_and_engine_failures_server_errors() {
+        let refused = CoreError::from(CallError::InvalidSdp {
+            message: "no m= line".into(),
+        });
+        assert!(
+            matches!(refused, CoreError::Invalid { ref message } if message.contains("no m= line"))
+        );
+        assert!(!refused.is_retryable());
+        assert!(CoreError::from(CallError::media("dtls")).is_retryable());
+        assert!(matches!(
+            CoreError::from(CallError::File {
+                message: "denied".into()
+            }),
+            CoreError::Storage { .. }
+        ));
     }
 }

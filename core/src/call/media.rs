@@ -164,6 +164,11 @@ impl MediaSession {
         config: MediaConfig,
         device: Arc<dyn AudioDevice>,
     ) -> Result<(Self, UnboundedReceiver<MediaEvent>), CallError> {
+        if config.relay_only && !config.ice_servers.iter().any(has_turn_url) {
+            return Err(CallError::InvalidConfig {
+                message: "relay only, but no TURN server".into(),
+            });
+        }
         let (events, event_receiver) = unbounded_channel();
         let controls = Arc::new(Controls::default());
         let (encoded, encoded_frames) = unbounded_channel();
@@ -195,7 +200,9 @@ impl MediaSession {
             .with_udp_addrs(bind)
             .build()
             .await
-            .map_err(CallError::media)?;
+            .map_err(|e| CallError::InvalidConfig {
+                message: e.to_string(),
+            })?;
         let peer: Arc<dyn PeerConnection> = Arc::new(peer);
 
         let ssrc = rand::random::<u32>();
@@ -581,6 +588,10 @@ fn rtc_configuration(config: &MediaConfig) -> webrtc::peer_connection::RTCConfig
         .with_ice_servers(ice_servers)
         .with_ice_transport_policy(policy)
         .build()
+}
+
+fn has_turn_url(server: &IceServer) -> bool {
+    server.urls.iter().any(|url| url.starts_with("turn:"))
 }
 
 fn invalid_sdp(e: impl std::fmt::Display) -> CallError {
