@@ -82,6 +82,8 @@ async fn main() -> anyhow::Result<()> {
                     tickets: chunk.iter().map(|i| ticket(*i, dept, customer)).collect(),
                     messages: vec![],
                     events: vec![],
+                    removed_tickets: vec![],
+                    users: vec![],
                     next_cursor: "0".into(),
                     has_more: false,
                 };

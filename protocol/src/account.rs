@@ -79,6 +79,15 @@ pub struct User {
     pub disabled: bool,
 }
 
+/// What another participant may know of a user: enough to show a name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

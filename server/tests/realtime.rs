@@ -432,3 +432,50 @@ async fn stopping_the_server_closes_sockets_as_going_away() {
         .expect("the shutdown does not wait on the socket")
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_transfer_removes_the_ticket_from_the_sockets_of_the_department_it_left() {
+    let w = world().await;
+    let y: Department = w
+        .admin
+        .get("/v1/departments")
+        .await
+        .expect(StatusCode::OK)
+        .json::<Vec<Department>>()
+        .into_iter()
+        .find(|d| d.name == "Y")
+        .unwrap();
+    let ticket = w.ann.open_ticket(&w.x, "Moves").await;
+    let mut agent_x = WsClient::connect(&w.app.base, &w.agent_x.token).await;
+    let mut admin = WsClient::connect(&w.app.base, &w.admin.token).await;
+    let mut ann = WsClient::connect(&w.app.base, &w.ann.token).await;
+
+    w.agent_x2
+        .patch(
+            &format!("/v1/tickets/{}", ticket.id),
+            json!({"department_id": y.id, "version": ticket.version}),
+        )
+        .await
+        .expect(StatusCode::OK);
+
+    let removed = agent_x
+        .wait_for(|e| match e {
+            ServerEvent::TicketRemoved { ticket_id } => Some(*ticket_id),
+            _ => None,
+        })
+        .await;
+    assert_eq!(removed, ticket.id);
+    for (who, socket) in [("the admin", &mut admin), ("the customer", &mut ann)] {
+        let events = socket.drain(QUIET).await;
+        assert!(
+            events.iter().any(|e| ticket_event(e).is_some()),
+            "{who} hears of the transfer"
+        );
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, ServerEvent::TicketRemoved { .. })),
+            "{who} keeps the ticket"
+        );
+    }
+}

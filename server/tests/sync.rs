@@ -238,3 +238,141 @@ async fn the_feed_never_skips_a_change_under_concurrent_writers() {
     assert_eq!(seen_events.len(), WRITERS, "one created event per ticket");
     assert!(seen_events.values().all(|n| *n == 1));
 }
+
+#[tokio::test]
+async fn a_transfer_tells_the_department_it_left_to_drop_the_ticket() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let x = admin.department("X").await;
+    let y = admin.department("Y").await;
+    let agent_x = app.staff(&admin, "Agent X", Role::Agent, Some(&x)).await;
+    let agent_y = app.staff(&admin, "Agent Y", Role::Agent, Some(&y)).await;
+    let ann = app.customer("Ann").await;
+    let moved = ann.open_ticket(&x, "Moves").await;
+    let stays = ann.open_ticket(&x, "Stays").await;
+
+    let before_x = sync(&agent_x, "0", 100).await;
+    let before_y = sync(&agent_y, "0", 100).await;
+    let before_admin = sync(&admin, "0", 100).await;
+    let before_ann = sync(&ann, "0", 100).await;
+    assert_eq!(before_x.tickets.len(), 2);
+    assert!(before_x.removed_tickets.is_empty());
+
+    agent_x
+        .patch(
+            &format!("/v1/tickets/{}", moved.id),
+            json!({"department_id": y.id, "version": moved.version}),
+        )
+        .await
+        .expect(StatusCode::OK);
+
+    let x_after = sync(&agent_x, &before_x.next_cursor, 100).await;
+    assert_eq!(x_after.removed_tickets, vec![moved.id]);
+    assert!(
+        x_after.tickets.is_empty(),
+        "the moved ticket is not readable"
+    );
+    assert!(!x_after.removed_tickets.contains(&stays.id));
+
+    let y_after = sync(&agent_y, &before_y.next_cursor, 100).await;
+    assert_eq!(y_after.tickets.len(), 1);
+    assert_eq!(y_after.tickets[0].id, moved.id);
+    assert!(y_after.removed_tickets.is_empty());
+
+    for (who, session, cursor) in [
+        ("the admin", &admin, &before_admin.next_cursor),
+        ("the customer", &ann, &before_ann.next_cursor),
+    ] {
+        let after = sync(session, cursor, 100).await;
+        assert!(after.removed_tickets.is_empty(), "{who} still sees it");
+        assert!(after.tickets.iter().any(|t| t.id == moved.id), "{who}");
+    }
+
+    // Back in X before X's staff synced again: nothing to drop, the ticket
+    // is there again.
+    let current = agent_y.ticket(moved.id).await;
+    agent_y
+        .patch(
+            &format!("/v1/tickets/{}", moved.id),
+            json!({"department_id": x.id, "version": current.version}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let x_back = sync(&agent_x, &before_x.next_cursor, 100).await;
+    assert!(x_back.removed_tickets.is_empty(), "{x_back:?}");
+    assert!(x_back.tickets.iter().any(|t| t.id == moved.id));
+    let y_back = sync(&agent_y, &y_after.next_cursor, 100).await;
+    assert_eq!(y_back.removed_tickets, vec![moved.id]);
+}
+
+#[tokio::test]
+async fn a_departure_counts_as_a_position_of_the_page() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let x = admin.department("X").await;
+    let y = admin.department("Y").await;
+    let agent_x = app.staff(&admin, "Agent X", Role::Agent, Some(&x)).await;
+    let ann = app.customer("Ann").await;
+    let mut moved = Vec::new();
+    for i in 0..3 {
+        moved.push(ann.open_ticket(&x, &format!("T{i}")).await);
+    }
+    let start = sync(&agent_x, "0", 1000).await.next_cursor;
+    for t in &moved {
+        agent_x
+            .patch(
+                &format!("/v1/tickets/{}", t.id),
+                json!({"department_id": y.id, "version": t.version}),
+            )
+            .await
+            .expect(StatusCode::OK);
+    }
+    // One removal per page: every departure arrives exactly once, in order.
+    let mut cursor = start;
+    let mut removed = Vec::new();
+    loop {
+        let page = sync(&agent_x, &cursor, 1).await;
+        assert!(page.removed_tickets.len() <= 1);
+        removed.extend(page.removed_tickets);
+        cursor = page.next_cursor;
+        if !page.has_more {
+            break;
+        }
+    }
+    assert_eq!(removed, moved.iter().map(|t| t.id).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn sync_names_the_people_its_rows_refer_to() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let x = admin.department("X").await;
+    let agent = app
+        .staff(&admin, "Agent Smith", Role::Agent, Some(&x))
+        .await;
+    let ann = app.customer("Ann").await;
+    let t = ann.open_ticket(&x, "Help").await;
+    agent
+        .post(
+            &format!("/v1/tickets/{}/messages", t.id),
+            json!({"body": "On it"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+
+    let page = sync(&ann, "0", 100).await;
+    let names: HashMap<Uuid, (String, Role)> = page
+        .users
+        .iter()
+        .map(|u| (u.id, (u.name.clone(), u.role)))
+        .collect();
+    assert_eq!(
+        names.get(&ann.user.id),
+        Some(&("Ann".into(), Role::Customer))
+    );
+    assert_eq!(
+        names.get(&agent.user.id),
+        Some(&("Agent Smith".into(), Role::Agent))
+    );
+    assert_eq!(names.len(), 2, "only the people the rows name");
+}

@@ -2,9 +2,10 @@
 //! may see. The core's offline cache follows it.
 
 use axum::extract::State;
-use protocol::{ErrorBody, SyncResponse};
+use protocol::{ErrorBody, SyncResponse, TimelineChange};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::db::sync::Change;
@@ -60,6 +61,8 @@ pub async fn sync(
         tickets: Vec::new(),
         messages: Vec::new(),
         events: Vec::new(),
+        removed_tickets: Vec::new(),
+        users: Vec::new(),
         next_cursor: changes.next_cursor.to_string(),
         has_more: changes.has_more,
     };
@@ -68,7 +71,30 @@ pub async fn sync(
             Change::Ticket(t) => response.tickets.push(t),
             Change::Message(m) => response.messages.push(m),
             Change::Event(e) => response.events.push(e),
+            // Admins see every ticket wherever it goes.
+            Change::Departure(_) if caller.is_admin() => {}
+            Change::Departure(d) => response.removed_tickets.push(d.ticket_id),
         }
     }
+    response.users = db::users::summaries(&mut conn, people_named_in(&response)).await?;
     Ok(Json(response))
+}
+
+/// Everyone the page's rows refer to, so the client can show their names.
+fn people_named_in(page: &SyncResponse) -> Vec<Uuid> {
+    let mut ids = Vec::new();
+    for t in &page.tickets {
+        ids.push(t.customer_id);
+        ids.extend(t.assignee_id);
+    }
+    ids.extend(page.messages.iter().map(|m| m.author_id));
+    for e in &page.events {
+        ids.extend(e.actor_id);
+        if let TimelineChange::AssigneeChanged { from, to } = &e.change {
+            ids.extend(from.iter().chain(to.iter()).copied());
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }

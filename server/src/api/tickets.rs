@@ -341,6 +341,12 @@ pub async fn update(
         let seq = tx.next_seq();
         db::timeline::insert(tx.conn(), &new_event(id, Some(caller.id()), change), seq).await?;
     }
+    if next.department_id != current.department_id {
+        // The staff of the department it left can no longer read it: a
+        // tombstone on the feed tells their caches to drop it.
+        let seq = tx.next_seq();
+        db::tombstones::insert(tx.conn(), id, current.department_id, seq, now_micros()).await?;
+    }
     if let Some(assignee) = next.assignee_id.filter(|a| Some(*a) != current.assignee_id) {
         routing::mark_assigned(&mut tx, assignee, now.timestamp_micros()).await?;
     }

@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod sync;
 pub mod tickets;
 pub mod timeline;
+pub mod tombstones;
 pub mod users;
 
 pub use pool::{Db, Dialect};

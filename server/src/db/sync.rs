@@ -4,6 +4,7 @@ use protocol::{Message, Ticket, TimelineEvent};
 use sqlx::{AnyConnection, Row};
 
 use super::tickets::Scope;
+use super::tombstones::{self, Departure, Sight};
 use super::{SqlBuilder, messages, tickets, timeline};
 
 /// One row of the feed.
@@ -12,6 +13,8 @@ pub enum Change {
     Ticket(Ticket),
     Message(Message),
     Event(TimelineEvent),
+    /// The ticket left a department (a tombstone): its staff drop it.
+    Departure(Departure),
 }
 
 pub struct Changes {
@@ -80,13 +83,26 @@ pub async fn changes_since(
         event_rows.push((row.try_get::<i64, _>("seq")?, timeline::from_row(&row)?));
     }
 
-    // Keep the `limit` lowest positions across the three lists: each list
+    // Tickets that left the caller's department. Customers never lose
+    // sight of their tickets, nor admins of any.
+    let sight = match scope {
+        Scope::All => Some(Sight::All),
+        Scope::Department(dept) => Some(Sight::Department(dept)),
+        Scope::Customer(_) | Scope::Nothing => None,
+    };
+    let departure_rows = match sight {
+        Some(sight) => tombstones::since(conn, sight, since, horizon, limit + 1).await?,
+        None => Vec::new(),
+    };
+
+    // Keep the `limit` lowest positions across the four lists: each list
     // holds its own lowest `limit + 1`, so the overall lowest are among them.
     let mut positions: Vec<i64> = ticket_rows
         .iter()
         .map(|(s, _)| *s)
         .chain(message_rows.iter().map(|(s, _)| *s))
         .chain(event_rows.iter().map(|(s, _)| *s))
+        .chain(departure_rows.iter().map(|(s, _)| *s))
         .collect();
     positions.sort_unstable();
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -115,6 +131,12 @@ pub async fn changes_since(
                 .into_iter()
                 .filter(|(s, _)| keep(s))
                 .map(|(s, e)| (s, Change::Event(e))),
+        )
+        .chain(
+            departure_rows
+                .into_iter()
+                .filter(|(s, _)| keep(s))
+                .map(|(s, d)| (s, Change::Departure(d))),
         )
         .collect();
     changes.sort_unstable_by_key(|(seq, _)| *seq);

@@ -171,3 +171,30 @@ pub async fn set_status(
         .await?;
     Ok(())
 }
+
+/// Names and roles of the given users (unknown ids are left out).
+pub async fn summaries(
+    conn: &mut sqlx::AnyConnection,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<protocol::UserSummary>, sqlx::Error> {
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = SqlBuilder::new("SELECT id, name, role FROM users WHERE id IN (");
+    q.push_id_list(ids);
+    q.build()
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|row| {
+            let role_text: String = row.try_get("role")?;
+            Ok(protocol::UserSummary {
+                id: parse_id(&row.try_get::<String, _>("id")?)?,
+                name: row.try_get("name")?,
+                role: Role::parse(&role_text)
+                    .ok_or_else(|| decode_err(format!("role {role_text}")))?,
+            })
+        })
+        .collect()
+}

@@ -64,6 +64,21 @@ async fn deliver_new_changes(db: &Db, hub: &Hub, mut cursor: i64) -> Result<i64,
                 Change::Ticket(t) => t.id,
                 Change::Message(m) => m.ticket_id,
                 Change::Event(e) => e.ticket_id,
+                Change::Departure(departure) => {
+                    // Only the staff of the department it left lose sight
+                    // of it; admins still see it.
+                    let event = ServerEvent::TicketRemoved {
+                        ticket_id: departure.ticket_id,
+                    };
+                    let frame: Arc<str> = serde_json::to_string(&event)
+                        .expect("events serialise")
+                        .into();
+                    let audience = Audience::DepartmentStaff {
+                        department_id: departure.department_id,
+                    };
+                    hub.deliver(&audience, &frame);
+                    continue;
+                }
             };
             let (customer_id, department_id) = match tickets.get(&ticket_id) {
                 Some(place) => *place,
@@ -92,6 +107,7 @@ async fn deliver_new_changes(db: &Db, hub: &Hub, mut cursor: i64) -> Result<i64,
                     ServerEvent::Message { message },
                     None,
                 ),
+                Change::Departure(_) => unreachable!("delivered above"),
                 Change::Event(event) => {
                     // A transfer is news for the department it left too.
                     let left = match event.change {
