@@ -136,6 +136,12 @@ impl Ctx {
             if conn.state == SyncState::Live {
                 break Some(true);
             }
+            if conn.state == SyncState::SignedOut {
+                return Err(CliError::failed(
+                    "signed out: the server no longer accepts this session \
+                     (run `cs login EMAIL`)",
+                ));
+            }
             if conn.failures > 0 {
                 break Some(false);
             }
@@ -153,7 +159,7 @@ impl Ctx {
             Some(true) => Reach::Online,
             // The attempt failed: unreachable, or the session was revoked?
             Some(false) => match self.client.refresh_departments().await {
-                Err(CoreError::Unauthorized { .. }) => {
+                Err(CoreError::Unauthorized { .. } | CoreError::SignedOut { .. }) => {
                     return Err(CliError::failed(
                         "not signed in: the server no longer accepts this session \
                          (run `cs login EMAIL`)",

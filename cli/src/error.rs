@@ -59,6 +59,9 @@ impl From<CoreError> for CliError {
             CoreError::Unauthorized { message } => CliError::Failed(format!(
                 "not signed in: {message} (run `cs login EMAIL` or `cs register EMAIL NAME`)"
             )),
+            CoreError::SignedOut { message } => {
+                CliError::Failed(format!("signed out: {message} (run `cs login EMAIL`)"))
+            }
             other => CliError::Failed(other.to_string()),
         }
     }

@@ -132,12 +132,13 @@ enum Command {
     },
     /// Show what waits for the server and what it refused.
     Outbox {
-        /// Queue the refused changes again.
-        #[arg(long, conflicts_with = "discard")]
-        retry: bool,
-        /// Drop the refused changes.
-        #[arg(long)]
-        discard: bool,
+        /// Queue the refused changes again: all of them, or the one with this ID.
+        #[arg(long, value_name = "ID", num_args = 0..=1, conflicts_with = "discard")]
+        retry: Option<Option<i64>>,
+        /// Drop the refused changes (a refused new ticket or message is
+        /// removed): all of them, or the one with this ID.
+        #[arg(long, value_name = "ID", num_args = 0..=1)]
+        discard: Option<Option<i64>>,
     },
 }
 
@@ -248,7 +249,14 @@ async fn run(cli: Cli) -> CliResult {
         Command::Close { ticket } => ticket::close(c, ticket).await?,
         Command::Set(args) => ticket::set(c, args).await?,
         Command::Status { status } => account::status(c, status).await?,
-        Command::Outbox { retry, discard } => outbox::outbox(c, retry, discard).await?,
+        Command::Outbox { retry, discard } => {
+            outbox::outbox(
+                c,
+                outbox::Which::from_arg(retry),
+                outbox::Which::from_arg(discard),
+            )
+            .await?
+        }
     }
     ctx.finish().await
 }

@@ -1,62 +1,86 @@
 //! `outbox`: what waits for the server, what it refused, and what to do
-//! about the refusals.
+//! about the refusals (all of them, or one by its id).
 
-use cs_core::{Client, SendState, TicketFilter};
+use std::collections::HashMap;
+
+use cs_core::{Client, CoreError, OutboxItem, OutboxKind, SendState, TicketFilter};
 
 use crate::context::{Ctx, Reach};
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 use crate::output::{self, out};
 
-/// A change the server refused, as its row in the cache shows it.
-pub struct FailedChange {
-    pub ticket: String,
-    pub what: String,
-    pub reason: String,
+/// What `--retry` / `--discard` act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    AllRefused,
+    One(i64),
 }
 
-/// The refused changes, found through the rows they mark (the core counts
-/// pending operations but does not list refused ones).
-pub fn failed_changes(client: &Client) -> CliResult<Vec<FailedChange>> {
-    let mut failed = Vec::new();
-    for ticket in client.tickets(TicketFilter::default(), u32::MAX)? {
-        let label = output::number(&ticket);
-        if let SendState::Failed { reason } = &ticket.send_state {
-            failed.push(FailedChange {
-                ticket: label.clone(),
-                what: if ticket.number.is_none() {
-                    format!("new ticket {:?}", output::truncate(&ticket.subject, 40))
-                } else {
-                    "ticket change".into()
-                },
-                reason: reason.clone(),
-            });
-        }
-        let Some(detail) = client.ticket_detail(ticket.id.clone())? else {
-            continue;
-        };
-        for message in detail.messages {
-            if let SendState::Failed { reason } = message.send_state {
-                failed.push(FailedChange {
-                    ticket: label.clone(),
-                    what: format!("message {:?}", output::truncate(&message.body, 40)),
-                    reason,
-                });
-            }
-        }
+impl Which {
+    pub fn from_arg(arg: Option<Option<i64>>) -> Option<Which> {
+        arg.map(|id| id.map_or(Which::AllRefused, Which::One))
     }
-    Ok(failed)
 }
 
-pub async fn outbox(ctx: &mut Ctx, retry: bool, discard: bool) -> CliResult {
+/// The refused changes, oldest first.
+pub fn failed_changes(client: &Client) -> CliResult<Vec<OutboxItem>> {
+    Ok(client
+        .outbox()?
+        .into_iter()
+        .filter(|item| matches!(item.state, SendState::Failed { .. }))
+        .collect())
+}
+
+fn kind(k: OutboxKind) -> &'static str {
+    match k {
+        OutboxKind::CreateTicket => "new ticket",
+        OutboxKind::SendMessage => "message",
+        OutboxKind::UpdateTicket => "ticket change",
+    }
+}
+
+fn state(s: &SendState) -> String {
+    match s {
+        SendState::Pending => "pending".into(),
+        SendState::Sent => "sent".into(),
+        SendState::Failed { reason } => format!("REFUSED: {reason}"),
+    }
+}
+
+/// An id that names no refused change is bad input; anything else is not.
+fn item_error(id: i64) -> impl Fn(CoreError) -> CliError {
+    move |e| match e {
+        CoreError::NotFound { .. } | CoreError::Invalid { .. } => CliError::Usage(format!(
+            "no refused change {id} in the outbox (see `cs outbox`)"
+        )),
+        other => other.into(),
+    }
+}
+
+pub async fn outbox(ctx: &mut Ctx, retry: Option<Which>, discard: Option<Which>) -> CliResult {
     ctx.me()?;
     ctx.reported = true;
-    if discard {
-        let n = ctx.client.discard_failed()?;
-        out!("discarded {n} refused change(s)");
+    match discard {
+        Some(Which::AllRefused) => {
+            let n = ctx.client.discard_failed()?;
+            out!("discarded {n} refused change(s)");
+        }
+        Some(Which::One(id)) => {
+            ctx.client.discard_outbox_item(id).map_err(item_error(id))?;
+            out!("discarded change {id}");
+        }
+        None => {}
     }
-    if retry {
-        let n = ctx.client.retry_failed()?;
-        out!("retrying {n} refused change(s)");
+    match retry {
+        Some(Which::AllRefused) => {
+            let n = ctx.client.retry_failed()?;
+            out!("retrying {n} refused change(s)");
+        }
+        Some(Which::One(id)) => {
+            ctx.client.retry_outbox_item(id).map_err(item_error(id))?;
+            out!("retrying change {id}");
+        }
+        None => {}
     }
     let pending = ctx.drain().await?;
     let offline = ctx.connect().await? == Reach::Offline;
@@ -65,17 +89,48 @@ pub async fn outbox(ctx: &mut Ctx, retry: bool, discard: bool) -> CliResult {
     } else {
         out!("{pending} pending");
     }
-    let failed = failed_changes(&ctx.client)?;
-    if !failed.is_empty() {
-        out!(
-            "{} refused (`cs outbox --retry` tries again, `cs outbox --discard` drops them):",
-            failed.len()
-        );
-        let rows: Vec<Vec<String>> = failed
-            .into_iter()
-            .map(|f| vec![f.ticket, f.what, f.reason])
-            .collect();
-        out!("{}", output::table(&["TICKET", "CHANGE", "REASON"], &rows));
+    let items = ctx.client.outbox()?;
+    if items.is_empty() {
+        return Ok(());
     }
+    let refused = items
+        .iter()
+        .filter(|i| matches!(i.state, SendState::Failed { .. }))
+        .count();
+    if refused > 0 {
+        out!(
+            "{refused} refused (`cs outbox --retry [ID]` tries again, \
+             `cs outbox --discard [ID]` drops them):"
+        );
+    }
+    let numbers: HashMap<String, String> = ctx
+        .client
+        .tickets(TicketFilter::default(), u32::MAX)?
+        .iter()
+        .map(|t| (t.id.clone(), output::number(t)))
+        .collect();
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|item| {
+            vec![
+                item.id.to_string(),
+                numbers
+                    .get(&item.ticket_id)
+                    .cloned()
+                    .unwrap_or_else(|| "-".into()),
+                format!(
+                    "{} {:?}",
+                    kind(item.kind),
+                    output::truncate(&item.summary, 40)
+                ),
+                output::time(item.created_at_ms),
+                state(&item.state),
+            ]
+        })
+        .collect();
+    out!(
+        "{}",
+        output::table(&["ID", "TICKET", "CHANGE", "QUEUED", "STATE"], &rows)
+    );
     Ok(())
 }

@@ -134,6 +134,7 @@ pub fn sync_state(s: SyncState) -> &'static str {
         SyncState::Connecting => "connecting",
         SyncState::Syncing => "syncing",
         SyncState::Live => "live",
+        SyncState::SignedOut => "signed out",
     }
 }
 

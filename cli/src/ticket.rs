@@ -1,6 +1,7 @@
 //! One ticket: `show`, `open`, `send`, `close`, `set`. Changes go through
 //! the core's outbox: confirmed at once when online, queued when not.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -36,14 +37,34 @@ pub async fn show(ctx: &mut Ctx, ticket: String) -> CliResult {
 
 fn print_detail(ctx: &Ctx, me: &str, detail: &TicketDetail) {
     let t = &detail.ticket;
-    // The core knows people by id only: name who we can.
+    // Names as the core knows them (they come with sync); the id otherwise.
+    let mut names: HashMap<&str, &str> = HashMap::new();
+    let known = [
+        (Some(&t.customer_id), &t.customer_name),
+        (t.assignee_id.as_ref(), &t.assignee_name),
+    ];
+    for (id, name) in known {
+        if let (Some(id), Some(name)) = (id, name) {
+            names.insert(id, name);
+        }
+    }
+    for m in &detail.messages {
+        if let Some(name) = &m.author_name {
+            names.insert(&m.author_id, name);
+        }
+    }
     let who = |id: &str| {
+        let role = if id == t.customer_id {
+            "customer"
+        } else {
+            "staff"
+        };
         if id == me {
             "you".to_string()
-        } else if id == t.customer_id {
-            format!("customer …{}", output::short_id(id))
+        } else if let Some(name) = names.get(id) {
+            format!("{name} ({role})")
         } else {
-            format!("staff …{}", output::short_id(id))
+            format!("{role} …{}", output::short_id(id))
         }
     };
     out!("{}  {}", output::number(t), t.subject);

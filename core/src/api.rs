@@ -25,6 +25,7 @@ impl Api {
             )));
         }
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::tls::http_config())
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
             .build()

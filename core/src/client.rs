@@ -2,7 +2,9 @@
 //! go to the outbox and show as pending; a background task keeps the cache
 //! in step with the server.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use futures_util::StreamExt;
@@ -16,7 +18,8 @@ use uuid::Uuid;
 use crate::api::{self, Api};
 use crate::error::CoreError;
 use crate::observe::{
-    Observers, SyncStateListener, TaskHandle, TicketDetailListener, TicketListListener,
+    ColleaguesListener, Observers, SyncStateListener, TaskHandle, TicketDetailListener,
+    TicketListListener,
 };
 use crate::session::TokenStore;
 use crate::store::{Op, Store};
@@ -48,6 +51,8 @@ pub struct Inner {
     pub reconnect: Notify,
     /// Frames for the live socket (typing), when connected.
     pub ws_out: Mutex<Option<mpsc::Sender<String>>>,
+    /// The server ended the session; cleared by the next sign-in.
+    signed_out: AtomicBool,
 }
 
 impl Inner {
@@ -75,10 +80,73 @@ impl Inner {
     }
 
     fn require_token(&self) -> Result<String, CoreError> {
-        self.token().ok_or_else(|| CoreError::Unauthorized {
-            message: "not signed in".into(),
+        self.token().ok_or_else(|| {
+            if self.signed_out.load(Ordering::SeqCst) {
+                CoreError::signed_out()
+            } else {
+                CoreError::Unauthorized {
+                    message: "not signed in".into(),
+                }
+            }
         })
     }
+
+    pub fn is_staff(&self) -> bool {
+        self.me
+            .read()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|u| u.role != Role::Customer)
+    }
+
+    /// The state when not connecting: signed out by the server, or offline.
+    pub fn idle_state(&self) -> SyncState {
+        if self.signed_out.load(Ordering::SeqCst) {
+            SyncState::SignedOut
+        } else {
+            SyncState::Offline
+        }
+    }
+
+    /// The server refused `token` (revoked, signed out elsewhere): forget
+    /// it, here and in the app's token store, and stop reconnecting. The
+    /// cache and the outbox stay for the next sign-in. A token that is no
+    /// longer the current one (the user signed in again meanwhile) is left.
+    pub fn session_ended(&self, token: &str) {
+        {
+            let mut current = self.token.write().unwrap();
+            if current.as_deref() != Some(token) {
+                return;
+            }
+            *current = None;
+        }
+        self.tokens.clear();
+        self.signed_out.store(true, Ordering::SeqCst);
+        self.observers.typing.clear();
+        self.set_state(SyncState::SignedOut);
+    }
+
+    /// A 401 to the session's token ends the session.
+    fn check_session<T>(&self, token: &str, result: Result<T, CoreError>) -> Result<T, CoreError> {
+        match result {
+            Err(CoreError::Unauthorized { .. }) => {
+                self.session_ended(token);
+                Err(CoreError::signed_out())
+            }
+            other => other,
+        }
+    }
+}
+
+/// Runs `call` with the session's token; a 401 ends the session.
+async fn authed<T, F, Fut>(inner: Arc<Inner>, call: F) -> Result<T, CoreError>
+where
+    F: FnOnce(Arc<Inner>, String) -> Fut,
+    Fut: Future<Output = Result<T, CoreError>>,
+{
+    let token = inner.require_token()?;
+    let result = call(inner.clone(), token.clone()).await;
+    inner.check_session(&token, result)
 }
 
 #[derive(uniffi::Object)]
@@ -146,6 +214,7 @@ impl Client {
             outbox_wake: Notify::new(),
             reconnect: Notify::new(),
             ws_out: Mutex::new(None),
+            signed_out: AtomicBool::new(false),
         });
         let refresher = {
             let inner = inner.clone();
@@ -229,6 +298,8 @@ impl Client {
             }
             *inner.token.write().unwrap() = None;
             *inner.me.write().unwrap() = None;
+            inner.signed_out.store(false, Ordering::SeqCst);
+            inner.observers.typing.clear();
             inner.tokens.clear();
             inner.store.clear()?;
             inner.reconnect.notify_one();
@@ -280,15 +351,15 @@ impl Client {
     }
 
     pub fn ticket_detail(&self, ticket_id: String) -> Result<Option<TicketDetail>, CoreError> {
-        let store = &self.inner.store;
-        let Some(ticket) = store.ticket(&ticket_id)? else {
+        // Read once to surface a storage error; the snapshot reads again.
+        if self.inner.store.ticket(&ticket_id)?.is_none() {
             return Ok(None);
-        };
-        Ok(Some(TicketDetail {
-            ticket,
-            messages: store.messages(&ticket_id)?,
-            timeline: store.timeline(&ticket_id)?,
-        }))
+        }
+        Ok(crate::observe::detail(
+            &self.inner.store,
+            &self.inner.observers.typing,
+            &ticket_id,
+        ))
     }
 
     pub fn observe_ticket(
@@ -305,8 +376,7 @@ impl Client {
     /// became visible after its earlier messages were synced elsewhere).
     pub async fn refresh_ticket(&self, ticket_id: String) -> Result<(), CoreError> {
         let inner = self.inner.clone();
-        runtime::run(async move {
-            let token = inner.require_token()?;
+        runtime::run(authed(inner, move |inner, token| async move {
             let id = parse_id("ticket", &ticket_id)?;
             let (_, ticket): (_, wire::Ticket) = inner
                 .api
@@ -348,9 +418,21 @@ impl Client {
             for e in &events {
                 inner.store.put_event(e)?;
             }
+            let (_, reads): (_, Vec<wire::ReadReceipt>) = inner
+                .api
+                .send(
+                    Method::GET,
+                    &format!("/v1/tickets/{id}/reads"),
+                    Some(&token),
+                    None::<&()>,
+                )
+                .await?;
+            for r in &reads {
+                inner.store.put_read(r)?;
+            }
             inner.changed();
             Ok(())
-        })
+        }))
         .await
     }
 
@@ -362,15 +444,14 @@ impl Client {
     /// Departments from the server, cached.
     pub async fn refresh_departments(&self) -> Result<Vec<DepartmentInfo>, CoreError> {
         let inner = self.inner.clone();
-        runtime::run(async move {
-            let token = inner.require_token()?;
+        runtime::run(authed(inner, move |inner, token| async move {
             let (_, list): (_, Vec<wire::Department>) = inner
                 .api
                 .send(Method::GET, "/v1/departments", Some(&token), None::<&()>)
                 .await?;
             inner.store.set_departments(&list)?;
             inner.store.departments()
-        })
+        }))
         .await
     }
 
@@ -578,8 +659,7 @@ impl Client {
     /// Switches the signed-in staff member Active or Off.
     pub async fn set_status(&self, status: StaffStatus) -> Result<UserInfo, CoreError> {
         let inner = self.inner.clone();
-        runtime::run(async move {
-            let token = inner.require_token()?;
+        runtime::run(authed(inner, move |inner, token| async move {
             let body = wire::SetStatus {
                 status: status.into(),
             };
@@ -591,7 +671,7 @@ impl Client {
             let info = UserInfo::from(user);
             *inner.me.write().unwrap() = Some(info.clone());
             Ok(info)
-        })
+        }))
         .await
     }
 
@@ -604,8 +684,7 @@ impl Client {
         progress: Option<Arc<dyn ProgressListener>>,
     ) -> Result<AttachmentItem, CoreError> {
         let inner = self.inner.clone();
-        runtime::run(async move {
-            let token = inner.require_token()?;
+        runtime::run(authed(inner, move |inner, token| async move {
             let file = tokio::fs::File::open(&path).await?;
             let total = file.metadata().await?.len();
             let name = PathBuf::from(&path)
@@ -643,15 +722,14 @@ impl Client {
                         message: e.to_string(),
                     })?;
             Ok(meta.into())
-        })
+        }))
         .await
     }
 
     /// Downloads an attachment into the cache (once) and returns its path.
     pub async fn download_file(&self, file_id: String) -> Result<String, CoreError> {
         let inner = self.inner.clone();
-        runtime::run(async move {
-            let token = inner.require_token()?;
+        runtime::run(authed(inner, move |inner, token| async move {
             let id = parse_id("file", &file_id)?;
             let dir = inner.data_dir.join("files");
             let path = dir.join(id.to_string());
@@ -676,7 +754,7 @@ impl Client {
             out.sync_all().await?;
             tokio::fs::rename(&partial, &path).await?;
             Ok(path.to_string_lossy().into_owned())
-        })
+        }))
         .await
     }
 
@@ -694,8 +772,7 @@ impl Client {
     /// Marks a ticket read up to a message.
     pub async fn mark_read(&self, ticket_id: String, message_id: String) -> Result<(), CoreError> {
         let inner = self.inner.clone();
-        runtime::run(async move {
-            let token = inner.require_token()?;
+        runtime::run(authed(inner, move |inner, token| async move {
             let ticket = parse_id("ticket", &ticket_id)?;
             let body = wire::MarkRead {
                 message_id: parse_id("message", &message_id)?,
@@ -708,9 +785,76 @@ impl Client {
                     Some(&token),
                     Some(&body),
                 )
-                .await
-        })
+                .await?;
+            // The user's own marker shows at once (the server tells others).
+            if let Some(me) = inner.me_id().and_then(|id| Uuid::parse_str(&id).ok()) {
+                inner.store.put_read(&wire::ReadReceipt {
+                    ticket_id: ticket,
+                    user_id: me,
+                    message_id: body.message_id,
+                    read_at: chrono::Utc::now(),
+                })?;
+                inner.changed();
+            }
+            Ok(())
+        }))
         .await
+    }
+
+    /// Everything in the outbox, oldest first: waiting (`Pending`) or
+    /// refused (`Failed` with the server's reason).
+    pub fn outbox(&self) -> Result<Vec<OutboxItem>, CoreError> {
+        self.inner.store.outbox_items()
+    }
+
+    /// Sends one refused change again.
+    pub fn retry_outbox_item(&self, id: i64) -> Result<(), CoreError> {
+        self.inner.store.retry_op(id)?;
+        self.queued();
+        Ok(())
+    }
+
+    /// Gives up on one refused change: a refused new ticket or message
+    /// disappears from the cache; a refused ticket change is replaced by the
+    /// server's state (fetched when online).
+    pub fn discard_outbox_item(&self, id: i64) -> Result<(), CoreError> {
+        let op = self.inner.store.discard_op(id)?;
+        self.inner.changed();
+        if let Op::UpdateTicket { ticket_id, .. } = op {
+            let inner = self.inner.clone();
+            runtime::spawn(async move {
+                let _ = authed(inner, move |inner, token| async move {
+                    let (_, ticket): (_, wire::Ticket) = inner
+                        .api
+                        .send(
+                            Method::GET,
+                            &format!("/v1/tickets/{ticket_id}"),
+                            Some(&token),
+                            None::<&()>,
+                        )
+                        .await?;
+                    inner.store.force_ticket(&ticket)?;
+                    inner.changed();
+                    Ok(())
+                })
+                .await;
+            });
+        }
+        Ok(())
+    }
+
+    /// Colleagues (staff of the user's department; every staff member for
+    /// admins) with their Active/Off status, from the cache. Refreshed at
+    /// every connect and kept current by presence events.
+    pub fn colleagues(&self) -> Result<Vec<Colleague>, CoreError> {
+        self.inner.store.colleagues()
+    }
+
+    /// The colleagues now and at every change (presence included).
+    pub fn observe_colleagues(&self, listener: Arc<dyn ColleaguesListener>) -> Arc<TaskHandle> {
+        self.inner
+            .observers
+            .subscribe_colleagues(&self.inner.store, listener)
     }
 }
 
@@ -746,6 +890,12 @@ fn start_session(inner: &Inner, auth: wire::AuthResponse) -> Result<UserInfo, Co
     inner
         .store
         .set_meta("me", &serde_json::to_string(&auth.user)?)?;
+    inner.store.put_users(&[wire::UserSummary {
+        id: auth.user.id,
+        name: auth.user.name.clone(),
+        role: auth.user.role,
+    }])?;
+    inner.signed_out.store(false, Ordering::SeqCst);
     inner.tokens.save(auth.token.clone());
     *inner.token.write().unwrap() = Some(auth.token);
     let info = UserInfo::from(auth.user);

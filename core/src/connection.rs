@@ -2,20 +2,25 @@
 //! exponential backoff and jitter; on every (re)connect the cache catches up
 //! through `/v1/sync` and the outbox drains.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use protocol::{ServerEvent, SyncResponse};
+use protocol::{ServerEvent, SyncResponse, TimelineChange};
 use rand::Rng;
 use reqwest::Method;
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+use uuid::Uuid;
 
 use crate::client::Inner;
 use crate::error::CoreError;
 use crate::outbox;
 use crate::types::SyncState;
+use crate::typing::TYPING_TTL;
 
 const BACKOFF_FIRST: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
@@ -47,22 +52,24 @@ impl Backoff {
     }
 }
 
+/// The server's close code for a revoked session.
+const CLOSE_REVOKED: u16 = 4001;
+
 /// Runs until the client is dropped (the task is aborted).
 pub async fn run(inner: Arc<Inner>) {
     let mut backoff = Backoff::new();
     loop {
         let Some(token) = inner.token() else {
-            inner.set_state(SyncState::Offline);
+            inner.set_state(inner.idle_state());
             inner.reconnect.notified().await;
             continue;
         };
         inner.set_state(SyncState::Connecting);
         match session(&inner, &token, &mut backoff).await {
             Ok(()) => {}
-            Err(CoreError::Unauthorized { .. }) => {
-                // Revoked elsewhere: wait for a new sign-in.
-                inner.set_state(SyncState::Offline);
-                inner.reconnect.notified().await;
+            Err(CoreError::Unauthorized { .. } | CoreError::SignedOut { .. }) => {
+                // Revoked elsewhere: forget the token, wait for a new sign-in.
+                inner.session_ended(&token);
                 continue;
             }
             Err(e) => tracing::debug!(error = %e, "connection lost"),
@@ -75,11 +82,12 @@ pub async fn run(inner: Arc<Inner>) {
     }
 }
 
-/// One connected session: connect, catch up, drain, then stay live.
-async fn session(inner: &Inner, token: &str, backoff: &mut Backoff) -> Result<(), CoreError> {
-    let mut request = inner
-        .api
-        .ws_url()
+/// Opens the WebSocket at `url` (TLS for wss) with the token in the header.
+async fn connect(
+    url: String,
+    token: &str,
+) -> Result<WebSocketStream<MaybeTlsStream<TcpStream>>, CoreError> {
+    let mut request = url
         .into_client_request()
         .map_err(|e| CoreError::invalid(e.to_string()))?;
     request.headers_mut().insert(
@@ -88,35 +96,45 @@ async fn session(inner: &Inner, token: &str, backoff: &mut Backoff) -> Result<()
             .parse()
             .map_err(|_| CoreError::invalid("the token is not a valid header"))?,
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+    let tls = Connector::Rustls(crate::tls::websocket_config());
+    let (ws, _) = tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(tls))
         .await
         .map_err(|e| match e {
             tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 401 => {
-                CoreError::Unauthorized {
-                    message: "the session was revoked".into(),
-                }
+                CoreError::signed_out()
             }
             _ => CoreError::Offline {
                 message: "the server cannot be reached".into(),
             },
         })?;
+    Ok(ws)
+}
+
+/// One connected session: connect, catch up, drain, then stay live.
+async fn session(inner: &Inner, token: &str, backoff: &mut Backoff) -> Result<(), CoreError> {
+    let mut ws = connect(inner.api.ws_url(), token).await?;
     inner.set_state(SyncState::Syncing);
     catch_up(inner, token).await?;
+    refresh_colleagues(inner, token).await?;
     outbox::drain(inner).await?;
     inner.set_state(SyncState::Live);
     backoff.reset();
 
     let (tx, mut outgoing) = tokio::sync::mpsc::channel::<String>(64);
     *inner.ws_out.lock().unwrap() = Some(tx);
+    let mut names = NameLookups::default();
     let result = loop {
         tokio::select! {
             frame = ws.next() => match frame {
                 Some(Ok(WsMessage::Text(text))) => {
                     if let Ok(event) = serde_json::from_str::<ServerEvent>(&text)
-                        && let Err(e) = apply(inner, token, event).await
+                        && let Err(e) = apply(inner, token, event, &mut names).await
                     {
                         break Err(e);
                     }
+                }
+                Some(Ok(WsMessage::Close(Some(frame)))) if u16::from(frame.code) == CLOSE_REVOKED => {
+                    break Err(CoreError::signed_out());
                 }
                 Some(Ok(WsMessage::Close(_))) | None => break Ok(()),
                 Some(Err(_)) => break Ok(()),
@@ -135,20 +153,120 @@ async fn session(inner: &Inner, token: &str, backoff: &mut Backoff) -> Result<()
         }
     };
     *inner.ws_out.lock().unwrap() = None;
+    // Nobody's typing signal outlives the connection that carried it.
+    inner.observers.typing.clear();
     result
 }
 
-async fn apply(inner: &Inner, token: &str, event: ServerEvent) -> Result<(), CoreError> {
+/// Users whose names a live event needed and a catch-up was asked for, so
+/// a name the server cannot give is asked for once, not at every event.
+#[derive(Default)]
+struct NameLookups {
+    asked: HashSet<Uuid>,
+}
+
+/// The people a stored change refers to.
+fn people_in(event: &ServerEvent) -> Vec<Uuid> {
+    match event {
+        ServerEvent::Ticket { ticket } => {
+            let mut ids = vec![ticket.customer_id];
+            ids.extend(ticket.assignee_id);
+            ids
+        }
+        ServerEvent::Message { message } => vec![message.author_id],
+        ServerEvent::Timeline { event } => {
+            let mut ids: Vec<Uuid> = event.actor_id.into_iter().collect();
+            if let TimelineChange::AssigneeChanged { from, to } = &event.change {
+                ids.extend(from.iter().chain(to.iter()));
+            }
+            ids
+        }
+        ServerEvent::Typing { user_id, .. } => vec![*user_id],
+        ServerEvent::Read { receipt } => vec![receipt.user_id],
+        _ => Vec::new(),
+    }
+}
+
+async fn apply(
+    inner: &Inner,
+    token: &str,
+    event: ServerEvent,
+    names: &mut NameLookups,
+) -> Result<(), CoreError> {
+    let people = people_in(&event);
     match event {
         ServerEvent::Ticket { ticket } => inner.store.put_ticket(&ticket)?,
         ServerEvent::Message { message } => inner.store.put_message(&message)?,
         ServerEvent::Timeline { event } => inner.store.put_event(&event)?,
+        ServerEvent::TicketRemoved { ticket_id } => {
+            inner.store.remove_ticket(&ticket_id.to_string())?
+        }
+        ServerEvent::Typing {
+            ticket_id,
+            user_id,
+            typing,
+        } => {
+            let (ticket_id, user_id) = (ticket_id.to_string(), user_id.to_string());
+            if !inner.observers.typing.set(&ticket_id, &user_id, typing) {
+                return Ok(());
+            }
+            if typing {
+                // Show the lapse when it comes.
+                let observers = inner.observers.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(TYPING_TTL + Duration::from_millis(50)).await;
+                    observers.changed.notify_one();
+                });
+            }
+        }
+        ServerEvent::Read { receipt } => inner.store.put_read(&receipt)?,
+        ServerEvent::Presence { user_id, status } => {
+            if !inner.store.set_presence(user_id, status)? {
+                return Ok(());
+            }
+        }
         ServerEvent::Resync { .. } => catch_up(inner, token).await?,
-        // Typing, read receipts and presence are not cached yet.
+        ServerEvent::Ready { .. } | ServerEvent::Error { .. } => return Ok(()),
+        // Events of other parts of the core (calls) are handled there.
         _ => return Ok(()),
+    }
+    // A name the cache lacks comes with the rows of a catch-up.
+    let missing: Vec<Uuid> = inner
+        .store
+        .missing_users(&people)?
+        .into_iter()
+        .filter(|id| names.asked.insert(*id))
+        .collect();
+    if !missing.is_empty() {
+        catch_up(inner, token).await?;
     }
     inner.changed();
     Ok(())
+}
+
+/// Staff: the colleagues and their presence, fresh at every connect (the
+/// presence events missed while away are not replayed).
+async fn refresh_colleagues(inner: &Inner, token: &str) -> Result<(), CoreError> {
+    if !inner.is_staff() {
+        return Ok(());
+    }
+    match inner
+        .api
+        .send::<Vec<protocol::User>>(Method::GET, "/v1/staff", Some(token), None::<&()>)
+        .await
+    {
+        Ok((_, staff)) => {
+            inner.store.set_colleagues(&staff)?;
+            inner.changed();
+            Ok(())
+        }
+        Err(e @ (CoreError::Unauthorized { .. } | CoreError::Offline { .. })) => Err(e),
+        // A staff member without the right to list (none today): no colleagues.
+        Err(e) => {
+            tracing::debug!(error = %e, "colleagues not listed");
+            Ok(())
+        }
+    }
 }
 
 /// Follows `/v1/sync` from the stored cursor to the end.
@@ -174,6 +292,46 @@ pub async fn catch_up(inner: &Inner, token: &str) -> Result<(), CoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::AsyncReadExt;
+
+    /// Accepts one connection and returns its first bytes.
+    async fn first_bytes(listener: tokio::net::TcpListener) -> Vec<u8> {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 6];
+        socket.read_exact(&mut buf).await.unwrap();
+        buf
+    }
+
+    /// A TLS record of type handshake (22) carrying a ClientHello (1).
+    fn is_client_hello(bytes: &[u8]) -> bool {
+        bytes[0] == 0x16 && bytes[5] == 0x01
+    }
+
+    #[tokio::test]
+    async fn https_and_wss_urls_speak_tls() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let api = crate::api::Api::new(&format!("https://127.0.0.1:{port}")).unwrap();
+        let request = tokio::spawn(async move {
+            api.send_empty(Method::GET, "/v1/me", None, None::<&()>)
+                .await
+        });
+        let hello = tokio::time::timeout(Duration::from_secs(5), first_bytes(listener))
+            .await
+            .expect("the HTTPS client connects");
+        assert!(is_client_hello(&hello), "{hello:?}");
+        // The listener hung up mid-handshake: that is "unreachable".
+        assert!(request.await.unwrap().unwrap_err().is_retryable());
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let socket = tokio::spawn(connect(format!("wss://127.0.0.1:{port}/v1/ws"), "t"));
+        let hello = tokio::time::timeout(Duration::from_secs(5), first_bytes(listener))
+            .await
+            .expect("the WebSocket connects");
+        assert!(is_client_hello(&hello), "{hello:?}");
+        assert!(socket.await.unwrap().is_err());
+    }
 
     #[test]
     fn backoff_grows_to_a_ceiling_with_jitter() {

@@ -9,6 +9,11 @@ pub enum CoreError {
     /// Not signed in, or the session was revoked: sign in again.
     #[error("not signed in: {message}")]
     Unauthorized { message: String },
+    /// The session ended on the server (revoked, signed out on another
+    /// device, account disabled): the token was forgotten; sign in again.
+    /// Nothing queued is lost.
+    #[error("signed out: {message}")]
+    SignedOut { message: String },
     #[error("not allowed: {message}")]
     Forbidden { message: String },
     #[error("not found: {message}")]
@@ -31,6 +36,12 @@ impl CoreError {
     /// Whether trying the same request later may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(self, CoreError::Offline { .. } | CoreError::Server { .. })
+    }
+
+    pub fn signed_out() -> Self {
+        CoreError::SignedOut {
+            message: "the session ended (revoked or signed out elsewhere): sign in again".into(),
+        }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {

@@ -15,6 +15,8 @@
 //! | `observe` | listeners and the `TaskHandle` that ends a subscription |
 //! | `types` | UI-ready records and enums that cross the FFI |
 //! | `session` | the token store the apps implement (Keystore/Keychain) |
+//! | `tls` | the rustls configuration of HTTPS and wss |
+//! | `typing` | who is typing where, in memory, lapsing after a few seconds |
 
 uniffi::setup_scaffolding!();
 
@@ -29,10 +31,14 @@ mod runtime;
 mod session;
 #[doc(hidden)]
 pub mod store;
+mod tls;
 mod types;
+mod typing;
 
 pub use client::{Client, ProgressListener};
 pub use error::CoreError;
-pub use observe::{SyncStateListener, TaskHandle, TicketDetailListener, TicketListListener};
+pub use observe::{
+    ColleaguesListener, SyncStateListener, TaskHandle, TicketDetailListener, TicketListListener,
+};
 pub use session::{FileTokenStore, TokenStore, file_token_store};
 pub use types::*;

@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 
 use crate::store::Store;
 use crate::types::*;
+use crate::typing::Typing;
 
 #[uniffi::export(foreign)]
 pub trait TicketListListener: Send + Sync {
@@ -31,6 +32,12 @@ pub trait SyncStateListener: Send + Sync {
     fn on_state(&self, state: SyncState);
 }
 
+#[uniffi::export(foreign)]
+pub trait ColleaguesListener: Send + Sync {
+    /// The colleagues and their Active/Off status as they should be shown now.
+    fn on_update(&self, colleagues: Vec<Colleague>);
+}
+
 enum Subscription {
     List {
         filter: TicketFilter,
@@ -41,10 +48,15 @@ enum Subscription {
     Detail {
         ticket_id: String,
         listener: Arc<dyn TicketDetailListener>,
-        last: Option<TicketDetail>,
+        /// Boxed: a detail is much larger than the other variants.
+        last: Option<Box<TicketDetail>>,
     },
     Sync {
         listener: Arc<dyn SyncStateListener>,
+    },
+    Colleagues {
+        listener: Arc<dyn ColleaguesListener>,
+        last: Option<Vec<Colleague>>,
     },
 }
 
@@ -54,6 +66,8 @@ pub struct Observers {
     next_id: AtomicU64,
     /// Woken after the cache changed.
     pub changed: Notify,
+    /// Who is typing where (shown in ticket details).
+    pub typing: Typing,
 }
 
 /// Ends a subscription when cancelled or dropped.
@@ -85,6 +99,7 @@ impl Observers {
             subscriptions: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             changed: Notify::new(),
+            typing: Typing::default(),
         })
     }
 
@@ -124,14 +139,29 @@ impl Observers {
         ticket_id: String,
         listener: Arc<dyn TicketDetailListener>,
     ) -> Arc<TaskHandle> {
-        let first = detail(store, &ticket_id);
+        let first = detail(store, &self.typing, &ticket_id);
         if let Some(d) = &first {
             listener.on_update(d.clone());
         }
         let handle = self.add(Subscription::Detail {
             ticket_id,
             listener,
-            last: first,
+            last: first.map(Box::new),
+        });
+        self.changed.notify_one();
+        handle
+    }
+
+    pub fn subscribe_colleagues(
+        self: &Arc<Self>,
+        store: &Store,
+        listener: Arc<dyn ColleaguesListener>,
+    ) -> Arc<TaskHandle> {
+        let first = store.colleagues().unwrap_or_default();
+        listener.on_update(first.clone());
+        let handle = self.add(Subscription::Colleagues {
+            listener,
+            last: Some(first),
         });
         self.changed.notify_one();
         handle
@@ -191,9 +221,19 @@ impl Observers {
                         listener,
                         last,
                     } => {
-                        if let Some(now) = detail(store, ticket_id)
-                            && last.as_ref() != Some(&now)
+                        if let Some(now) = detail(store, &self.typing, ticket_id)
+                            && last.as_deref() != Some(&now)
                         {
+                            *last = Some(Box::new(now.clone()));
+                            let listener = listener.clone();
+                            calls.push(Box::new(move || listener.on_update(now)));
+                        }
+                    }
+                    Subscription::Colleagues { listener, last } => {
+                        let Ok(now) = store.colleagues() else {
+                            continue;
+                        };
+                        if last.as_ref() != Some(&now) {
                             *last = Some(now.clone());
                             let listener = listener.clone();
                             calls.push(Box::new(move || listener.on_update(now)));
@@ -209,11 +249,22 @@ impl Observers {
     }
 }
 
-fn detail(store: &Store, ticket_id: &str) -> Option<TicketDetail> {
+/// A ticket's screen: the cache's rows and who is typing now.
+pub fn detail(store: &Store, typing: &Typing, ticket_id: &str) -> Option<TicketDetail> {
     let ticket = store.ticket(ticket_id).ok()??;
+    let typing = typing
+        .who(ticket_id)
+        .into_iter()
+        .map(|user_id| TypingUser {
+            name: store.user_name(&user_id).ok().flatten(),
+            user_id,
+        })
+        .collect();
     Some(TicketDetail {
         ticket,
         messages: store.messages(ticket_id).unwrap_or_default(),
         timeline: store.timeline(ticket_id).unwrap_or_default(),
+        typing,
+        reads: store.reads(ticket_id).unwrap_or_default(),
     })
 }

@@ -62,6 +62,11 @@ pub enum SyncState {
     Syncing,
     /// Up to date and receiving live events.
     Live,
+    /// The server ended the session (revoked, signed out on another device,
+    /// account disabled). The token is forgotten and the core stops
+    /// reconnecting until the user signs in again; the cache and the outbox
+    /// are kept.
+    SignedOut,
 }
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -91,6 +96,9 @@ pub struct TicketItem {
     pub department_id: String,
     pub customer_id: String,
     pub assignee_id: Option<String>,
+    /// `None` until the name is known (it comes with the next sync).
+    pub customer_name: Option<String>,
+    pub assignee_name: Option<String>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     pub version: i64,
@@ -110,6 +118,8 @@ pub struct MessageItem {
     pub id: String,
     pub ticket_id: String,
     pub author_id: String,
+    /// `None` until the name is known (it comes with the next sync).
+    pub author_name: Option<String>,
     pub body: String,
     pub internal: bool,
     pub attachments: Vec<AttachmentItem>,
@@ -123,9 +133,61 @@ pub struct TimelineItem {
     pub ticket_id: String,
     /// `None` when the server made the change (routing).
     pub actor_id: Option<String>,
+    pub actor_name: Option<String>,
     pub created_at_ms: i64,
-    /// What changed, ready to show: "status: open → in progress".
+    /// What changed, ready to show: "status: open → in progress",
+    /// "assignee: nobody → Bea".
     pub description: String,
+}
+
+/// Someone typing in a ticket right now (the signal lapses after a few
+/// seconds without news).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TypingUser {
+    pub user_id: String,
+    pub name: Option<String>,
+}
+
+/// How far a participant has read a ticket (the user's own marker included).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ReadMarker {
+    pub user_id: String,
+    pub user_name: Option<String>,
+    /// The last message they have read.
+    pub message_id: String,
+    pub read_at_ms: i64,
+}
+
+/// A staff member of the user's department (all staff, for admins) with
+/// their Active/Off status, kept current by presence events.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Colleague {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub status: StaffStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum OutboxKind {
+    CreateTicket,
+    SendMessage,
+    UpdateTicket,
+}
+
+/// One change waiting in the outbox or refused by the server. Confirmed
+/// changes leave the outbox.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct OutboxItem {
+    /// Pass to `retry_outbox_item` / `discard_outbox_item`.
+    pub id: i64,
+    pub kind: OutboxKind,
+    pub ticket_id: String,
+    /// `Pending` (waiting to be sent) or `Failed` with the server's reason.
+    pub state: SendState,
+    /// What it is, ready to show: the subject, the message, the changes.
+    pub summary: String,
+    pub created_at_ms: i64,
 }
 
 /// A ticket with everything its screen shows.
@@ -136,6 +198,10 @@ pub struct TicketDetail {
     pub messages: Vec<MessageItem>,
     /// Oldest first.
     pub timeline: Vec<TimelineItem>,
+    /// Who is typing in it now, other than the user.
+    pub typing: Vec<TypingUser>,
+    /// Each participant's read position.
+    pub reads: Vec<ReadMarker>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, uniffi::Record)]
@@ -273,10 +339,11 @@ pub fn status_label(s: wire::TicketStatus) -> &'static str {
     }
 }
 
-/// A timeline change as one line of text.
-pub fn describe(change: &wire::TimelineChange) -> String {
+/// A timeline change as one line of text; `name` turns a user or department
+/// id into what to show.
+pub fn describe(change: &wire::TimelineChange, name: &dyn Fn(uuid::Uuid) -> String) -> String {
     use wire::TimelineChange as C;
-    let who = |id: &Option<uuid::Uuid>| id.map_or("nobody".to_string(), |u| u.to_string());
+    let who = |id: &Option<uuid::Uuid>| id.map_or("nobody".to_string(), name);
     match change {
         C::Created => "opened the ticket".into(),
         C::StatusChanged { from, to } => {
@@ -286,7 +353,9 @@ pub fn describe(change: &wire::TimelineChange) -> String {
             format!("priority: {} → {}", from.as_str(), to.as_str())
         }
         C::AssigneeChanged { from, to } => format!("assignee: {} → {}", who(from), who(to)),
-        C::DepartmentChanged { from, to } => format!("department: {from} → {to}"),
+        C::DepartmentChanged { from, to } => {
+            format!("department: {} → {}", name(*from), name(*to))
+        }
         C::Call {
             outcome,
             duration_secs,

@@ -4,6 +4,8 @@
 //! One rusqlite connection in WAL mode behind a mutex: the core's writes are
 //! small and the UI's reads are single indexed queries.
 
+mod outbox;
+mod people;
 mod schema;
 
 use std::path::Path;
@@ -91,6 +93,12 @@ fn status_text(s: wire::TicketStatus) -> &'static str {
 const TICKET_COLUMNS: &str = "id, number, subject, status, priority, department_id, customer_id, \
      assignee_id, created_at, updated_at, version, send_state, failure";
 
+/// A ticket row with its people's names (columns as `ticket_from_row` reads them).
+const TICKET_SELECT: &str = "SELECT t.id, t.number, t.subject, t.status, t.priority, \
+     t.department_id, t.customer_id, t.assignee_id, t.created_at, t.updated_at, t.version, \
+     t.send_state, t.failure, cu.name, au.name FROM tickets t \
+     LEFT JOIN users cu ON cu.id = t.customer_id LEFT JOIN users au ON au.id = t.assignee_id";
+
 fn ticket_from_row(row: &Row) -> rusqlite::Result<TicketItem> {
     let status: String = row.get(3)?;
     let priority: i64 = row.get(4)?;
@@ -107,6 +115,8 @@ fn ticket_from_row(row: &Row) -> rusqlite::Result<TicketItem> {
         department_id: row.get(5)?,
         customer_id: row.get(6)?,
         assignee_id: row.get(7)?,
+        customer_name: row.get(13)?,
+        assignee_name: row.get(14)?,
         created_at_ms: micros_to_ms(row.get(8)?),
         updated_at_ms: micros_to_ms(row.get(9)?),
         version: row.get(10)?,
@@ -121,6 +131,7 @@ fn message_from_row(row: &Row) -> rusqlite::Result<MessageItem> {
         id: row.get(0)?,
         ticket_id: row.get(1)?,
         author_id: row.get(2)?,
+        author_name: row.get(9)?,
         body: row.get(3)?,
         internal: row.get::<_, i64>(4)? != 0,
         attachments: attachments.into_iter().map(Into::into).collect(),
@@ -179,7 +190,7 @@ impl Store {
             c.execute_batch(
                 "DELETE FROM tickets; DELETE FROM messages; DELETE FROM timeline;
                  DELETE FROM departments; DELETE FROM outbox; DELETE FROM meta;
-                 DELETE FROM users;",
+                 DELETE FROM users; DELETE FROM reads;",
             )
         })
     }
@@ -190,6 +201,11 @@ impl Store {
     /// still waiting in the outbox (the outbox's answer will update it).
     pub fn put_ticket(&self, t: &wire::Ticket) -> Result<(), CoreError> {
         self.with(|c| put_ticket(c, t, false))
+    }
+
+    /// Stores the server's ticket whatever the local state.
+    pub fn force_ticket(&self, t: &wire::Ticket) -> Result<(), CoreError> {
+        self.with(|c| force_ticket(c, t))
     }
 
     pub fn put_message(&self, m: &wire::Message) -> Result<(), CoreError> {
@@ -212,6 +228,12 @@ impl Store {
             }
             for e in &page.events {
                 put_event(&tx, e)?;
+            }
+            people::put_users(&tx, &page.users)?;
+            // After the other lists: the server only sends a removal for a
+            // ticket the caller cannot see now.
+            for id in &page.removed_tickets {
+                remove_ticket(&tx, &id.to_string())?;
             }
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('sync_cursor', ?1)
@@ -430,10 +452,20 @@ impl Store {
 
     // What the UI reads.
 
+    /// Drops a ticket the user can no longer see, with everything cached
+    /// about it (what waits in the outbox stays, to be refused or discarded).
+    pub fn remove_ticket(&self, id: &str) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            remove_ticket(&tx, id)?;
+            tx.commit()
+        })
+    }
+
     pub fn ticket(&self, id: &str) -> Result<Option<TicketItem>, CoreError> {
         self.with(|c| {
             c.query_row(
-                &format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1"),
+                &format!("{TICKET_SELECT} WHERE t.id = ?1"),
                 [id],
                 ticket_from_row,
             )
@@ -475,7 +507,7 @@ impl Store {
         me: Option<&str>,
         limit: u32,
     ) -> Result<Vec<TicketItem>, CoreError> {
-        let mut sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE 1 = 1");
+        let mut sql = format!("{TICKET_SELECT} WHERE 1 = 1");
         let mut args: Vec<String> = Vec::new();
         let mut push_in = |sql: &mut String, column: &str, values: Vec<String>| {
             if values.is_empty() {
@@ -492,7 +524,7 @@ impl Store {
         };
         push_in(
             &mut sql,
-            "status",
+            "t.status",
             filter
                 .statuses
                 .iter()
@@ -501,7 +533,7 @@ impl Store {
         );
         push_in(
             &mut sql,
-            "priority",
+            "t.priority",
             filter
                 .priorities
                 .iter()
@@ -510,14 +542,18 @@ impl Store {
         );
         push_in(
             &mut sql,
-            "department_id",
+            "t.department_id",
             filter.department_id.iter().cloned().collect(),
         );
         match filter.assignee.as_deref() {
             None => {}
-            Some("unassigned") => sql.push_str(" AND assignee_id IS NULL"),
-            Some("me") => push_in(&mut sql, "assignee_id", vec![me.unwrap_or("").to_string()]),
-            Some(id) => push_in(&mut sql, "assignee_id", vec![id.to_string()]),
+            Some("unassigned") => sql.push_str(" AND t.assignee_id IS NULL"),
+            Some("me") => push_in(
+                &mut sql,
+                "t.assignee_id",
+                vec![me.unwrap_or("").to_string()],
+            ),
+            Some(id) => push_in(&mut sql, "t.assignee_id", vec![id.to_string()]),
         }
         if let Some(query) = filter
             .query
@@ -527,12 +563,12 @@ impl Store {
         {
             for word in query.split_whitespace() {
                 args.push(format!("%{}%", word.replace(['%', '_'], "")));
-                sql.push_str(&format!(" AND subject LIKE ?{}", args.len()));
+                sql.push_str(&format!(" AND t.subject LIKE ?{}", args.len()));
             }
         }
         sql.push_str(match filter.sort.unwrap_or(TicketSort::Updated) {
-            TicketSort::Updated => " ORDER BY updated_at DESC, id DESC",
-            TicketSort::Priority => " ORDER BY priority DESC, created_at ASC, id ASC",
+            TicketSort::Updated => " ORDER BY t.updated_at DESC, t.id DESC",
+            TicketSort::Priority => " ORDER BY t.priority DESC, t.created_at ASC, t.id ASC",
         });
         sql.push_str(&format!(" LIMIT {limit}"));
         self.with(|c| {
@@ -545,9 +581,10 @@ impl Store {
     pub fn messages(&self, ticket_id: &str) -> Result<Vec<MessageItem>, CoreError> {
         self.with(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, ticket_id, author_id, body, internal, attachments, created_at,
-                        send_state, failure
-                 FROM messages WHERE ticket_id = ?1 ORDER BY created_at, id",
+                "SELECT m.id, m.ticket_id, m.author_id, m.body, m.internal, m.attachments,
+                        m.created_at, m.send_state, m.failure, u.name
+                 FROM messages m LEFT JOIN users u ON u.id = m.author_id
+                 WHERE m.ticket_id = ?1 ORDER BY m.created_at, m.id",
             )?;
             stmt.query_map([ticket_id], message_from_row)?.collect()
         })
@@ -555,19 +592,28 @@ impl Store {
 
     pub fn timeline(&self, ticket_id: &str) -> Result<Vec<TimelineItem>, CoreError> {
         self.with(|c| {
+            let names = people::names(c)?;
+            let name = |id: Uuid| {
+                names
+                    .get(&id.to_string())
+                    .cloned()
+                    .unwrap_or_else(|| id.to_string())
+            };
             let mut stmt = c.prepare_cached(
-                "SELECT id, ticket_id, actor_id, change, created_at FROM timeline
-                 WHERE ticket_id = ?1 ORDER BY created_at, id",
+                "SELECT e.id, e.ticket_id, e.actor_id, e.change, e.created_at, u.name
+                 FROM timeline e LEFT JOIN users u ON u.id = e.actor_id
+                 WHERE e.ticket_id = ?1 ORDER BY e.created_at, e.id",
             )?;
             stmt.query_map([ticket_id], |r| {
                 let change: String = r.get(3)?;
                 let description = serde_json::from_str::<wire::TimelineChange>(&change)
-                    .map(|c| describe(&c))
+                    .map(|c| describe(&c, &name))
                     .unwrap_or(change);
                 Ok(TimelineItem {
                     id: r.get(0)?,
                     ticket_id: r.get(1)?,
                     actor_id: r.get(2)?,
+                    actor_name: r.get(5)?,
                     created_at_ms: micros_to_ms(r.get(4)?),
                     description,
                 })
@@ -575,6 +621,14 @@ impl Store {
             .collect()
         })
     }
+}
+
+fn remove_ticket(c: &Connection, id: &str) -> rusqlite::Result<()> {
+    for table in ["messages", "timeline", "reads"] {
+        c.execute(&format!("DELETE FROM {table} WHERE ticket_id = ?1"), [id])?;
+    }
+    c.execute("DELETE FROM tickets WHERE id = ?1", [id])?;
+    Ok(())
 }
 
 fn enqueue(c: &Connection, op: &Op) -> rusqlite::Result<()> {

@@ -68,6 +68,16 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX tickets_status ON tickets (status, priority DESC, created_at);
     CREATE INDEX outbox_state ON outbox (state, seq);",
+    // 3: staff presence (for colleagues), and read receipts.
+    "ALTER TABLE users ADD COLUMN status TEXT;
+    ALTER TABLE users ADD COLUMN colleague INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE reads (
+        ticket_id   TEXT NOT NULL,
+        user_id     TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        read_at     INTEGER NOT NULL,
+        PRIMARY KEY (ticket_id, user_id)
+    );",
 ];
 
 pub fn version(conn: &Connection) -> rusqlite::Result<usize> {

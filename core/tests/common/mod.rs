@@ -1,0 +1,115 @@
+//! Helpers of the core's tests against the real server, in-process.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cs_core::{Client, file_token_store};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = server::testing::ADMIN_PASSWORD;
+pub const ADMIN: &str = server::testing::ADMIN_EMAIL;
+
+/// The real server, stoppable and restartable on its port.
+pub struct Backend {
+    pub server: server::testing::RestartableServer,
+}
+
+impl Backend {
+    pub async fn start() -> Backend {
+        Backend {
+            server: server::testing::RestartableServer::start().await,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// A plain HTTP call as `token`; panics unless it succeeds.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.url()))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    pub async fn token_of(&self, email: &str) -> String {
+        let response: Value = reqwest::Client::new()
+            .post(format!("{}/v1/auth/login", self.url()))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        response["token"].as_str().unwrap().to_string()
+    }
+
+    /// A department, made by the admin; its id.
+    pub async fn department(&self, name: &str) -> String {
+        let admin = self.token_of(ADMIN).await;
+        let dept = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/departments",
+                &admin,
+                Some(json!({"name": name})),
+            )
+            .await;
+        dept["id"].as_str().unwrap().to_string()
+    }
+
+    /// An agent of `dept`, made by the admin; their email.
+    pub async fn agent(&self, name: &str, dept: &str) -> String {
+        let admin = self.token_of(ADMIN).await;
+        let email = format!("{}@staff.example", name.to_lowercase());
+        self.call(
+            reqwest::Method::POST,
+            "/v1/staff",
+            &admin,
+            Some(json!({"email": email, "name": name, "password": PASSWORD,
+                        "role": "agent", "department_id": dept})),
+        )
+        .await;
+        email
+    }
+}
+
+pub fn client(backend: &Backend, dir: &std::path::Path) -> Arc<Client> {
+    let tokens = file_token_store(dir.join("token").to_string_lossy().into_owned());
+    Client::new(
+        backend.url(),
+        dir.join("cache").to_string_lossy().into_owned(),
+        tokens,
+    )
+    .expect("client opens")
+}
+
+/// Polls `check` until it holds (or fails the test after 10 s).
+pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..400 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
