@@ -36,6 +36,13 @@ pub struct Config {
     pub turn_urls: Vec<String>,
     /// The coturn `static-auth-secret` (`CS_TURN_SECRET`).
     pub turn_secret: Option<String>,
+    /// Firebase service-account JSON (`CS_FCM_CREDENTIALS`); unset: push off.
+    pub fcm_credentials: Option<PathBuf>,
+    /// FCM base URL (`CS_FCM_ENDPOINT`), replaceable by a fake in tests.
+    pub fcm_endpoint: String,
+    /// Push incoming calls to every device of the callee, even those with a
+    /// live socket (`CS_PUSH_CALLS_TO_ALL_DEVICES`).
+    pub push_calls_to_all_devices: bool,
 }
 
 impl Default for Config {
@@ -53,6 +60,9 @@ impl Default for Config {
             stun_urls: Vec::new(),
             turn_urls: Vec::new(),
             turn_secret: None,
+            fcm_credentials: None,
+            fcm_endpoint: "https://fcm.googleapis.com".into(),
+            push_calls_to_all_devices: false,
         }
     }
 }
@@ -120,6 +130,22 @@ impl Config {
         }
         if let Some(v) = var("CS_TURN_SECRET") {
             self.turn_secret = Some(v).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = var("CS_FCM_CREDENTIALS") {
+            self.fcm_credentials = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
+        }
+        if let Some(v) = var("CS_FCM_ENDPOINT") {
+            if !(v.starts_with("https://") || v.starts_with("http://")) {
+                bail!("CS_FCM_ENDPOINT={v:?} is not an http(s) URL");
+            }
+            self.fcm_endpoint = v.trim_end_matches('/').to_string();
+        }
+        if let Some(v) = var("CS_PUSH_CALLS_TO_ALL_DEVICES") {
+            self.push_calls_to_all_devices = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" | "" => false,
+                _ => bail!("CS_PUSH_CALLS_TO_ALL_DEVICES={v:?} is not true or false"),
+            };
         }
         if !self.turn_urls.is_empty() && self.turn_secret.is_none() {
             bail!("CS_TURN_URLS needs CS_TURN_SECRET (the TURN server's static-auth-secret)");
@@ -198,6 +224,40 @@ mod tests {
             .apply_env(|name| (name == "CS_TURN_URLS").then(|| "turn:x".into()))
             .unwrap_err();
         assert!(err.to_string().contains("CS_TURN_SECRET"));
+    }
+
+    #[test]
+    fn push_settings_come_from_the_environment() {
+        let config = Config::default();
+        assert_eq!(config.fcm_credentials, None);
+        assert_eq!(config.fcm_endpoint, "https://fcm.googleapis.com");
+        assert!(!config.push_calls_to_all_devices);
+
+        let mut config = Config::default();
+        config
+            .apply_env(|name| match name {
+                "CS_FCM_CREDENTIALS" => Some("/etc/cs/firebase.json".into()),
+                "CS_FCM_ENDPOINT" => Some("http://127.0.0.1:9099/".into()),
+                "CS_PUSH_CALLS_TO_ALL_DEVICES" => Some("true".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(
+            config.fcm_credentials.as_deref(),
+            Some(Path::new("/etc/cs/firebase.json"))
+        );
+        assert_eq!(config.fcm_endpoint, "http://127.0.0.1:9099");
+        assert!(config.push_calls_to_all_devices);
+
+        for (name, value) in [
+            ("CS_FCM_ENDPOINT", "fcm.googleapis.com"),
+            ("CS_PUSH_CALLS_TO_ALL_DEVICES", "yes"),
+        ] {
+            let err = Config::default()
+                .apply_env(|n| (n == name).then(|| value.to_string()))
+                .unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
     }
 
     #[test]

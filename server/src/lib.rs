@@ -15,6 +15,7 @@ pub mod group_commit;
 pub mod message_writer;
 pub mod metrics;
 pub mod policy;
+pub mod push;
 pub mod realtime;
 pub mod routing;
 pub mod testing;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub tickets: ticket_writer::TicketWriter,
     /// Writes chat messages in batches (group commit).
     pub messages: message_writer::MessageWriter,
+    /// Push notifications: the queue's worker, its feed follower, live sessions.
+    pub push: push::Push,
     /// Set to `true` to stop background tasks (feed follower, bus listener).
     pub shutdown: Arc<watch::Sender<bool>>,
 }
@@ -65,6 +68,7 @@ impl AppState {
         let (shutdown, stopping) = watch::channel(false);
         let (stopping_tickets, stopping_messages, stopping_calls) =
             (stopping.clone(), stopping.clone(), stopping.clone());
+        let push = push::Push::start(&db, &config, stopping.clone()).await?;
         let realtime = realtime::Realtime::start(&db, &config.database_url(), stopping)
             .await
             .context("starting realtime delivery")?;
@@ -78,7 +82,7 @@ impl AppState {
             config.routing_capacity,
             stopping_messages,
         );
-        calls::spawn_ring_timeouts(db.clone(), realtime.clone(), stopping_calls);
+        calls::spawn_ring_timeouts(db.clone(), realtime.clone(), push.clone(), stopping_calls);
         let state = AppState {
             tickets,
             messages,
@@ -88,6 +92,7 @@ impl AppState {
             throttle: Arc::new(auth::LoginThrottle::new()),
             metrics: metrics::Metrics::new(),
             realtime,
+            push,
             shutdown: Arc::new(shutdown),
         };
         api::staff::ensure_admin(&state).await?;
@@ -126,6 +131,7 @@ impl RunningServer {
             let _ = tx.send(());
         }
         (&mut self.task).await??;
+        self.state.push.stopped().await;
         self.state.db.close().await;
         Ok(())
     }

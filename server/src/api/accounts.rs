@@ -131,6 +131,7 @@ pub async fn login(
     responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     db::sessions::delete(state.db.writer(), &caller.token_hash).await?;
+    crate::api::devices::forget_session(&state, &caller.token_hash).await?;
     state.realtime.revoke_token(&caller.token_hash).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,6 +9,7 @@ use crate::AppState;
 pub mod accounts;
 pub mod calls;
 pub mod departments;
+pub mod devices;
 pub mod files;
 pub mod messages;
 pub mod reads;
@@ -43,4 +44,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(calls::accept))
         .routes(routes!(calls::decline))
         .routes(routes!(calls::hangup))
+        .routes(routes!(devices::register))
+        .routes(routes!(devices::unregister))
 }

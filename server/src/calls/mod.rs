@@ -92,6 +92,10 @@ pub async fn place(
     }
     db::calls::insert(tx.conn(), &record).await?;
     tx.commit().await?;
+    let caller_name = &caller.user.name;
+    (state.push)
+        .call_ringing(&record.call, caller_name, &ticket, record.ring_deadline)
+        .await;
 
     for &callee in &record.call.ringing {
         let event = ServerEvent::CallRinging {
@@ -179,6 +183,7 @@ pub async fn accept(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Ca
         return Err(not_ringing(&now.call));
     }
     announce(&state.realtime, &record.call, &now.call).await;
+    state.push.call_changed(&now.call).await;
     Ok(session_for(state, now.call, caller.id()))
 }
 
@@ -214,6 +219,7 @@ pub async fn decline(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<C
         return Err(not_ringing(&now.call));
     }
     announce(&state.realtime, &record.call, &now.call).await;
+    state.push.call_changed(&now.call).await;
     Ok(now.call)
 }
 
@@ -277,6 +283,7 @@ async fn finish(
         .ok_or_else(call_not_found)?;
     if finished {
         announce(&state.realtime, &record.call, &now.call).await;
+        state.push.call_changed(&now.call).await;
     }
     Ok(now.call)
 }
@@ -380,7 +387,12 @@ pub async fn relay_signal(
 
 /// Marks calls missed once their ring time is over; every instance runs
 /// this, and the conditional update lets only one of them log each call.
-pub fn spawn_ring_timeouts(db: Db, realtime: Realtime, mut shutdown: watch::Receiver<bool>) {
+pub fn spawn_ring_timeouts(
+    db: Db,
+    realtime: Realtime,
+    push: crate::push::Push,
+    mut shutdown: watch::Receiver<bool>,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_EVERY);
         loop {
@@ -388,19 +400,24 @@ pub fn spawn_ring_timeouts(db: Db, realtime: Realtime, mut shutdown: watch::Rece
                 _ = tick.tick() => {}
                 _ = shutdown.changed() => return,
             }
-            if let Err(e) = expire_overdue(&db, &realtime).await {
+            if let Err(e) = expire_overdue(&db, &realtime, &push).await {
                 tracing::warn!(error = %e, "ring timeout sweep failed");
             }
         }
     });
 }
 
-async fn expire_overdue(db: &Db, realtime: &Realtime) -> Result<(), sqlx::Error> {
+async fn expire_overdue(
+    db: &Db,
+    realtime: &Realtime,
+    push: &crate::push::Push,
+) -> Result<(), sqlx::Error> {
     for id in db::calls::overdue(db.reader(), now_micros()).await? {
         if finish_in_store(db, id, CallState::Ringing, CallState::Missed, None).await?
             && let Some(record) = db::calls::get(db.reader(), id).await?
         {
             announce(realtime, &record.call, &record.call).await;
+            push.call_changed(&record.call).await;
         }
     }
     Ok(())

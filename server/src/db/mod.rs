@@ -13,8 +13,10 @@ mod write;
 
 pub mod calls;
 pub mod departments;
+pub mod devices;
 pub mod files;
 pub mod messages;
+pub mod push;
 pub mod reads;
 pub mod sessions;
 pub mod sync;

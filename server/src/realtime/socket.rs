@@ -43,6 +43,8 @@ pub async fn run(mut socket: WebSocket, state: AppState, caller: Option<Caller>)
         caller.user.department_id,
         caller.token_hash.clone(),
     );
+    // Counts this device as live for push until the socket ends.
+    let _live = state.push.live.track(&caller.token_hash).await;
     if send(
         &mut socket,
         &ServerEvent::Ready {

@@ -1,0 +1,193 @@
+//! The push follower: reads the change feed from a cursor kept in the
+//! `counters` table (`push_feed`) and enqueues chat and ticket-status
+//! pushes. Each page's pushes and the cursor's advance commit in one
+//! transaction whose cursor update is conditional on the old value: of two
+//! instances reading the same page only one commits, and after a restart
+//! the follower resumes where the last commit left it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use protocol::{Ticket, TimelineChange};
+use sqlx::AnyConnection;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use super::live::LiveSessions;
+use super::message;
+use crate::db::push::NewPush;
+use crate::db::sync::{Change, changes_since};
+use crate::db::tickets::Scope;
+use crate::db::{self, Db, now_micros};
+
+/// Changes read per page.
+const BATCH: i64 = 200;
+/// How often the feed is looked at. (The feed's wake-up signal belongs to
+/// the realtime follower; chat pushes can wait a fraction of a second.)
+pub const POLL: Duration = Duration::from_millis(200);
+
+pub fn spawn(
+    db: Db,
+    wake_worker: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = shutdown.changed() => return,
+            }
+            loop {
+                match follow_one_page(&db).await {
+                    Ok(Step { enqueued, more }) => {
+                        if enqueued > 0 {
+                            wake_worker.notify_one();
+                        }
+                        if !more {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "push follower could not read the feed");
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}
+
+struct Step {
+    enqueued: usize,
+    more: bool,
+}
+
+async fn follow_one_page(db: &Db) -> Result<Step, sqlx::Error> {
+    let mut conn = db.reader().acquire().await?;
+    let cursor = db::push::cursor(&mut *conn).await?;
+    let end: i64 = db::push::feed_end(&mut *conn).await?;
+    if end <= cursor {
+        return Ok(Step {
+            enqueued: 0,
+            more: false,
+        });
+    }
+    let page = changes_since(&mut conn, Scope::All, true, cursor, BATCH).await?;
+    let pushes = plan(&mut conn, page.changes).await?;
+    drop(conn);
+
+    let mut tx = db.writer().begin().await?;
+    if !db::push::advance_cursor(&mut tx, cursor, page.next_cursor).await? {
+        // Another instance took this page.
+        return Ok(Step {
+            enqueued: 0,
+            more: true,
+        });
+    }
+    db::push::enqueue(&mut tx, &pushes, now_micros()).await?;
+    tx.commit().await?;
+    Ok(Step {
+        enqueued: pushes.len(),
+        more: page.has_more,
+    })
+}
+
+/// The pushes a page of changes causes.
+async fn plan(
+    conn: &mut AnyConnection,
+    changes: Vec<(i64, Change)>,
+) -> Result<Vec<NewPush>, sqlx::Error> {
+    let mut tickets: HashMap<Uuid, Option<Ticket>> = HashMap::new();
+    let mut pushes = Vec::new();
+    for (_, change) in changes {
+        match change {
+            Change::Ticket(ticket) => {
+                tickets.insert(ticket.id, Some(ticket));
+            }
+            Change::Message(m) => {
+                let Some(ticket) = ticket(conn, &mut tickets, m.ticket_id).await? else {
+                    continue;
+                };
+                // The customer never hears of an internal note; the author
+                // never of their own message.
+                let mut to = Vec::new();
+                if !m.internal && m.author_id != ticket.customer_id {
+                    to.push(ticket.customer_id);
+                }
+                if let Some(assignee) = ticket.assignee_id.filter(|a| *a != m.author_id) {
+                    to.push(assignee);
+                }
+                for target in targets(conn, &to).await? {
+                    let id = Uuid::now_v7();
+                    pushes.push(new_push(
+                        id,
+                        target,
+                        "message",
+                        message::new_message(id, &ticket, &m),
+                    ));
+                }
+            }
+            Change::Event(event) => {
+                let TimelineChange::StatusChanged { to, .. } = event.change else {
+                    continue;
+                };
+                let Some(ticket) = ticket(conn, &mut tickets, event.ticket_id).await? else {
+                    continue;
+                };
+                if event.actor_id == Some(ticket.customer_id) {
+                    continue;
+                }
+                for target in targets(conn, &[ticket.customer_id]).await? {
+                    let id = Uuid::now_v7();
+                    let body = message::status_changed(id, &ticket, to);
+                    pushes.push(new_push(id, target, "ticket_status", body));
+                }
+            }
+            // Tombstones (a ticket leaving a department) push nothing.
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+    Ok(pushes)
+}
+
+async fn ticket(
+    conn: &mut AnyConnection,
+    cache: &mut HashMap<Uuid, Option<Ticket>>,
+    id: Uuid,
+) -> Result<Option<Ticket>, sqlx::Error> {
+    if let Some(ticket) = cache.get(&id) {
+        return Ok(ticket.clone());
+    }
+    let ticket = db::tickets::get(&mut *conn, id).await?;
+    cache.insert(id, ticket.clone());
+    Ok(ticket)
+}
+
+/// Devices of `users` without a live socket (Off staff excluded).
+async fn targets(
+    conn: &mut AnyConnection,
+    users: &[Uuid],
+) -> Result<Vec<db::devices::Target>, sqlx::Error> {
+    db::devices::push_targets(&mut *conn, users, true, LiveSessions::live_since()).await
+}
+
+fn new_push(
+    id: Uuid,
+    target: db::devices::Target,
+    kind: &'static str,
+    message: serde_json::Value,
+) -> NewPush {
+    NewPush {
+        id,
+        device_token: target.token,
+        user_id: target.user_id,
+        kind,
+        call_id: None,
+        message,
+        due_at: now_micros(),
+        expires_at: None,
+    }
+}

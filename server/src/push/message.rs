@@ -1,0 +1,176 @@
+//! What each push says: FCM HTTP v1 message objects, without the `token`
+//! (the worker adds it). Every data value is a string, as FCM requires, and
+//! every message carries its `push_id` so a duplicate can be recognised.
+
+use protocol::{Call, Message, Ticket, TicketStatus};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The APNs category whose actions (Accept, Decline) the iOS app registers.
+pub const INCOMING_CALL_CATEGORY: &str = "INCOMING_CALL";
+/// The notification body shows at most this many characters of a message.
+pub const PREVIEW_CHARS: usize = 120;
+
+/// A data message that raises the full-screen call screen: high priority,
+/// and pointless after the ring timeout.
+pub fn incoming_call(
+    push_id: Uuid,
+    call: &Call,
+    caller_name: &str,
+    ticket: &Ticket,
+    ring_timeout_secs: u64,
+    expires_at_unix: i64,
+) -> Value {
+    json!({
+        "data": {
+            "type": "incoming_call",
+            "push_id": push_id.to_string(),
+            "call_id": call.id.to_string(),
+            "ticket_id": ticket.id.to_string(),
+            "ticket_number": ticket.number.to_string(),
+            "ticket_subject": ticket.subject,
+            "caller_id": call.caller_id.to_string(),
+            "caller_name": caller_name,
+            "created_at": call.created_at.to_rfc3339(),
+        },
+        "android": {"priority": "HIGH", "ttl": format!("{ring_timeout_secs}s")},
+        "apns": {
+            "headers": {
+                "apns-priority": "10",
+                "apns-push-type": "alert",
+                "apns-expiration": expires_at_unix.to_string(),
+                "apns-collapse-id": call.id.to_string(),
+            },
+            "payload": {"aps": {
+                "alert": {"title": caller_name, "body": format!("Incoming call: {}", ticket.subject)},
+                "category": INCOMING_CALL_CATEGORY,
+                "sound": "default",
+                "interruption-level": "time-sensitive",
+            }},
+        },
+    })
+}
+
+/// Tells a device that was rung to stop: a silent, background message.
+pub fn stop_ringing(push_id: Uuid, call_id: Uuid, reason: &str, ttl_secs: u64) -> Value {
+    json!({
+        "data": {
+            "type": "stop_ringing",
+            "push_id": push_id.to_string(),
+            "call_id": call_id.to_string(),
+            "reason": reason,
+        },
+        "android": {"priority": "HIGH", "ttl": format!("{ttl_secs}s")},
+        "apns": {
+            "headers": {"apns-priority": "5", "apns-push-type": "background"},
+            "payload": {"aps": {"content-available": 1}},
+        },
+    })
+}
+
+/// Why a call stopped ringing someone, as the app is told.
+pub fn stop_reason(call: &Call) -> &'static str {
+    match call.state {
+        protocol::CallState::Accepted | protocol::CallState::Ended => "answered_elsewhere",
+        protocol::CallState::Declined => "declined",
+        protocol::CallState::Cancelled => "cancelled",
+        protocol::CallState::Missed => "missed",
+        // Still ringing others: this person declined.
+        protocol::CallState::Ringing => "declined",
+    }
+}
+
+/// A visible notification about a ticket, collapsed per ticket: a newer one
+/// replaces the older on the device.
+fn ticket_notification(push_id: Uuid, ticket: &Ticket, body: &str, data: Value) -> Value {
+    let mut data = data;
+    data["push_id"] = json!(push_id.to_string());
+    data["ticket_id"] = json!(ticket.id.to_string());
+    data["ticket_number"] = json!(ticket.number.to_string());
+    let collapse = ticket.id.to_string();
+    json!({
+        "notification": {"title": ticket.subject, "body": body},
+        "data": data,
+        "android": {"priority": "HIGH", "collapse_key": collapse},
+        "apns": {
+            "headers": {
+                "apns-priority": "10",
+                "apns-push-type": "alert",
+                "apns-collapse-id": collapse,
+            },
+            "payload": {"aps": {"sound": "default", "thread-id": collapse}},
+        },
+    })
+}
+
+pub fn new_message(push_id: Uuid, ticket: &Ticket, message: &Message) -> Value {
+    let data = json!({"type": "message", "message_id": message.id.to_string()});
+    ticket_notification(push_id, ticket, &preview(message), data)
+}
+
+pub fn status_changed(push_id: Uuid, ticket: &Ticket, to: TicketStatus) -> Value {
+    let label = match to {
+        TicketStatus::Open => "reopened",
+        TicketStatus::InProgress => "in progress",
+        TicketStatus::Resolved => "resolved",
+        TicketStatus::Closed => "closed",
+    };
+    let data = json!({"type": "ticket_status", "status": to.as_str()});
+    ticket_notification(push_id, ticket, &format!("Your ticket is {label}"), data)
+}
+
+/// The start of a message, on one line.
+pub fn preview(message: &Message) -> String {
+    let text = message
+        .body
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if text.is_empty() {
+        return match message.attachments.len() {
+            0 => String::new(),
+            1 => "Sent an attachment".into(),
+            n => format!("Sent {n} attachments"),
+        };
+    }
+    if text.chars().count() <= PREVIEW_CHARS {
+        return text;
+    }
+    let mut cut: String = text.chars().take(PREVIEW_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(body: &str) -> Message {
+        Message {
+            id: Uuid::now_v7(),
+            ticket_id: Uuid::now_v7(),
+            author_id: Uuid::now_v7(),
+            body: body.into(),
+            internal: false,
+            attachments: vec![],
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn previews_are_one_short_line() {
+        assert_eq!(preview(&message("hello\n  there")), "hello there");
+        let long = preview(&message(&"x".repeat(500)));
+        assert_eq!(long.chars().count(), PREVIEW_CHARS);
+        assert!(long.ends_with('…'));
+    }
+
+    #[test]
+    fn data_values_are_all_strings() {
+        let push = stop_ringing(Uuid::now_v7(), Uuid::now_v7(), "missed", 30);
+        for (key, value) in push["data"].as_object().unwrap() {
+            assert!(value.is_string(), "{key}");
+        }
+        assert_eq!(push["android"]["ttl"], "30s");
+    }
+}

@@ -1,0 +1,223 @@
+//! The push worker, one per instance: claims due pushes from the queue,
+//! sends them through a `PushSender` with bounded concurrency, and records
+//! each outcome. Failures that may pass (429, 5xx, network, our OAuth
+//! token) are retried with exponential backoff honouring Retry-After;
+//! UNREGISTERED deletes the device and what is queued for it;
+//! INVALID_ARGUMENT marks the push failed.
+//!
+//! At shutdown it stops claiming, lets the sends in flight finish and
+//! records them, and gives back any claim it did not send. A crashed
+//! instance's claims lapse after `CLAIM_FOR` and another worker sends them:
+//! the one case where a device may get a push twice (the `push_id` in its
+//! data tells the app).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use serde_json::Value;
+use tokio::sync::{Notify, watch};
+use tokio::task::{JoinHandle, JoinSet};
+
+use super::sender::{PushError, PushSender, SEND_TIMEOUT};
+use crate::db::{self, Db, now_micros};
+
+/// Sends in flight per instance.
+pub const CONCURRENCY: usize = 64;
+/// Claim more only when this many slots are free (or none is busy), so a
+/// busy worker does not query the queue after every single send.
+const CLAIM_WHEN_FREE: usize = 16;
+/// A look at the queue even without a wake-up: retries come due, other
+/// instances enqueue.
+pub const POLL: Duration = Duration::from_secs(1);
+/// How long a claim holds: longer than any send may take.
+pub const CLAIM_FOR: Duration = Duration::from_secs(SEND_TIMEOUT.as_secs() * 4);
+/// After this many attempts a push is given up.
+pub const MAX_ATTEMPTS: i64 = 10;
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(300);
+/// Finished rows are kept this long (stop-ringing needs to know what was
+/// sent; operators may look), then pruned.
+const KEEP_FINISHED: Duration = Duration::from_secs(24 * 3600);
+
+#[derive(Clone)]
+struct Context {
+    db: Db,
+    sender: Arc<dyn PushSender>,
+    instance: Arc<str>,
+}
+
+pub fn spawn(
+    db: Db,
+    sender: Arc<dyn PushSender>,
+    instance: String,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let ctx = Context {
+        db,
+        sender,
+        instance: instance.into(),
+    };
+    tokio::spawn(async move {
+        let mut in_flight: JoinSet<()> = JoinSet::new();
+        let mut stopping = *shutdown.borrow_and_update();
+        let mut prune = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            let free = CONCURRENCY - in_flight.len();
+            if !stopping && (free >= CLAIM_WHEN_FREE || in_flight.is_empty()) {
+                for claimed in claim(&ctx, free).await {
+                    in_flight.spawn(send_one(ctx.clone(), claimed));
+                }
+            }
+            if stopping && in_flight.is_empty() {
+                break;
+            }
+            tokio::select! {
+                Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+                _ = wake.notified(), if !stopping => {}
+                _ = tokio::time::sleep(POLL), if !stopping => {}
+                _ = shutdown.changed(), if !stopping => stopping = true,
+                _ = prune.tick(), if !stopping => {
+                    let before = now_micros() - KEEP_FINISHED.as_micros() as i64;
+                    if let Err(e) = db::push::prune(ctx.db.writer(), before).await {
+                        tracing::warn!(error = %e, "could not prune the push queue");
+                    }
+                }
+            }
+        }
+        match db::push::release(ctx.db.writer(), &ctx.instance).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(released = n, "push worker gave back unsent claims"),
+            Err(e) => tracing::warn!(error = %e, "push worker could not release its claims"),
+        }
+    })
+}
+
+async fn claim(ctx: &Context, limit: usize) -> Vec<db::push::Claimed> {
+    let now = now_micros();
+    let until = now + CLAIM_FOR.as_micros() as i64;
+    match db::push::claim(&ctx.db, &ctx.instance, now, until, limit as i64).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!(error = %e, "push worker could not claim from the queue");
+            Vec::new()
+        }
+    }
+}
+
+async fn send_one(ctx: Context, claimed: db::push::Claimed) {
+    let now = now_micros();
+    if claimed.expires_at.is_some_and(|at| at < now) {
+        record(
+            db::push::finish(
+                ctx.db.writer(),
+                &claimed.id,
+                &ctx.instance,
+                "expired",
+                None,
+                now,
+            )
+            .await,
+        );
+        return;
+    }
+    let mut message: Value = match serde_json::from_str(&claimed.message) {
+        Ok(message) => message,
+        Err(e) => {
+            let error = format!("stored message is not JSON: {e}");
+            let done = db::push::finish(
+                ctx.db.writer(),
+                &claimed.id,
+                &ctx.instance,
+                "failed",
+                Some(&error),
+                now,
+            );
+            record(done.await);
+            return;
+        }
+    };
+    message["token"] = Value::String(claimed.device_token.clone());
+    let outcome = ctx.sender.send(&message).await;
+    let now = now_micros();
+    let writer = ctx.db.writer();
+    let done = match outcome {
+        Ok(()) => db::push::finish(writer, &claimed.id, &ctx.instance, "sent", None, now).await,
+        Err(PushError::Unregistered) => {
+            tracing::info!("FCM says a device token is unregistered; forgetting it");
+            forget_token(&ctx.db, &claimed.device_token).await
+        }
+        Err(PushError::InvalidArgument(reason)) => {
+            tracing::warn!(%reason, push_id = %claimed.id, "FCM refused a push");
+            db::push::finish(
+                writer,
+                &claimed.id,
+                &ctx.instance,
+                "failed",
+                Some(&reason),
+                now,
+            )
+            .await
+        }
+        Err(error) => {
+            let retry_after = match &error {
+                PushError::QuotaExceeded { retry_after }
+                | PushError::Retryable { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            if let PushError::Auth(reason) = &error {
+                tracing::error!(%reason, "FCM authentication failed; check CS_FCM_CREDENTIALS");
+            }
+            let message = error.to_string();
+            if claimed.attempts >= MAX_ATTEMPTS {
+                db::push::finish(
+                    writer,
+                    &claimed.id,
+                    &ctx.instance,
+                    "failed",
+                    Some(&message),
+                    now,
+                )
+                .await
+            } else {
+                let wait = backoff(claimed.attempts).max(retry_after.unwrap_or_default());
+                let due = now + wait.as_micros() as i64;
+                db::push::retry_later(writer, &claimed.id, &ctx.instance, due, &message).await
+            }
+        }
+    };
+    record(done);
+}
+
+async fn forget_token(db: &Db, token: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.writer().begin().await?;
+    db::devices::forget_token(&mut tx, token).await?;
+    tx.commit().await
+}
+
+fn record(result: Result<(), sqlx::Error>) {
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "push worker could not record an outcome");
+    }
+}
+
+/// Exponential backoff with jitter after `attempts` failed tries.
+pub fn backoff(attempts: i64) -> Duration {
+    let exponent = attempts.clamp(1, 20) as u32 - 1;
+    let base = BACKOFF_BASE.saturating_mul(2u32.saturating_pow(exponent));
+    let capped = base.min(BACKOFF_MAX);
+    capped.mul_f64(rand::rng().random_range(0.8..1.2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(1) <= Duration::from_millis(600));
+        assert!(backoff(4) >= Duration::from_millis(3200));
+        assert!(backoff(50) <= BACKOFF_MAX.mul_f64(1.2));
+    }
+}
