@@ -43,23 +43,27 @@ impl Peer {
         *state
     }
 
-    /// Waits until the analyser hears `hz` (within 5 Hz).
     async fn wait_to_hear(&self, hz: f64) {
-        let start = Instant::now();
-        loop {
-            let report = self.heard.report();
-            if report
-                .dominant_hz
-                .is_some_and(|heard| (heard - hz).abs() <= 5.0)
-            {
-                return;
-            }
-            assert!(
-                start.elapsed() < PATIENCE,
-                "{hz} Hz never arrived; last heard {report:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        wait_to_hear(&self.heard, hz).await
+    }
+}
+
+/// Waits until `analyser` hears `hz` (within 5 Hz).
+async fn wait_to_hear(analyser: &AudioAnalyser, hz: f64) {
+    let start = Instant::now();
+    loop {
+        let report = analyser.report();
+        if report
+            .dominant_hz
+            .is_some_and(|heard| (heard - hz).abs() <= 5.0)
+        {
+            return;
         }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "{hz} Hz never arrived; last heard {report:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -253,4 +257,59 @@ async fn relay_only_without_a_turn_server_is_refused() {
         MediaSession::new(config, device).await.err(),
         Some(CallError::InvalidConfig { .. })
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wav_file_played_into_a_call_is_recorded_at_the_far_end() {
+    use cs_core::call::AudioDevice;
+    use cs_core::call::audio::{FRAME_SAMPLES, ToneSource, WavEnd, WavRecorder, WavSource};
+
+    let dir = tempfile::tempdir().unwrap();
+    let prompt = dir.path().join("prompt.wav");
+    let recording = dir.path().join("recording.wav");
+    // A one-second 660 Hz prompt.
+    let writer = WavRecorder::create(&prompt).unwrap();
+    let tone = ToneSource::new(CALLEE_HZ, 0.3);
+    for _ in 0..50 {
+        writer.play_frame(tone.capture_frame());
+    }
+    writer.finish().unwrap();
+
+    let source: Arc<dyn AudioDevice> = Arc::new(WavSource::open(&prompt, WavEnd::Loop).unwrap());
+    let (player, player_events) = MediaSession::new(
+        MediaConfig::loopback(),
+        Arc::new(CombinedDevice::new(Some(source), vec![])),
+    )
+    .await
+    .unwrap();
+    let recorder = Arc::new(WavRecorder::create(&recording).unwrap());
+    let heard = Arc::new(AudioAnalyser::new());
+    let listener_device = CombinedDevice::new(None, vec![recorder.clone(), heard.clone()]);
+    let (listener, listener_events) =
+        MediaSession::new(MediaConfig::loopback(), Arc::new(listener_device))
+            .await
+            .unwrap();
+    let (player, listener) = (Arc::new(player), Arc::new(listener));
+    let _ = relay(player_events, listener.clone());
+    let _ = relay(listener_events, player.clone());
+    let offer = player.create_offer().await.unwrap();
+    let answer = listener.accept_offer(&offer).await.unwrap();
+    player.accept_answer(&answer).await.unwrap();
+
+    wait_to_hear(&heard, CALLEE_HZ).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    player.close().await;
+    listener.close().await;
+    recorder.finish().unwrap();
+
+    // The recording holds the prompt's tone.
+    let played_back = WavSource::open(&recording, WavEnd::Silence).unwrap();
+    assert!(played_back.len_samples() >= 25 * FRAME_SAMPLES);
+    let check = AudioAnalyser::new();
+    for _ in 0..played_back.len_samples() / FRAME_SAMPLES {
+        check.play_frame(played_back.capture_frame());
+    }
+    let report = check.report();
+    let found = report.dominant_hz.expect("the recording ends in sound");
+    assert!((found - CALLEE_HZ).abs() <= 5.0, "{report:?}");
 }

@@ -32,6 +32,12 @@ pub const FRAME_DURATION: Duration = Duration::from_millis(20);
 /// platform I/O on a thread of your own and meet the core through a small
 /// buffer.
 ///
+/// The core's 20 ms clock and the sound card's drift apart slowly (parts
+/// per million, tens of milliseconds over a long call), so keep both
+/// buffers bounded: when more than about three frames of microphone audio
+/// wait, drop the oldest; when playback runs dry, play silence rather than
+/// wait.
+///
 /// **Android.** Record with `AudioRecord` from
 /// `MediaRecorder.AudioSource.VOICE_COMMUNICATION` (which turns on the
 /// platform's echo canceller and noise suppressor) at 48000 Hz,
