@@ -14,6 +14,8 @@ pub mod audio;
 pub mod error;
 pub mod media;
 
-pub use audio::{AudioDevice, CombinedDevice};
+pub use audio::{AudioDevice, CombinedDevice, combined_device, silent_device};
 pub use error::CallError;
-pub use media::{CallStats, IceServer, MediaConfig, MediaEvent, MediaSession, MediaState};
+pub use media::{
+    CallStats, IceCandidate, IceServer, MediaConfig, MediaEvent, MediaSession, MediaState,
+};
