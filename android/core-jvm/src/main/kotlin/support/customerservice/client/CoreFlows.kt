@@ -9,6 +9,8 @@ import kotlinx.coroutines.flow.conflate
 import kotlinx.coroutines.flow.distinctUntilChanged
 import kotlinx.coroutines.flow.mapNotNull
 import support.customerservice.core.Client
+import support.customerservice.core.Colleague
+import support.customerservice.core.ColleaguesListener
 import support.customerservice.core.CoreException
 import support.customerservice.core.SyncState
 import support.customerservice.core.SyncStateListener
@@ -47,6 +49,18 @@ fun Client.ticketFlow(ticketId: String): Flow<TicketDetail> =
             })
         },
         read = { ticketDetail(ticketId) },
+    ).conflate()
+
+/** The colleagues with their Active/Off status, now and after every change
+ *  (presence events included). Conflated like the list. */
+fun Client.colleaguesFlow(): Flow<List<Colleague>> =
+    observed(
+        subscribe = { send ->
+            observeColleagues(object : ColleaguesListener {
+                override fun onUpdate(colleagues: List<Colleague>) = send(colleagues)
+            })
+        },
+        read = { colleagues() },
     ).conflate()
 
 /** The connection state now and at every transition, in order. */

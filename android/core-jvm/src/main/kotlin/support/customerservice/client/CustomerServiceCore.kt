@@ -6,9 +6,11 @@ import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flowOn
 import kotlinx.coroutines.withContext
 import support.customerservice.core.Client
+import support.customerservice.core.Colleague
 import support.customerservice.core.CoreException
 import support.customerservice.core.DepartmentInfo
 import support.customerservice.core.MessageItem
+import support.customerservice.core.OutboxItem
 import support.customerservice.core.SyncState
 import support.customerservice.core.TicketDetail
 import support.customerservice.core.TicketFilter
@@ -66,6 +68,9 @@ class CustomerServiceCore(
 
     fun syncStateFlow(): Flow<SyncState> = client.syncStateFlow().flowOn(io)
 
+    /** Staff: colleagues and their presence. */
+    fun colleaguesFlow(): Flow<List<Colleague>> = client.colleaguesFlow().flowOn(io)
+
     // Changes: shown at once as pending, sent when the server is reachable
 
     suspend fun createTicket(departmentId: String, subject: String, body: String): TicketItem =
@@ -83,6 +88,20 @@ class CustomerServiceCore(
     suspend fun refreshDepartments(): List<DepartmentInfo> = client.refreshDepartments()
 
     suspend fun pendingCount(): Long = withContext(io) { client.pendingCount() }
+
+    // The outbox item by item
+
+    /** What waits for the server (PENDING) or was refused (Failed, with the reason). */
+    suspend fun outbox(): List<OutboxItem> = withContext(io) { client.outbox() }
+
+    /** Sends a refused change again. */
+    suspend fun retryOutboxItem(id: Long) = withContext(io) { client.retryOutboxItem(id) }
+
+    /** Drops a refused change; a refused new ticket or message leaves the cache. */
+    suspend fun discardOutboxItem(id: Long) = withContext(io) { client.discardOutboxItem(id) }
+
+    /** Tells the ticket's other participants the user is (or stopped) typing. */
+    fun setTyping(ticketId: String, typing: Boolean) = client.setTyping(ticketId, typing)
 
     /** Tries to connect now instead of waiting for the next backoff (say, when
      *  the phone's network comes back). */
