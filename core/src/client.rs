@@ -16,6 +16,7 @@ use tokio_util::io::ReaderStream;
 use uuid::Uuid;
 
 use crate::api::{self, Api};
+use crate::call::manager::CallManager;
 use crate::error::CoreError;
 use crate::observe::{
     ColleaguesListener, Observers, SyncStateListener, TaskHandle, TicketDetailListener,
@@ -53,6 +54,10 @@ pub struct Inner {
     pub ws_out: Mutex<Option<mpsc::Sender<String>>>,
     /// The server ended the session; cleared by the next sign-in.
     signed_out: AtomicBool,
+    /// Calls this device is in or is rung for.
+    pub calls: Arc<CallManager>,
+    /// Call events from the socket, handled in order by the call task.
+    pub call_events: mpsc::UnboundedSender<wire::ServerEvent>,
 }
 
 impl Inner {
@@ -79,7 +84,7 @@ impl Inner {
         self.observers.changed.notify_one();
     }
 
-    fn require_token(&self) -> Result<String, CoreError> {
+    pub(crate) fn require_token(&self) -> Result<String, CoreError> {
         self.token().ok_or_else(|| {
             if self.signed_out.load(Ordering::SeqCst) {
                 CoreError::signed_out()
@@ -139,7 +144,7 @@ impl Inner {
 }
 
 /// Runs `call` with the session's token; a 401 ends the session.
-async fn authed<T, F, Fut>(inner: Arc<Inner>, call: F) -> Result<T, CoreError>
+pub(crate) async fn authed<T, F, Fut>(inner: Arc<Inner>, call: F) -> Result<T, CoreError>
 where
     F: FnOnce(Arc<Inner>, String) -> Fut,
     Fut: Future<Output = Result<T, CoreError>>,
@@ -202,6 +207,7 @@ impl Client {
                 .map(UserInfo::from),
             _ => None,
         };
+        let (call_events, call_event_queue) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
             api,
             store,
@@ -215,7 +221,13 @@ impl Client {
             reconnect: Notify::new(),
             ws_out: Mutex::new(None),
             signed_out: AtomicBool::new(false),
+            calls: Arc::new(CallManager::default()),
+            call_events,
         });
+        let call_task = runtime::spawn(crate::call::manager::run_events(
+            inner.clone(),
+            call_event_queue,
+        ));
         let refresher = {
             let inner = inner.clone();
             runtime::spawn(async move {
@@ -234,7 +246,7 @@ impl Client {
         let connection = runtime::spawn(connection::run(inner.clone()));
         Ok(Arc::new(Client {
             inner,
-            tasks: vec![refresher, connection],
+            tasks: vec![refresher, connection, call_task],
         }))
     }
 

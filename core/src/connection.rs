@@ -128,6 +128,7 @@ async fn session(inner: &Inner, token: &str, backoff: &mut Backoff) -> Result<()
             frame = ws.next() => match frame {
                 Some(Ok(WsMessage::Text(text))) => {
                     if let Ok(event) = serde_json::from_str::<ServerEvent>(&text)
+                        && let Some(event) = crate::call::manager::take_call_event(inner, event)
                         && let Err(e) = apply(inner, token, event, &mut names).await
                     {
                         break Err(e);

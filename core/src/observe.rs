@@ -75,6 +75,19 @@ pub struct Observers {
 pub struct TaskHandle {
     observers: Weak<Observers>,
     id: u64,
+    /// For subscriptions kept outside `Observers` (calls): ends them.
+    on_cancel: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl TaskHandle {
+    /// A handle whose cancellation runs `cancel` (once).
+    pub fn with_cancel(cancel: impl FnOnce() + Send + 'static) -> Arc<TaskHandle> {
+        Arc::new(TaskHandle {
+            observers: Weak::new(),
+            id: 0,
+            on_cancel: Mutex::new(Some(Box::new(cancel))),
+        })
+    }
 }
 
 #[uniffi::export]
@@ -83,6 +96,10 @@ impl TaskHandle {
     pub fn cancel(&self) {
         if let Some(observers) = self.observers.upgrade() {
             observers.subscriptions.lock().unwrap().remove(&self.id);
+        }
+        let on_cancel = self.on_cancel.lock().unwrap().take();
+        if let Some(on_cancel) = on_cancel {
+            on_cancel();
         }
     }
 }
@@ -109,6 +126,7 @@ impl Observers {
         Arc::new(TaskHandle {
             observers: Arc::downgrade(self),
             id,
+            on_cancel: Mutex::new(None),
         })
     }
 
