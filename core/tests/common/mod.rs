@@ -23,6 +23,15 @@ impl Backend {
         }
     }
 
+    /// Starts with a changed configuration (TURN servers, ring timeout).
+    pub async fn start_with(
+        adjust: impl Fn(&mut server::Config) + Send + Sync + 'static,
+    ) -> Backend {
+        Backend {
+            server: server::testing::RestartableServer::start_with(adjust).await,
+        }
+    }
+
     pub fn url(&self) -> String {
         self.server.url()
     }
