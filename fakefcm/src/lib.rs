@@ -182,6 +182,11 @@ impl FakeFcm {
         self.shared.accepted.lock().unwrap().clone()
     }
 
+    /// How many messages were accepted, without copying them.
+    pub fn accepted_count(&self) -> usize {
+        self.shared.accepted.lock().unwrap().len()
+    }
+
     /// Every refused send so far (scripted failures included).
     pub fn refused(&self) -> Vec<Refused> {
         self.shared.refused.lock().unwrap().clone()

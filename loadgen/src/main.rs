@@ -5,6 +5,7 @@
 mod create_tickets;
 mod database;
 mod http;
+mod push;
 mod queue_page;
 mod server_proc;
 mod stats;
@@ -24,6 +25,7 @@ const USAGE: &str = "usage:
                      [--data-dir DIR]
   loadgen ws-fanout [--database-url URL] [--instances 1|2] [--clients 10000]
                     [--tickets 1000] [--rate 1000] [--seconds 20]
+  loadgen push [--database-url URL] [--calls 200] [--pushes 5000]
 
 All take --server-bin PATH (default target/release/server: run from the
 workspace root after `cargo build --release -p server`) and --keep-data
@@ -39,7 +41,11 @@ clients and a ticket for each of the first --tickets customers, all signed
 in; connects every client to GET /v1/ws; then customers post --rate
 messages/s for --seconds, round-robin over the tickets, and every socket
 times the `message` events it receives. --instances 2 runs two servers on
-one PostgreSQL database (needs --database-url postgres://…).";
+one PostgreSQL database (needs --database-url postgres://…).
+push runs the server in this process (this binary's release build) with
+push going to a fake FCM on 127.0.0.1: the time from POST /v1/calls to the
+incoming-call push reaching the fake, over --calls calls one after the
+other, then the worker draining --pushes queued pushes into the fake.";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -130,6 +136,16 @@ async fn main() -> anyhow::Result<()> {
                 tickets: flags.positive("tickets", 1000)?,
                 rate: flags.get("rate", 1000.0)?,
                 duration: Duration::from_secs_f64(seconds),
+                keep: flags.switch("keep-data"),
+            })
+            .await?
+        }
+        "push" => {
+            let flags = Flags::parse(&rest, &["database-url", "calls", "pushes", "keep-data"])?;
+            push::run(push::Options {
+                database_url: flags.string("database-url"),
+                calls: flags.positive("calls", 200)?,
+                pushes: flags.positive("pushes", 5000)?,
                 keep: flags.switch("keep-data"),
             })
             .await?

@@ -104,6 +104,11 @@ impl Push {
         push
     }
 
+    /// Wakes this instance's worker (it also polls the queue every second).
+    pub fn wake_worker(&self) {
+        self.wake.notify_one();
+    }
+
     pub fn enabled(&self) -> bool {
         self.sender.is_some()
     }
