@@ -17,6 +17,8 @@
 //! | `session` | the token store the apps implement (Keystore/Keychain) |
 //! | `tls` | the rustls configuration of HTTPS and wss |
 //! | `typing` | who is typing where, in memory, lapsing after a few seconds |
+//! | `call` | voice calls: the call manager, WebRTC media with Opus, audio devices |
+//! | `push` | the device's push token, and pushes parsed into actions for the shells |
 
 uniffi::setup_scaffolding!();
 
@@ -27,6 +29,7 @@ mod connection;
 mod error;
 mod observe;
 mod outbox;
+pub mod push;
 mod runtime;
 mod session;
 #[doc(hidden)]

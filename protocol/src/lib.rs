@@ -8,6 +8,7 @@
 pub mod account;
 pub mod call;
 pub mod error;
+pub mod push;
 pub mod realtime;
 pub mod sync;
 pub mod ticket;
@@ -15,6 +16,7 @@ pub mod ticket;
 pub use account::*;
 pub use call::*;
 pub use error::*;
+pub use push::*;
 pub use realtime::*;
 pub use sync::*;
 pub use ticket::*;

@@ -278,6 +278,9 @@ impl CallManager {
         id: Uuid,
         device: Arc<dyn AudioDevice>,
     ) -> Result<CallInfo, CoreError> {
+        // Opened from a push, the app may not be connected yet; the caller's
+        // offer comes over the socket, so answer only once it is up.
+        wait_for_socket(inner).await?;
         let path = format!("/v1/calls/{id}/accept");
         // Marked before asking: the `accepted` event may arrive before the
         // answer, and must not read as "answered elsewhere".
@@ -566,6 +569,23 @@ impl CallManager {
             _ => false,
         }
     }
+}
+
+/// How long answering waits for the socket (an app woken by a push).
+const SOCKET_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn wait_for_socket(inner: &Inner) -> Result<(), CoreError> {
+    let deadline = Instant::now() + SOCKET_WAIT;
+    while inner.ws_out.lock().unwrap().is_none() {
+        if Instant::now() > deadline {
+            return Err(CoreError::Offline {
+                message: "not connected to the server: the call cannot be answered".into(),
+            });
+        }
+        inner.reconnect.notify_one();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Ok(())
 }
 
 fn call_gone() -> CoreError {

@@ -1,0 +1,62 @@
+//! The data map of a push notification (FCM `message.data`, which also
+//! reaches iOS apps through APNs): what the server sends and the apps parse.
+//! FCM requires every value to be a string, so every field is one.
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /v1/devices`: where to send this device's pushes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterDevice {
+    pub platform: DevicePlatform,
+    /// The FCM registration token.
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DevicePlatform {
+    Android,
+    Ios,
+}
+
+/// A push's `data`, tagged by `type`. `push_id` is unique per push, so an
+/// app can drop a duplicate delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PushData {
+    /// Show the full-screen accept/decline call screen.
+    IncomingCall {
+        push_id: String,
+        call_id: String,
+        ticket_id: String,
+        ticket_number: String,
+        ticket_subject: String,
+        caller_id: String,
+        caller_name: String,
+        /// RFC 3339.
+        created_at: String,
+    },
+    /// The call was answered elsewhere, declined, cancelled or missed.
+    StopRinging {
+        push_id: String,
+        call_id: String,
+        reason: String,
+    },
+    /// A new message on a ticket (the notification shows its preview).
+    Message {
+        push_id: String,
+        ticket_id: String,
+        ticket_number: String,
+        message_id: String,
+    },
+    /// The ticket's status changed (for its customer).
+    TicketStatus {
+        push_id: String,
+        ticket_id: String,
+        ticket_number: String,
+        status: String,
+    },
+}
