@@ -11,12 +11,16 @@
 //! | `list` | `tickets`, `watch` |
 //! | `ticket` | `show`, `open`, `send`, `close`, `set` |
 //! | `outbox` | `outbox` |
+//! | `call` | `call`, `answer`, `decline` |
+//! | `call_audio` | a call's WAV/tone source, recording and analyser; `tone` |
 //! | `context` | one run: the `Client`, the wait for the server, lookups |
 //! | `output` | tables, labels, stdout that survives a closed pipe |
 //!
 //! Exit codes: 0 done (or queued offline), 1 failed, 2 usage error.
 
 mod account;
+mod call;
+mod call_audio;
 mod context;
 mod departments;
 mod error;
@@ -39,7 +43,7 @@ use crate::error::{CliError, CliResult};
 #[command(
     name = "cs",
     version,
-    about = "Customer Service from the terminal: tickets, messages and the offline outbox",
+    about = "Customer Service from the terminal: tickets, messages, calls and the offline outbox",
     after_help = "Changes made while the server is unreachable are queued in the data \
                   directory and sent by the next command run online.\n\
                   Exit codes: 0 done (or queued), 1 failed, 2 usage error."
@@ -57,6 +61,17 @@ struct Cli {
     /// [default: ~/.local/share/cs].
     #[arg(long, global = true, env = "CS_CLI_DATA", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Where call audio binds, comma-separated (`127.0.0.1:0` on a machine
+    /// with loopback only) [default: every interface].
+    #[arg(
+        long,
+        global = true,
+        env = "CS_CALL_BIND",
+        value_name = "IP:PORT,…",
+        value_delimiter = ',',
+        value_parser = values::bind_address
+    )]
+    call_bind: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -140,6 +155,36 @@ enum Command {
         #[arg(long, value_name = "ID", num_args = 0..=1)]
         discard: Option<Option<i64>>,
     },
+    /// Call about a ticket: staff call its customer, a customer calls
+    /// support. Prints the call's phases, then a summary.
+    Call {
+        /// The ticket: its number or its id.
+        ticket: String,
+        #[command(flatten)]
+        talk: call::TalkArgs,
+    },
+    /// Answer a call ringing this device: the given one, or the next.
+    Answer {
+        #[command(flatten)]
+        incoming: call::IncomingArgs,
+        #[command(flatten)]
+        talk: call::TalkArgs,
+    },
+    /// Decline a call ringing this device: the given one, or the next.
+    Decline {
+        #[command(flatten)]
+        incoming: call::IncomingArgs,
+    },
+    /// Write a test tone to a WAV file (48 kHz mono 16-bit), for --play.
+    Tone {
+        #[arg(value_parser = values::tone_hz)]
+        hz: f64,
+        /// Its length.
+        #[arg(long, value_name = "N", value_parser = values::seconds)]
+        seconds: std::time::Duration,
+        /// The WAV file to write.
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -213,6 +258,10 @@ fn default_data_dir() -> CliResult<PathBuf> {
 }
 
 async fn run(cli: Cli) -> CliResult {
+    // Needs neither the data directory nor the server.
+    if let Command::Tone { hz, seconds, out } = &cli.command {
+        return call_audio::write_tone(*hz, *seconds, out);
+    }
     let data_dir = match cli.data_dir {
         Some(dir) => dir,
         None => default_data_dir()?,
@@ -249,6 +298,12 @@ async fn run(cli: Cli) -> CliResult {
         Command::Close { ticket } => ticket::close(c, ticket).await?,
         Command::Set(args) => ticket::set(c, args).await?,
         Command::Status { status } => account::status(c, status).await?,
+        Command::Call { ticket, talk } => call::call(c, ticket, talk, &cli.call_bind).await?,
+        Command::Answer { incoming, talk } => {
+            call::answer(c, incoming, talk, &cli.call_bind).await?
+        }
+        Command::Decline { incoming } => call::decline(c, incoming, &cli.call_bind).await?,
+        Command::Tone { .. } => unreachable!("handled above"),
         Command::Outbox { retry, discard } => {
             outbox::outbox(
                 c,

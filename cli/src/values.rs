@@ -1,6 +1,9 @@
 //! The values the command line takes (statuses, priorities, …) and their
 //! parsers: a bad one is a usage error from clap (exit 2).
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
 use clap::ValueEnum;
 use cs_core::{Priority, StaffStatus, TicketSort, TicketStatus};
 use uuid::Uuid;
@@ -98,4 +101,29 @@ fn staff_id(value: &str) -> Result<String, ()> {
     Uuid::parse_str(value.trim())
         .map(|id| id.to_string())
         .map_err(|_| ())
+}
+
+/// A tone's frequency in Hz: audible, and below half the 48 kHz rate.
+pub fn tone_hz(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(hz) if (20.0..=20_000.0).contains(&hz) => Ok(hz),
+        _ => Err("expected a frequency from 20 to 20000 (Hz)".into()),
+    }
+}
+
+/// A positive number of seconds, fractions allowed (`2`, `0.5`), at most a day.
+pub fn seconds(value: &str) -> Result<Duration, String> {
+    match value.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(Duration::from_secs_f64(s)),
+        _ => Err("expected a number of seconds above 0 (at most 86400)".into()),
+    }
+}
+
+/// `IP:PORT` for call media to bind to (`127.0.0.1:0`: loopback, any port).
+pub fn bind_address(value: &str) -> Result<String, String> {
+    value
+        .trim()
+        .parse::<SocketAddr>()
+        .map(|addr| addr.to_string())
+        .map_err(|_| "expected IP:PORT, for example 127.0.0.1:0".into())
 }

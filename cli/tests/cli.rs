@@ -1,6 +1,7 @@
 //! The built `cs` binary against the real server, in-process on loopback:
 //! a customer's and a staff member's day online, bad input, changes queued
-//! while the server is away and sent by the next run, and `watch`.
+//! while the server is away and sent by the next run, `watch`, and a call
+//! between two `cs` processes checked by what each side heard.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -185,6 +186,8 @@ impl Cs {
             .env_remove("CS_SERVER")
             .env_remove("CS_CLI_DATA")
             .env_remove("CS_PASSWORD")
+            // Call media on loopback: the test machine may have nothing else.
+            .env("CS_CALL_BIND", "127.0.0.1:0")
             .kill_on_drop(true);
         command
     }
@@ -751,4 +754,287 @@ async fn outbox_lists_changes_by_id_and_discards_one_refusal() {
     assert!(!out.stdout.contains("Secret"), "{out:?}");
     let shown = cs.run(&url, &["show", &number.to_string()]).await.ok();
     assert!(!shown.stdout.contains("Secret"), "{shown:?}");
+}
+
+/// The frequency on the summary's `heard:` line ("heard:     440 Hz at …").
+fn heard_hz(stdout: &str) -> Option<f64> {
+    let line = stdout.lines().find(|l| l.starts_with("heard:"))?;
+    line.trim_start_matches("heard:")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_calls_the_customer_and_each_hears_the_others_tone() {
+    let backend = Backend::start().await;
+    let dept = backend.department("Support").await;
+    backend.agent("bea@staff.example", &dept).await;
+    let url = backend.url();
+    let (ann_dir, bea_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (ann, bea) = (Cs::new(ann_dir.path()), Cs::new(bea_dir.path()));
+    ann.run(
+        &url,
+        &["register", "ann@x.example", "Ann", "--password", PASSWORD],
+    )
+    .await
+    .ok();
+    let number = number_in(
+        &ann.run(&url, &["open", "Support", "No sound", "Please call me"])
+            .await
+            .ok()
+            .stdout,
+    );
+    bea.run(
+        &url,
+        &["login", "bea@staff.example", "--password", PASSWORD],
+    )
+    .await
+    .ok();
+
+    // The customer listens first: ringing reaches the devices online.
+    let recording = ann_dir.path().join("out.wav");
+    let answering = Waiting::start(
+        &ann,
+        &url,
+        &[
+            "answer",
+            "--tone",
+            "660",
+            "--record",
+            recording.to_str().unwrap(),
+            "--wait",
+            "30",
+        ],
+    )
+    .await;
+
+    let agent = bea
+        .run(
+            &url,
+            &[
+                "call",
+                &number.to_string(),
+                "--tone",
+                "440",
+                "--seconds",
+                "2",
+            ],
+        )
+        .await
+        .ok();
+    let customer = answering.finish().await;
+    assert_eq!(customer.code, Some(0), "{customer:#?}");
+    let customer = customer.stdout;
+
+    for expected in [
+        format!("calling about #{number} \"No sound\""),
+        "ringing".into(),
+        "connected".into(),
+        "ended: ended".into(),
+        "packets:".into(),
+    ] {
+        assert!(agent.stdout.contains(&expected), "{expected:?}: {agent:#?}");
+    }
+    for expected in [
+        "answering call from Bea about \"No sound\"",
+        "connected",
+        "ended: ended",
+        "recorded:",
+    ] {
+        assert!(customer.contains(expected), "{expected:?} in\n{customer}");
+    }
+    let at_customer = heard_hz(&customer).unwrap_or_else(|| panic!("{customer}"));
+    assert!((at_customer - 440.0).abs() <= 10.0, "{customer}");
+    let at_agent = heard_hz(&agent.stdout).unwrap_or_else(|| panic!("{agent:#?}"));
+    assert!((at_agent - 660.0).abs() <= 10.0, "{agent:#?}");
+    // A header is 44 bytes; a second of 48 kHz 16-bit audio is 96 000.
+    let size = std::fs::metadata(&recording).unwrap().len();
+    assert!(size > 48_000, "out.wav holds {size} bytes");
+
+    // The call is on the ticket's timeline.
+    let shown = ann.run(&url, &["show", &number.to_string()]).await.ok();
+    assert!(shown.stdout.contains(": call: "), "{shown:#?}");
+
+    // Declined: the caller says so and fails.
+    let declining = Waiting::start(&ann, &url, &["decline", "--wait", "30"]).await;
+    let agent = bea
+        .run(&url, &["call", &number.to_string(), "--tone", "440"])
+        .await
+        .fails(1);
+    assert!(agent.stderr.contains("the call was declined"), "{agent:#?}");
+    assert!(agent.stdout.contains("ended: declined"), "{agent:#?}");
+    let customer = declining.finish().await;
+    assert_eq!(customer.code, Some(0), "{customer:#?}");
+    assert!(
+        customer.stdout.contains("declined call from Bea"),
+        "{customer:#?}"
+    );
+
+    // Ctrl-C while it rings cancels the call; that is what was asked.
+    let mut calling = bea
+        .command(&url, &["call", &number.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(calling.stdout.take().unwrap()).lines();
+    let mut seen = String::new();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while !seen.contains("ringing") {
+            let line = lines.next_line().await.unwrap().expect("cs call runs on");
+            seen.push_str(&line);
+            seen.push('\n');
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("never rang:\n{seen}"));
+    let pid = calling.id().unwrap().to_string();
+    let killed = Command::new("kill").args(["-INT", &pid]).status().await;
+    assert!(killed.unwrap().success());
+    while let Ok(Some(line)) = lines.next_line().await {
+        seen.push_str(&line);
+        seen.push('\n');
+    }
+    let status = tokio::time::timeout(Duration::from_secs(10), calling.wait())
+        .await
+        .expect("cs call stops at Ctrl-C")
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{seen}");
+    assert!(seen.contains("ended: cancelled"), "{seen}");
+}
+
+/// A `cs answer` or `cs decline` run, started and waiting for a call.
+struct Waiting {
+    child: tokio::process::Child,
+    rest: tokio::task::JoinHandle<String>,
+}
+
+#[derive(Debug)]
+struct Finished {
+    code: Option<i32>,
+    stdout: String,
+}
+
+impl Waiting {
+    async fn start(cs: &Cs, server: &str, args: &[&str]) -> Waiting {
+        let mut child = cs
+            .command(server, args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("cs {args:?} never started waiting"))
+            .unwrap()
+            .unwrap_or_default();
+        assert!(first.starts_with("waiting for a call"), "{first}");
+        let rest = tokio::spawn(async move {
+            let mut text = String::new();
+            while let Ok(Some(line)) = lines.next_line().await {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        });
+        Waiting { child, rest }
+    }
+
+    async fn finish(mut self) -> Finished {
+        let status = tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("cs ends with the call")
+            .unwrap();
+        Finished {
+            code: status.code(),
+            stdout: self.rest.await.unwrap(),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_call_input_is_one_line_on_stderr() {
+    let backend = Backend::start().await;
+    let dept = backend.department("Support").await;
+    // Staff are Off when created: nobody takes a customer's call.
+    backend.agent("bea@staff.example", &dept).await;
+    let url = backend.url();
+    let dir = tempfile::tempdir().unwrap();
+    let cs = Cs::new(dir.path());
+    cs.run(
+        &url,
+        &["register", "ann@x.example", "Ann", "--password", PASSWORD],
+    )
+    .await
+    .ok();
+    let number = number_in(
+        &cs.run(&url, &["open", "Support", "No sound", "Call me"])
+            .await
+            .ok()
+            .stdout,
+    );
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a sound\n").unwrap();
+    let no_dir = dir.path().join("missing/out.wav");
+    let unknown_call = "0190a0a0-0000-7000-8000-000000000000";
+
+    let n = number.to_string();
+    let n = n.as_str();
+    let usage: &[(&[&str], &str)] = &[
+        (&["call", n, "--play", "/no/such/tone.wav"], "no such file"),
+        (
+            &["call", n, "--play", text.to_str().unwrap()],
+            "not a 16-bit PCM WAV file",
+        ),
+        (&["call", "999999", "--tone", "440"], "no ticket #999999"),
+        (
+            &["call", "hello"],
+            "neither a ticket number nor a ticket id",
+        ),
+        (&["call", n, "--tone", "5"], "frequency"),
+        (&["call", n, "--seconds", "0"], "seconds"),
+        (
+            &["call", n, "--tone", "440", "--play", "x.wav"],
+            "cannot be used with",
+        ),
+        (
+            &["call", n, "--record", no_dir.to_str().unwrap()],
+            "cannot record to",
+        ),
+        (&["answer", "--call", "not-an-id"], "not an id"),
+        (&["answer", "--call", unknown_call], "no call"),
+        (&["decline", "--call", unknown_call], "no call"),
+        (&["--call-bind", "loopback", "call", n], "IP:PORT"),
+        (
+            &["tone", "440", "--seconds", "1", no_dir.to_str().unwrap()],
+            "cannot record to",
+        ),
+    ];
+    for (args, needle) in usage {
+        let out = cs.run(&url, args).await.fails(2);
+        assert!(out.stderr.contains(needle), "{args:?}: {out:?}");
+    }
+
+    let out = cs.run(&url, &["call", n, "--tone", "440"]).await.fails(1);
+    assert!(
+        out.stderr.contains("no support staff is available"),
+        "{out:?}"
+    );
+    let out = cs.run(&url, &["answer", "--wait", "0.5"]).await.fails(1);
+    assert!(out.stderr.contains("no call rang"), "{out:?}");
+    let nowhere = {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        format!("http://127.0.0.1:{port}")
+    };
+    let out = cs.run(&nowhere, &["call", n]).await.fails(1);
+    assert!(out.stderr.contains("offline"), "{out:?}");
 }
