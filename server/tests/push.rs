@@ -615,3 +615,111 @@ async fn devices_are_idempotent_move_between_accounts_and_leave_at_sign_out() {
     assert_eq!(device_count(&app, "ann-tablet").await, 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn two_instances_share_the_queue_and_know_each_others_sockets() {
+    if !common::on_postgres() {
+        eprintln!("skipped: several instances need PostgreSQL (TEST_DATABASE_URL)");
+        return;
+    }
+    let s = scene().await;
+    let mut config = (*s.app.server.state.config).clone();
+    let second_dir = tempfile::tempdir().unwrap();
+    config.addr = "127.0.0.1:0".parse().unwrap();
+    config.data_dir = second_dir.path().to_path_buf();
+    let second = server::start(config)
+        .await
+        .expect("a second instance starts");
+
+    // Ann's tablet holds a socket on the second instance; her phone none.
+    let tablet = s.app.login("ann@customers.example", common::PASSWORD).await;
+    register(&tablet, "ann-tablet").await;
+    let _socket = WsClient::connect(&second.url(), &tablet.token).await;
+    register(&s.customer, "ann-phone").await;
+
+    const MESSAGES: usize = 20;
+    let mut ids = Vec::new();
+    for i in 0..MESSAGES {
+        let message = post_message(&s.agent, &s.ticket, &format!("Update {i}"), false).await;
+        ids.push(message["id"].as_str().unwrap().to_string());
+    }
+    s.fake
+        .wait_until(WAIT, |p| {
+            of_type(p, "message", "ann-phone").len() >= MESSAGES
+        })
+        .await;
+    tokio::time::sleep(QUIET).await;
+    let pushes = s.fake.accepted();
+    let to_phone = of_type(&pushes, "message", "ann-phone");
+    let mut got: Vec<String> = to_phone
+        .iter()
+        .map(|p| p.data("message_id").unwrap().to_string())
+        .collect();
+    got.sort();
+    ids.sort();
+    assert_eq!(
+        got, ids,
+        "each message once, although both instances follow the feed"
+    );
+    assert!(
+        pushes.iter().all(|p| p.token() != "ann-tablet"),
+        "the socket on the other instance counts as live"
+    );
+    second.stop().await.unwrap();
+    s.app.stop().await;
+}
+
+#[tokio::test]
+async fn what_a_crashed_instance_left_behind_expires() {
+    let s = scene().await;
+    register(&s.customer, "ann-phone").await;
+    let db = &s.app.server.state.db;
+    let now = server::db::now_micros();
+    // A socket the dead instance held a minute ago no longer counts as live.
+    let hash = server::auth::hash_token(&s.customer.token);
+    server::db::push::live_upsert(db.writer(), &[hash], "crashed-instance", now - 60_000_000)
+        .await
+        .unwrap();
+    // A push it had claimed and never finished is taken over.
+    let id = uuid::Uuid::now_v7();
+    let push = server::db::push::NewPush {
+        id,
+        device_token: "ann-phone".into(),
+        user_id: s.customer.user.id,
+        kind: "stop_ringing",
+        call_id: None,
+        message: server::push::message::stop_ringing(id, uuid::Uuid::nil(), "missed", 30),
+        due_at: now,
+        expires_at: None,
+    };
+    let mut tx = db.writer().begin().await.unwrap();
+    server::db::push::enqueue(&mut tx, &[push], now)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE push_queue SET state = 'sending', claimed_by = 'crashed-instance', \
+         claim_expires = $1 WHERE id = $2",
+    )
+    .bind(now - 1)
+    .bind(id.to_string())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let message = post_message(&s.agent, &s.ticket, "Are you there?", false).await;
+    let pushes = s
+        .fake
+        .wait_until(WAIT, |p| {
+            !of_type(p, "message", "ann-phone").is_empty()
+                && !of_type(p, "stop_ringing", "ann-phone").is_empty()
+        })
+        .await;
+    let chat = of_type(&pushes, "message", "ann-phone");
+    assert_eq!(chat.len(), 1, "{pushes:?}");
+    assert_eq!(chat[0].data("message_id"), message["id"].as_str());
+    let taken_over = of_type(&pushes, "stop_ringing", "ann-phone");
+    assert_eq!(taken_over.len(), 1);
+    assert_eq!(taken_over[0].data("push_id"), Some(id.to_string().as_str()));
+    s.app.stop().await;
+}
