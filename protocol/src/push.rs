@@ -10,7 +10,15 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct RegisterDevice {
     pub platform: DevicePlatform,
-    /// The FCM registration token.
+    /// The FCM registration token (on iOS too: FCM maps it to APNs).
+    pub token: String,
+}
+
+/// A registered device, as `POST /v1/devices` answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Device {
+    pub platform: DevicePlatform,
     pub token: String,
 }
 
@@ -20,6 +28,15 @@ pub struct RegisterDevice {
 pub enum DevicePlatform {
     Android,
     Ios,
+}
+
+impl DevicePlatform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DevicePlatform::Android => "android",
+            DevicePlatform::Ios => "ios",
+        }
+    }
 }
 
 /// A push's `data`, tagged by `type`. `push_id` is unique per push, so an

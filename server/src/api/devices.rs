@@ -4,9 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use protocol::ErrorBody;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use protocol::{Device, ErrorBody, RegisterDevice};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -16,36 +14,6 @@ use crate::extract::{Json, Path};
 
 /// FCM tokens are about 160 characters; leave room, refuse abuse.
 pub const MAX_TOKEN_CHARS: usize = 4096;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Platform {
-    Android,
-    Ios,
-}
-
-impl Platform {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Android => "android",
-            Platform::Ios => "ios",
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterDevice {
-    pub platform: Platform,
-    /// The FCM registration token (on iOS too: FCM maps it to APNs).
-    pub token: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Device {
-    pub platform: Platform,
-    pub token: String,
-}
 
 /// The token's shape: FCM tokens are URL-safe text without spaces.
 fn check_token(token: &str) -> ApiResult<()> {

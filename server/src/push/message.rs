@@ -2,9 +2,14 @@
 //! (the worker adds it). Every data value is a string, as FCM requires, and
 //! every message carries its `push_id` so a duplicate can be recognised.
 
-use protocol::{Call, Message, Ticket, TicketStatus};
+use protocol::{Call, Message, PushData, Ticket, TicketStatus};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+/// The `data` map of a push, from the wire type the apps parse.
+fn data(push: PushData) -> Value {
+    serde_json::to_value(push).expect("push data serialises")
+}
 
 /// The APNs category whose actions (Accept, Decline) the iOS app registers.
 pub const INCOMING_CALL_CATEGORY: &str = "INCOMING_CALL";
@@ -22,17 +27,16 @@ pub fn incoming_call(
     expires_at_unix: i64,
 ) -> Value {
     json!({
-        "data": {
-            "type": "incoming_call",
-            "push_id": push_id.to_string(),
-            "call_id": call.id.to_string(),
-            "ticket_id": ticket.id.to_string(),
-            "ticket_number": ticket.number.to_string(),
-            "ticket_subject": ticket.subject,
-            "caller_id": call.caller_id.to_string(),
-            "caller_name": caller_name,
-            "created_at": call.created_at.to_rfc3339(),
-        },
+        "data": data(PushData::IncomingCall {
+            push_id: push_id.to_string(),
+            call_id: call.id.to_string(),
+            ticket_id: ticket.id.to_string(),
+            ticket_number: ticket.number.to_string(),
+            ticket_subject: ticket.subject.clone(),
+            caller_id: call.caller_id.to_string(),
+            caller_name: caller_name.to_string(),
+            created_at: call.created_at.to_rfc3339(),
+        }),
         "android": {"priority": "HIGH", "ttl": format!("{ring_timeout_secs}s")},
         "apns": {
             "headers": {
@@ -54,12 +58,11 @@ pub fn incoming_call(
 /// Tells a device that was rung to stop: a silent, background message.
 pub fn stop_ringing(push_id: Uuid, call_id: Uuid, reason: &str, ttl_secs: u64) -> Value {
     json!({
-        "data": {
-            "type": "stop_ringing",
-            "push_id": push_id.to_string(),
-            "call_id": call_id.to_string(),
-            "reason": reason,
-        },
+        "data": data(PushData::StopRinging {
+            push_id: push_id.to_string(),
+            call_id: call_id.to_string(),
+            reason: reason.to_string(),
+        }),
         "android": {"priority": "HIGH", "ttl": format!("{ttl_secs}s")},
         "apns": {
             "headers": {"apns-priority": "5", "apns-push-type": "background"},
@@ -82,11 +85,7 @@ pub fn stop_reason(call: &Call) -> &'static str {
 
 /// A visible notification about a ticket, collapsed per ticket: a newer one
 /// replaces the older on the device.
-fn ticket_notification(push_id: Uuid, ticket: &Ticket, body: &str, data: Value) -> Value {
-    let mut data = data;
-    data["push_id"] = json!(push_id.to_string());
-    data["ticket_id"] = json!(ticket.id.to_string());
-    data["ticket_number"] = json!(ticket.number.to_string());
+fn ticket_notification(ticket: &Ticket, body: &str, data: Value) -> Value {
     let collapse = ticket.id.to_string();
     json!({
         "notification": {"title": ticket.subject, "body": body},
@@ -104,8 +103,13 @@ fn ticket_notification(push_id: Uuid, ticket: &Ticket, body: &str, data: Value) 
 }
 
 pub fn new_message(push_id: Uuid, ticket: &Ticket, message: &Message) -> Value {
-    let data = json!({"type": "message", "message_id": message.id.to_string()});
-    ticket_notification(push_id, ticket, &preview(message), data)
+    let data = self::data(PushData::Message {
+        push_id: push_id.to_string(),
+        ticket_id: ticket.id.to_string(),
+        ticket_number: ticket.number.to_string(),
+        message_id: message.id.to_string(),
+    });
+    ticket_notification(ticket, &preview(message), data)
 }
 
 pub fn status_changed(push_id: Uuid, ticket: &Ticket, to: TicketStatus) -> Value {
@@ -115,8 +119,13 @@ pub fn status_changed(push_id: Uuid, ticket: &Ticket, to: TicketStatus) -> Value
         TicketStatus::Resolved => "resolved",
         TicketStatus::Closed => "closed",
     };
-    let data = json!({"type": "ticket_status", "status": to.as_str()});
-    ticket_notification(push_id, ticket, &format!("Your ticket is {label}"), data)
+    let data = self::data(PushData::TicketStatus {
+        push_id: push_id.to_string(),
+        ticket_id: ticket.id.to_string(),
+        ticket_number: ticket.number.to_string(),
+        status: to.as_str().to_string(),
+    });
+    ticket_notification(ticket, &format!("Your ticket is {label}"), data)
 }
 
 /// The start of a message, on one line.
