@@ -65,6 +65,15 @@ impl Inner {
         self.token.read().unwrap().clone()
     }
 
+    /// The signed-in user's id.
+    pub fn me_uuid(&self) -> Option<Uuid> {
+        self.me
+            .read()
+            .unwrap()
+            .as_ref()
+            .and_then(|u| Uuid::parse_str(&u.id).ok())
+    }
+
     fn me_id(&self) -> Option<String> {
         self.me.read().unwrap().as_ref().map(|u| u.id.clone())
     }

@@ -116,6 +116,7 @@ async fn session(inner: &Inner, token: &str, backoff: &mut Backoff) -> Result<()
     inner.set_state(SyncState::Syncing);
     catch_up(inner, token).await?;
     refresh_colleagues(inner, token).await?;
+    inner.calls.refresh_live(inner, token).await?;
     outbox::drain(inner).await?;
     inner.set_state(SyncState::Live);
     backoff.reset();

@@ -136,6 +136,16 @@ async fn a_push_woken_app_answers_the_call_from_the_push() {
     // The user taps Accept: the app starts (its session restored) and answers.
     let woken = client(&backend, phone_dir.path());
     woken.configure_call_media(vec!["127.0.0.1:0".into()], false);
+    // Connected, the app also lists the call as ringing (it began while the
+    // app was not running), with the caller's name.
+    eventually("the woken app shows the call ringing", || {
+        woken.calls().iter().any(|c| {
+            c.id == call_id
+                && c.phase == cs_core::call::manager::CallPhase::Ringing
+                && c.caller_name.as_deref() == Some("Bea")
+        })
+    })
+    .await;
     let (phone_audio, phone_heard) = tone_device(660.0);
     woken.accept_call(call_id, phone_audio).await.unwrap();
     hears(&phone_heard, 440.0).await;

@@ -98,6 +98,12 @@ pub struct CallSession {
     pub call: Call,
     /// STUN servers, and TURN servers with credentials valid for a while.
     pub ice_servers: Vec<IceServer>,
+    /// For the call screen (in the list of live calls, which a device that
+    /// was away reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_subject: Option<String>,
 }
 
 /// `POST /v1/calls`.

@@ -61,6 +61,9 @@ async fn main() -> anyhow::Result<()> {
             stopping.stop_background();
         })
         .await?;
+    // Let the push worker record the sends it has in flight, so none is
+    // sent again after a restart.
+    state.push.stopped().await;
     tracing::info!("stopped");
     state.db.close().await;
     Ok(())

@@ -12,6 +12,7 @@ use super::manager::{CallInfo, CallListener, CallQuality};
 use crate::client::{Client, authed};
 use crate::error::CoreError;
 use crate::observe::TaskHandle;
+use crate::runtime;
 
 fn call_id(id: &str) -> Result<Uuid, CoreError> {
     Uuid::parse_str(id).map_err(|_| CoreError::invalid(format!("call id {id:?} is not an id")))
@@ -28,10 +29,12 @@ impl Client {
     ) -> Result<CallInfo, CoreError> {
         let ticket_id = Uuid::parse_str(&ticket_id)
             .map_err(|_| CoreError::invalid(format!("ticket id {ticket_id:?} is not an id")))?;
-        authed(self.inner().clone(), |inner, token| async move {
+        // On the core's runtime: the call's media tasks outlive this call.
+        let inner = self.inner().clone();
+        runtime::run(authed(inner, move |inner, token| async move {
             let calls = inner.calls.clone();
             calls.place(&inner, &token, ticket_id, audio).await
-        })
+        }))
         .await
     }
 
@@ -42,19 +45,21 @@ impl Client {
         audio: Arc<dyn AudioDevice>,
     ) -> Result<CallInfo, CoreError> {
         let id = self::call_id(&call_id)?;
-        authed(self.inner().clone(), |inner, token| async move {
+        let inner = self.inner().clone();
+        runtime::run(authed(inner, move |inner, token| async move {
             let calls = inner.calls.clone();
             calls.accept(&inner, &token, id, audio).await
-        })
+        }))
         .await
     }
 
     pub async fn decline_call(&self, call_id: String) -> Result<(), CoreError> {
         let id = self::call_id(&call_id)?;
-        authed(self.inner().clone(), |inner, token| async move {
+        let inner = self.inner().clone();
+        runtime::run(authed(inner, move |inner, token| async move {
             let calls = inner.calls.clone();
             calls.decline(&inner, &token, id).await
-        })
+        }))
         .await
     }
 
@@ -62,10 +67,11 @@ impl Client {
     /// ringing this device.
     pub async fn hang_up(&self, call_id: String) -> Result<(), CoreError> {
         let id = self::call_id(&call_id)?;
-        authed(self.inner().clone(), |inner, token| async move {
+        let inner = self.inner().clone();
+        runtime::run(authed(inner, move |inner, token| async move {
             let calls = inner.calls.clone();
             calls.hang_up(&inner, &token, id).await
-        })
+        }))
         .await
     }
 
@@ -78,7 +84,8 @@ impl Client {
     /// Round-trip time, jitter and packet counts of a call's audio.
     pub async fn call_quality(&self, call_id: String) -> Result<CallQuality, CoreError> {
         let id = self::call_id(&call_id)?;
-        self.inner().calls.quality(id).await
+        let calls = self.inner().calls.clone();
+        runtime::run(async move { calls.quality(id).await }).await
     }
 
     /// The calls of this device now.

@@ -380,6 +380,40 @@ impl CallManager {
 
     // ---- what the server says ----
 
+    /// After (re)connecting: calls ringing this user that began while the
+    /// socket was down (the app was just opened, say from a push) show as
+    /// ringing; the WebSocket only tells of calls placed while it is up.
+    pub async fn refresh_live(&self, inner: &Inner, token: &str) -> Result<(), CoreError> {
+        let Some(me) = inner.me_uuid() else {
+            return Ok(());
+        };
+        let (_, live): (_, Vec<wire::CallSession>) = inner
+            .api
+            .send(Method::GET, "/v1/calls", Some(token), None::<&()>)
+            .await?;
+        let mut added = false;
+        {
+            let mut calls = self.calls.lock().unwrap();
+            for session in live {
+                let ringing_me = session.call.state == wire::CallState::Ringing
+                    && session.call.ringing.contains(&me);
+                if ringing_me && !calls.contains_key(&session.call.id) {
+                    let id = session.call.id;
+                    let mut call = ActiveCall::new(session.call, CallDirection::Incoming);
+                    call.ice_servers = session.ice_servers;
+                    call.caller_name = session.caller_name;
+                    call.ticket_subject = session.ticket_subject;
+                    calls.insert(id, call);
+                    added = true;
+                }
+            }
+        }
+        if added {
+            self.publish();
+        }
+        Ok(())
+    }
+
     /// Handles a call event from the WebSocket.
     pub async fn on_event(self: &Arc<Self>, inner: &Arc<Inner>, event: wire::ServerEvent) {
         match event {

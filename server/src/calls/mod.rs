@@ -143,6 +143,8 @@ fn session_for(state: &AppState, call: Call, user_id: Uuid) -> CallSession {
     CallSession {
         call,
         ice_servers: ice::servers_for(&state.config, user_id, now_unix),
+        caller_name: None,
+        ticket_subject: None,
     }
 }
 
@@ -425,9 +427,19 @@ async fn expire_overdue(
 
 /// Calls ringing or under way that involve the caller.
 pub async fn live_calls(state: &AppState, caller: &Caller) -> ApiResult<Vec<CallSession>> {
-    Ok(db::calls::live_for_user(state.db.reader(), caller.id())
+    let sessions = db::calls::live_for_user(state.db.reader(), caller.id())
         .await?
         .into_iter()
         .map(|r| session_for(state, r.call, caller.id()))
-        .collect())
+        .collect::<Vec<_>>();
+    // Names for the call screen of a device that missed the ringing event.
+    let mut named = Vec::with_capacity(sessions.len());
+    for mut session in sessions {
+        let caller = db::users::by_id(state.db.reader(), session.call.caller_id).await?;
+        let ticket = db::tickets::get(state.db.reader(), session.call.ticket_id).await?;
+        session.caller_name = caller.map(|u| u.name);
+        session.ticket_subject = ticket.map(|t| t.subject);
+        named.push(session);
+    }
+    Ok(named)
 }
