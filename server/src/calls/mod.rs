@@ -92,11 +92,8 @@ pub async fn place(
     }
     db::calls::insert(tx.conn(), &record).await?;
     tx.commit().await?;
-    let caller_name = &caller.user.name;
-    (state.push)
-        .call_ringing(&record.call, caller_name, &ticket, record.ring_deadline)
-        .await;
-
+    // Connected devices ring first; the push for the others is queued next
+    // (it costs a write).
     for &callee in &record.call.ringing {
         let event = ServerEvent::CallRinging {
             session: session_for(state, record.call.clone(), callee),
@@ -108,6 +105,10 @@ pub async fn place(
         };
         state.realtime.publish(audience, event).await;
     }
+    let caller_name = &caller.user.name;
+    (state.push)
+        .call_ringing(&record.call, caller_name, &ticket, record.ring_deadline)
+        .await;
     Ok((true, session_for(state, record.call, caller.id())))
 }
 
