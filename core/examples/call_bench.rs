@@ -132,7 +132,13 @@ async fn pairs(url: &str, dir: &std::path::Path, count: usize) -> Vec<Pair> {
         // A department per pair, so each agent sees only their own call's
         // updates (as a team of 50 agents in one department would not all
         // be calling at once).
-        let dept = post(url, "/v1/departments", &admin, json!({"name": format!("Bench {i}")})).await;
+        let dept = post(
+            url,
+            "/v1/departments",
+            &admin,
+            json!({"name": format!("Bench {i}")}),
+        )
+        .await;
         let dept = dept["id"].as_str().unwrap().to_string();
         let email = format!("agent{i}@bench.example");
         post(
