@@ -12,16 +12,14 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
 use axum::response::Html;
 use axum::routing::{get, post};
-use common::{Backend, PASSWORD, client, eventually};
-use cs_core::call::audio::{AudioAnalyser, tone_source};
+use common::{Backend, PASSWORD, client, eventually, hears, tone_device};
 use cs_core::call::manager::{CallDirection, CallPhase};
-use cs_core::call::{AudioDevice, CombinedDevice};
 use cs_core::{StaffStatus, SyncState};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -180,27 +178,6 @@ impl Drop for Browser {
     }
 }
 
-fn tone_device(hz: f64) -> (Arc<dyn AudioDevice>, Arc<AudioAnalyser>) {
-    let heard = Arc::new(AudioAnalyser::new());
-    let device = CombinedDevice::new(Some(tone_source(hz, 0.3)), vec![heard.clone()]);
-    (Arc::new(device), heard)
-}
-
-async fn core_hears(analyser: &AudioAnalyser, hz: f64) {
-    let start = Instant::now();
-    loop {
-        let report = analyser.report();
-        if report.dominant_hz.is_some_and(|h| (h - hz).abs() <= 5.0) {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the core never heard {hz} Hz from the browser: {report:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn assert_browser_heard(report: &Value, hz: f64) {
     assert_eq!(report["ok"], json!(true), "the page failed: {report:#}");
     let heard = report["dominant_hz"].as_f64().unwrap_or(0.0);
@@ -280,7 +257,7 @@ async fn chromium_answers_a_call_the_core_places_and_both_hear_each_other() {
         .place_call(s.ticket_id.clone(), audio)
         .await
         .unwrap();
-    core_hears(&heard, BROWSER_HZ).await;
+    hears("the core", &heard, BROWSER_HZ, String::new).await;
     let report = harness.report().await;
     assert_browser_heard(&report, CORE_HZ);
 }
@@ -306,7 +283,7 @@ async fn the_core_answers_a_call_chromium_places_and_both_hear_each_other() {
     let call = s.agent.calls().remove(0);
     let (audio, heard) = tone_device(CORE_HZ);
     s.agent.accept_call(call.id, audio).await.unwrap();
-    core_hears(&heard, BROWSER_HZ).await;
+    hears("the core", &heard, BROWSER_HZ, String::new).await;
     let report = harness.report().await;
     assert_browser_heard(&report, CORE_HZ);
 }

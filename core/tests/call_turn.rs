@@ -10,12 +10,9 @@ mod common;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Backend, PASSWORD, client, eventually};
-use cs_core::call::audio::{AudioAnalyser, tone_source};
-use cs_core::call::{AudioDevice, CombinedDevice};
+use common::{Backend, PASSWORD, client, eventually, hears, tone_device};
 use cs_core::{SendState, SyncState, TicketFilter};
 
 const SECRET: &str = "turn-test-secret";
@@ -102,28 +99,6 @@ impl Drop for Coturn {
     }
 }
 
-fn tone_device(hz: f64) -> (Arc<dyn AudioDevice>, Arc<AudioAnalyser>) {
-    let heard = Arc::new(AudioAnalyser::new());
-    let device = CombinedDevice::new(Some(tone_source(hz, 0.3)), vec![heard.clone()]);
-    (Arc::new(device), heard)
-}
-
-async fn hears(what: &str, analyser: &AudioAnalyser, hz: f64, coturn: &Coturn) {
-    let start = Instant::now();
-    loop {
-        let report = analyser.report();
-        if report.dominant_hz.is_some_and(|h| (h - hz).abs() <= 5.0) {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{what} never heard {hz} Hz through the relay: {report:?}\ncoturn log:\n{}",
-            coturn.log()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_relay_only_call_through_coturn_carries_both_tones() {
     let Some(binary) = turnserver() else { return };
@@ -171,8 +146,14 @@ async fn a_relay_only_call_through_coturn_carries_both_tones() {
         .accept_call(placed.id.clone(), customer_audio)
         .await
         .unwrap();
-    hears("the customer", &customer_heard, 440.0, &coturn).await;
-    hears("the agent", &agent_heard, 660.0, &coturn).await;
+    hears("the customer", &customer_heard, 440.0, || {
+        format!("\ncoturn log:\n{}", coturn.log())
+    })
+    .await;
+    hears("the agent", &agent_heard, 660.0, || {
+        format!("\ncoturn log:\n{}", coturn.log())
+    })
+    .await;
     // Both sides allocated a relay with the server's credentials.
     let log = coturn.log();
     assert!(

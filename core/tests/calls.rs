@@ -6,12 +6,10 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{Backend, PASSWORD, client, eventually};
-use cs_core::call::audio::{AudioAnalyser, tone_source};
+use common::{Backend, PASSWORD, client, eventually, hears, tone_device};
 use cs_core::call::manager::{CallDirection, CallInfo, CallListener, CallPhase};
-use cs_core::call::{AudioDevice, CombinedDevice};
 use cs_core::{Client, SendState, SyncState, TicketFilter};
 
 const STAFF_HZ: f64 = 440.0;
@@ -47,28 +45,6 @@ impl Calls {
                 .find(|c| c.direction == CallDirection::Incoming && c.phase == CallPhase::Ringing)
                 .cloned()
         })
-    }
-}
-
-/// A device that sends a tone and analyses what it hears.
-fn tone_device(hz: f64) -> (Arc<dyn AudioDevice>, Arc<AudioAnalyser>) {
-    let heard = Arc::new(AudioAnalyser::new());
-    let device = CombinedDevice::new(Some(tone_source(hz, 0.3)), vec![heard.clone()]);
-    (Arc::new(device), heard)
-}
-
-async fn hears(what: &str, analyser: &AudioAnalyser, hz: f64) {
-    let start = Instant::now();
-    loop {
-        let report = analyser.report();
-        if report.dominant_hz.is_some_and(|h| (h - hz).abs() <= 5.0) {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "{what}: {hz} Hz never heard (last report {report:?})"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -146,8 +122,8 @@ async fn staff_call_the_customer_tones_cross_both_ways_and_the_call_is_logged() 
         .accept_call(placed.id.clone(), customer_audio)
         .await
         .unwrap();
-    hears("the customer", &customer_heard, STAFF_HZ).await;
-    hears("the agent", &agent_heard, CUSTOMER_HZ).await;
+    hears("the customer", &customer_heard, STAFF_HZ, String::new).await;
+    hears("the agent", &agent_heard, CUSTOMER_HZ, String::new).await;
     eventually("both show Connected", || {
         s.agent
             .calls()

@@ -7,36 +7,12 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{Backend, PASSWORD, client, eventually};
-use cs_core::call::audio::{AudioAnalyser, tone_source};
-use cs_core::call::{AudioDevice, CombinedDevice};
+use common::{Backend, PASSWORD, client, eventually, hears, tone_device};
 use cs_core::push::{PushAction, PushPlatform, parse_push};
 use cs_core::{SendState, SyncState, TicketFilter};
 use fakefcm::FakeFcm;
-
-fn tone_device(hz: f64) -> (Arc<dyn AudioDevice>, Arc<AudioAnalyser>) {
-    let heard = Arc::new(AudioAnalyser::new());
-    let device = CombinedDevice::new(Some(tone_source(hz, 0.3)), vec![heard.clone()]);
-    (Arc::new(device), heard)
-}
-
-async fn hears(analyser: &AudioAnalyser, hz: f64) {
-    let start = Instant::now();
-    while !analyser
-        .report()
-        .dominant_hz
-        .is_some_and(|h| (h - hz).abs() <= 5.0)
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "{hz} Hz never heard"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_push_woken_app_answers_the_call_from_the_push() {
@@ -148,6 +124,6 @@ async fn a_push_woken_app_answers_the_call_from_the_push() {
     .await;
     let (phone_audio, phone_heard) = tone_device(660.0);
     woken.accept_call(call_id, phone_audio).await.unwrap();
-    hears(&phone_heard, 440.0).await;
-    hears(&agent_heard, 660.0).await;
+    hears("the phone", &phone_heard, 440.0, String::new).await;
+    hears("the agent", &agent_heard, 660.0, String::new).await;
 }

@@ -122,3 +122,41 @@ pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     }
     panic!("timed out waiting for: {what}");
 }
+
+/// A call device that sends a tone and analyses what it hears.
+pub fn tone_device(
+    hz: f64,
+) -> (
+    Arc<dyn cs_core::call::AudioDevice>,
+    Arc<cs_core::call::audio::AudioAnalyser>,
+) {
+    let heard = Arc::new(cs_core::call::audio::AudioAnalyser::new());
+    let device = cs_core::call::CombinedDevice::new(
+        Some(cs_core::call::audio::tone_source(hz, 0.3)),
+        vec![heard.clone()],
+    );
+    (Arc::new(device), heard)
+}
+
+/// Waits until `analyser` hears `hz` (within 5 Hz); fails the test after
+/// 20 s, with `context` (a log, say) in the message.
+pub async fn hears(
+    who: &str,
+    analyser: &cs_core::call::audio::AudioAnalyser,
+    hz: f64,
+    context: impl Fn() -> String,
+) {
+    let start = std::time::Instant::now();
+    loop {
+        let report = analyser.report();
+        if report.dominant_hz.is_some_and(|h| (h - hz).abs() <= 5.0) {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{who} never heard {hz} Hz (last report {report:?}){}",
+            context()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
