@@ -54,6 +54,9 @@ impl Backoff {
 
 /// The server's close code for a revoked session.
 const CLOSE_REVOKED: u16 = 4001;
+/// The server's close code for a user whose sight changed (moved to another
+/// department, another role): resync from scratch.
+const CLOSE_RESCOPED: u16 = 4002;
 
 /// Runs until the client is dropped (the task is aborted).
 pub async fn run(inner: Arc<Inner>) {
@@ -137,6 +140,11 @@ async fn session(inner: &Inner, token: &str, backoff: &mut Backoff) -> Result<()
                 }
                 Some(Ok(WsMessage::Close(Some(frame)))) if u16::from(frame.code) == CLOSE_REVOKED => {
                     break Err(CoreError::signed_out());
+                }
+                Some(Ok(WsMessage::Close(Some(frame)))) if u16::from(frame.code) == CLOSE_RESCOPED => {
+                    inner.store.forget_synced()?;
+                    inner.changed();
+                    break Ok(());
                 }
                 Some(Ok(WsMessage::Close(_))) | None => break Ok(()),
                 Some(Err(_)) => break Ok(()),

@@ -341,3 +341,62 @@ async fn a_ticket_transferred_away_leaves_the_old_departments_caches() {
     assert!(inner.store.messages(&tickets[1]).unwrap().is_empty());
     assert!(inner.store.timeline(&tickets[1]).unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_moved_to_another_department_resync_with_their_new_sight() {
+    let backend = Backend::start().await;
+    let x = backend.department("X").await;
+    let y = backend.department("Y").await;
+    let bea_email = backend.agent("Bea", &x).await;
+    let ann = reqwest::Client::new()
+        .post(format!("{}/v1/auth/register", backend.url()))
+        .json(&json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let ann = ann["token"].as_str().unwrap().to_string();
+    let mut ids = Vec::new();
+    for dept in [&x, &y] {
+        let t = backend
+            .call(
+                Method::POST,
+                "/v1/tickets",
+                &ann,
+                Some(json!({"department_id": dept, "subject": "S", "body": "B"})),
+            )
+            .await;
+        ids.push(t["id"].as_str().unwrap().to_string());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bea = client(&backend, dir.path());
+    bea.sign_in(bea_email, PASSWORD.into()).await.unwrap();
+    eventually("X's ticket cached", || {
+        bea.tickets(TicketFilter::default(), 10).unwrap().len() == 1
+    })
+    .await;
+    eventually("live", || bea.sync_state() == SyncState::Live).await;
+
+    let admin = backend.token_of(ADMIN).await;
+    let bea_id = bea.current_user().unwrap().id;
+    backend
+        .call(
+            Method::PATCH,
+            &format!("/v1/staff/{bea_id}"),
+            &admin,
+            Some(json!({"department_id": y})),
+        )
+        .await;
+    eventually("only Y's ticket is cached now", || {
+        let cached: Vec<String> = bea
+            .tickets(TicketFilter::default(), 10)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        cached == vec![ids[1].clone()]
+    })
+    .await;
+}

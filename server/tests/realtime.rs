@@ -367,6 +367,31 @@ async fn a_revoked_token_closes_its_socket() {
 }
 
 #[tokio::test]
+async fn staff_moved_to_another_department_lose_the_old_departments_events() {
+    let w = world().await;
+    let mut moved = WsClient::connect(&w.app.base, &w.agent_x.token).await;
+    let y = w.agent_y.user.department_id.unwrap();
+    w.admin
+        .patch(
+            &format!("/v1/staff/{}", w.agent_x.user.id),
+            json!({"department_id": y}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    // Closed so the client reconnects (and resyncs) with its new sight.
+    assert_eq!(close_code(moved.closed().await), Some(4002));
+    let mut again = WsClient::connect(&w.app.base, &w.agent_x.token).await;
+    w.ann.open_ticket(&w.x, "For department X").await;
+    let events = again.drain(std::time::Duration::from_millis(400)).await;
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, ServerEvent::Ticket { ticket } if ticket.department_id == w.x.id)),
+        "the old department's ticket reached the moved agent: {events:?}"
+    );
+}
+
+#[tokio::test]
 async fn unreadable_frames_get_an_error_and_the_socket_stays_open() {
     let w = world().await;
     let mut ann = WsClient::connect(&w.app.base, &w.ann.token).await;

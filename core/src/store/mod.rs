@@ -195,6 +195,23 @@ impl Store {
         })
     }
 
+    /// Forgets what came from the server (not what waits in the outbox)
+    /// and the sync cursor: the user's sight changed (another department or
+    /// role), and a full sync brings what they may see now.
+    pub fn forget_synced(&self) -> Result<(), CoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute_batch(
+                "DELETE FROM messages WHERE send_state = 'sent';
+                 DELETE FROM timeline; DELETE FROM reads;
+                 DELETE FROM tickets WHERE send_state = 'sent'
+                   AND id NOT IN (SELECT ticket_id FROM messages);
+                 DELETE FROM meta WHERE key = 'sync_cursor';",
+            )?;
+            tx.commit()
+        })
+    }
+
     // What the server says.
 
     /// Stores a ticket as the server has it, unless a local change to it is

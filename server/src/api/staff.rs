@@ -226,6 +226,9 @@ pub async fn update(
     if req.disabled == Some(true) {
         db::sessions::delete_for_user(state.db.writer(), id).await?;
         state.realtime.revoke_user(id).await;
+    } else if role != target.role || dept != target.department_id {
+        // Their sockets are registered under the old sight: close them.
+        state.realtime.rescope_user(id).await;
     }
     db::users::by_id(state.db.writer(), id)
         .await?

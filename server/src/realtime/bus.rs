@@ -38,6 +38,8 @@ pub enum BusMessage {
         token_hash: Option<String>,
         user_id: Option<Uuid>,
     },
+    /// The user's department or role changed: close their sockets.
+    Rescope { user_id: Uuid },
     /// A message too large for NOTIFY, stored in `bus_spill` under this id.
     Spilled { id: Uuid },
 }
@@ -96,6 +98,7 @@ impl Bus {
                 token_hash,
                 user_id,
             } => self.hub.revoke(token_hash.as_deref(), user_id),
+            BusMessage::Rescope { user_id } => self.hub.rescope(user_id),
             BusMessage::Spilled { .. } => {
                 tracing::warn!("a spilled bus message reached the hub unread")
             }

@@ -45,6 +45,9 @@ pub struct ConnSignals {
     pub overflowed: AtomicBool,
     /// Set when the session was revoked: close.
     pub revoked: AtomicBool,
+    /// Set when what the user may see changed (another department or
+    /// role): close, so the client reconnects with its new sight.
+    pub rescoped: AtomicBool,
     pub wake: Notify,
 }
 
@@ -108,6 +111,7 @@ impl Hub {
         let signals = Arc::new(ConnSignals {
             overflowed: AtomicBool::new(false),
             revoked: AtomicBool::new(false),
+            rescoped: AtomicBool::new(false),
             wake: Notify::new(),
         });
         let mut index = self.index.write().unwrap();
@@ -238,6 +242,18 @@ impl Hub {
                         send(id);
                     }
                 }
+            }
+        }
+    }
+
+    /// Closes a user's connections because their sight changed; they
+    /// reconnect and register under their new department and role.
+    pub fn rescope(&self, user_id: Uuid) {
+        let index = self.index.read().unwrap();
+        for id in index.by_user.get(&user_id).into_iter().flatten() {
+            if let Some(conn) = index.conns.get(id) {
+                conn.signals.rescoped.store(true, Ordering::SeqCst);
+                conn.signals.wake.notify_one();
             }
         }
     }

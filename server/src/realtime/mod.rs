@@ -71,6 +71,12 @@ impl Realtime {
             .await;
     }
 
+    /// Closes, on every instance, a user's sockets because what they may see
+    /// changed; their clients reconnect and resync with their new sight.
+    pub async fn rescope_user(&self, user_id: Uuid) {
+        self.bus.publish(BusMessage::Rescope { user_id }).await;
+    }
+
     /// Closes, on every instance, the sockets of a revoked token.
     pub async fn revoke_token(&self, token_hash: &str) {
         self.bus

@@ -27,6 +27,7 @@ const CLOSE_GOING_AWAY: u16 = 1001;
 const CLOSE_POLICY: u16 = 1008;
 const CLOSE_RESYNC: u16 = 4000;
 const CLOSE_REVOKED: u16 = 4001;
+const CLOSE_RESCOPED: u16 = 4002;
 
 pub async fn run(mut socket: WebSocket, state: AppState, caller: Option<Caller>) {
     let caller = match caller {
@@ -84,6 +85,10 @@ pub async fn run(mut socket: WebSocket, state: AppState, caller: Option<Caller>)
             () = signals.wake.notified() => {
                 if signals.revoked.load(Ordering::SeqCst) {
                     close(&mut socket, CLOSE_REVOKED, "session revoked").await;
+                    return;
+                }
+                if signals.rescoped.load(Ordering::SeqCst) {
+                    close(&mut socket, CLOSE_RESCOPED, "access changed: reconnect and resync").await;
                     return;
                 }
                 if signals.overflowed.load(Ordering::SeqCst) {
