@@ -8,6 +8,8 @@ import kotlinx.coroutines.flow.callbackFlow
 import kotlinx.coroutines.flow.conflate
 import kotlinx.coroutines.flow.distinctUntilChanged
 import kotlinx.coroutines.flow.mapNotNull
+import support.customerservice.core.CallInfo
+import support.customerservice.core.CallListener
 import support.customerservice.core.Client
 import support.customerservice.core.Colleague
 import support.customerservice.core.ColleaguesListener
@@ -62,6 +64,19 @@ fun Client.colleaguesFlow(): Flow<List<Colleague>> =
         },
         read = { colleagues() },
     ).conflate()
+
+/** The calls of this device (incoming ones ringing, connecting, connected,
+ *  just ended) now and after every change, in order: the call screen must not
+ *  miss a transition, nor an ended call (shown once). */
+fun Client.callsFlow(): Flow<List<CallInfo>> =
+    observed(
+        subscribe = { send ->
+            observeCalls(object : CallListener {
+                override fun onCalls(calls: List<CallInfo>) = send(calls)
+            })
+        },
+        read = { calls() },
+    ).buffer(Channel.UNLIMITED)
 
 /** The connection state now and at every transition, in order. */
 fun Client.syncStateFlow(): Flow<SyncState> =

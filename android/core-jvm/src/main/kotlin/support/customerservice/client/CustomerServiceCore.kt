@@ -5,7 +5,13 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flowOn
 import kotlinx.coroutines.withContext
+import support.customerservice.core.AudioDevice
+import support.customerservice.core.CallInfo
+import support.customerservice.core.CallQuality
 import support.customerservice.core.Client
+import support.customerservice.core.PushAction
+import support.customerservice.core.PushPlatform
+import support.customerservice.core.parsePush
 import support.customerservice.core.Colleague
 import support.customerservice.core.CoreException
 import support.customerservice.core.DepartmentInfo
@@ -106,6 +112,35 @@ class CustomerServiceCore(
     /** Tries to connect now instead of waiting for the next backoff (say, when
      *  the phone's network comes back). */
     fun reconnectNow() = client.reconnectNow()
+
+    // Calls
+
+    /** This device's calls as the call screen shows them. */
+    fun callsFlow(): Flow<List<CallInfo>> = client.callsFlow().flowOn(io)
+
+    /** Calls about a ticket (staff: its customer; a customer: support).
+     *  [audio] is the microphone and speaker (AudioRecord/AudioTrack). */
+    suspend fun placeCall(ticketId: String, audio: AudioDevice): CallInfo = client.placeCall(ticketId, audio)
+
+    /** Answers a call ringing this device: from the call screen, or from
+     *  the incoming-call notification's Accept. */
+    suspend fun acceptCall(callId: String, audio: AudioDevice): CallInfo = client.acceptCall(callId, audio)
+
+    suspend fun declineCall(callId: String) = client.declineCall(callId)
+
+    suspend fun hangUp(callId: String) = client.hangUp(callId)
+
+    fun setCallMuted(callId: String, muted: Boolean) = client.setCallMuted(callId, muted)
+
+    suspend fun callQuality(callId: String): CallQuality = client.callQuality(callId)
+
+    // Push
+
+    /** Registers the FCM token (after sign-in, and on every refresh). */
+    suspend fun registerPushToken(token: String) = client.registerPushToken(PushPlatform.ANDROID, token)
+
+    /** What FirebaseMessagingService.onMessageReceived should do with a push. */
+    fun pushAction(data: Map<String, String>): PushAction = parsePush(data)
 
     /** Stops the core's background work; what is queued stays for the next
      *  start. Flows still collected get no more values. */
