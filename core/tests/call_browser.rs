@@ -202,16 +202,7 @@ async fn scene() -> Scene {
     let backend = Backend::start().await;
     let dept = backend.department("Support").await;
     let agent_email = backend.agent("Bea", &dept).await;
-    let registered: Value = reqwest::Client::new()
-        .post(format!("{}/v1/auth/register", backend.url()))
-        .json(&json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let customer_token = registered["token"].as_str().unwrap().to_string();
+    let customer_token = backend.customer_token("ann@x.example", "Ann").await;
     let dir = tempfile::tempdir().unwrap();
     let agent = client(&backend, dir.path());
     agent.sign_in(agent_email, PASSWORD.into()).await.unwrap();

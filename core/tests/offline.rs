@@ -10,105 +10,9 @@ use cs_core::{
 };
 use serde_json::json;
 
-const PASSWORD: &str = server::testing::ADMIN_PASSWORD;
-const ADMIN: &str = server::testing::ADMIN_EMAIL;
+mod common;
 
-/// The real server, stoppable and restartable on its port, with the HTTP
-/// helpers these tests use.
-struct Backend {
-    server: server::testing::RestartableServer,
-}
-
-impl Backend {
-    async fn start() -> Backend {
-        Backend {
-            server: server::testing::RestartableServer::start().await,
-        }
-    }
-
-    async fn up(&mut self) {
-        self.server.up().await;
-    }
-
-    async fn down(&mut self) {
-        self.server.down().await;
-    }
-
-    fn url(&self) -> String {
-        self.server.url()
-    }
-
-    /// A plain HTTP call to the server as `token`.
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-        body: Option<serde_json::Value>,
-    ) -> serde_json::Value {
-        let mut request = reqwest::Client::new()
-            .request(method, format!("{}{path}", self.url()))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.json().await.unwrap_or(serde_json::Value::Null)
-    }
-
-    async fn token_of(&self, email: &str) -> String {
-        let response: serde_json::Value = reqwest::Client::new()
-            .post(format!("{}/v1/auth/login", self.url()))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        response["token"].as_str().unwrap().to_string()
-    }
-
-    /// A department, made by the admin.
-    async fn department(&self, name: &str) -> String {
-        let admin = self.token_of(ADMIN).await;
-        let dept = self
-            .call(
-                reqwest::Method::POST,
-                "/v1/departments",
-                &admin,
-                Some(json!({"name": name})),
-            )
-            .await;
-        dept["id"].as_str().unwrap().to_string()
-    }
-}
-
-fn client(backend: &Backend, dir: &std::path::Path) -> Arc<Client> {
-    let tokens = file_token_store(dir.join("token").to_string_lossy().into_owned());
-    Client::new(
-        backend.url(),
-        dir.join("cache").to_string_lossy().into_owned(),
-        tokens,
-    )
-    .expect("client opens")
-}
-
-/// Polls `check` until it holds (or fails the test after 10 s).
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..400 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("timed out waiting for: {what}");
-}
+use common::{ADMIN, Backend, PASSWORD, client, eventually};
 
 #[derive(Default)]
 struct Recorder {
@@ -314,16 +218,7 @@ async fn a_stale_staff_change_is_surfaced_not_overwritten() {
             ),
         )
         .await;
-    let customer = reqwest::Client::new()
-        .post(format!("{}/v1/auth/register", backend.url()))
-        .json(&json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"}))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    let ann = customer["token"].as_str().unwrap().to_string();
+    let ann = backend.customer_token("ann@x.example", "Ann").await;
     let ticket = backend
         .call(
             reqwest::Method::POST,

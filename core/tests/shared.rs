@@ -269,16 +269,7 @@ async fn a_ticket_transferred_away_leaves_the_old_departments_caches() {
     let x = backend.department("X").await;
     let y = backend.department("Y").await;
     let bea_email = backend.agent("Bea", &x).await;
-    let ann = reqwest::Client::new()
-        .post(format!("{}/v1/auth/register", backend.url()))
-        .json(&json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"}))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    let ann = ann["token"].as_str().unwrap().to_string();
+    let ann = backend.customer_token("ann@x.example", "Ann").await;
     let mut tickets = Vec::new();
     for subject in ["Live", "While away", "Stays"] {
         let t = backend
@@ -348,16 +339,7 @@ async fn staff_moved_to_another_department_resync_with_their_new_sight() {
     let x = backend.department("X").await;
     let y = backend.department("Y").await;
     let bea_email = backend.agent("Bea", &x).await;
-    let ann = reqwest::Client::new()
-        .post(format!("{}/v1/auth/register", backend.url()))
-        .json(&json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"}))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    let ann = ann["token"].as_str().unwrap().to_string();
+    let ann = backend.customer_token("ann@x.example", "Ann").await;
     let mut ids = Vec::new();
     for dept in [&x, &y] {
         let t = backend

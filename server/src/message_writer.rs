@@ -295,7 +295,6 @@ async fn update_tickets(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::users::NewUser;
     use crate::ticket_writer::{NewTicket, Opened};
 
     struct Store {
@@ -307,33 +306,13 @@ mod tests {
     }
 
     async fn store_with_a_ticket() -> Store {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::connect(&url, 2).await.unwrap();
-        db.migrate().await.unwrap();
-        let dept = db::departments::insert(db.writer(), "D")
-            .await
-            .unwrap()
-            .unwrap();
-        let users = [Uuid::now_v7(), Uuid::now_v7()];
-        for (i, id) in users.iter().enumerate() {
-            let email = format!("c{i}@x.io");
-            let new = NewUser {
-                id: *id,
-                email: &email,
-                name: "C",
-                password_hash: "x",
-                role: protocol::Role::Customer,
-                department_id: None,
-            };
-            db::users::insert(db.writer(), new).await.unwrap();
-        }
+        let (dir, db, dept, users) = crate::ticket_writer::tests::store_with_customers().await;
         let (_running, shutdown) = watch::channel(false);
         let writer = crate::ticket_writer::TicketWriter::start(db.clone(), 10, shutdown);
         let new = NewTicket {
             id: Uuid::now_v7(),
             first_message_id: Uuid::now_v7(),
-            department_id: dept.id,
+            department_id: dept,
             subject: "S".into(),
             body: "B".into(),
         };

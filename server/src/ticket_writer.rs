@@ -239,11 +239,12 @@ async fn active_departments(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::db::users::NewUser;
 
-    async fn store_with_customers() -> (tempfile::TempDir, Db, Uuid, [Uuid; 2]) {
+    /// A migrated SQLite store with a department and two customers.
+    pub(crate) async fn store_with_customers() -> (tempfile::TempDir, Db, Uuid, [Uuid; 2]) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
         let db = Db::connect(&url, 2).await.unwrap();

@@ -90,6 +90,36 @@ async fn login(base: &str, email: &str) -> common::Session {
     on(base, resp.json())
 }
 
+/// Through the server at `base`: a department "Support" with an agent of
+/// each name (`<name>@staff.example`), and a customer Ann, signed in there.
+async fn organisation(base: &str, agents: &[&str]) -> (Department, common::Session) {
+    let admin = login(base, ADMIN_EMAIL).await;
+    let dept: Department = admin
+        .post("/v1/departments", json!({"name": "Support"}))
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    for name in agents {
+        admin
+            .post(
+                "/v1/staff",
+                json!({"email": format!("{}@staff.example", name.to_lowercase()), "name": name,
+                       "password": PASSWORD, "role": Role::Agent.as_str(), "department_id": dept.id}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+    }
+    let register = common::send(
+        &reqwest::Client::new(),
+        format!("{base}/v1/auth/register"),
+        Method::POST,
+        None,
+        Some(json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"})),
+    )
+    .await;
+    (dept, on(base, register.json()))
+}
+
 #[tokio::test]
 async fn a_second_server_on_one_database_is_refused_on_sqlite_and_welcome_on_postgres() {
     let app = TestApp::start().await;
@@ -119,31 +149,7 @@ async fn two_processes_on_postgres_deliver_chat_and_presence_both_ways() {
     let two = Instance::spawn(&url).await;
 
     // Organisation set up through instance one.
-    let admin = login(&one.base, ADMIN_EMAIL).await;
-    let dept: Department = admin
-        .post("/v1/departments", json!({"name": "Support"}))
-        .await
-        .expect(StatusCode::CREATED)
-        .json();
-    for (email, name) in [("ada@staff.example", "Ada"), ("ben@staff.example", "Ben")] {
-        admin
-            .post(
-                "/v1/staff",
-                json!({"email": email, "name": name, "password": PASSWORD,
-                       "role": Role::Agent.as_str(), "department_id": dept.id}),
-            )
-            .await
-            .expect(StatusCode::CREATED);
-    }
-    let register = common::send(
-        &reqwest::Client::new(),
-        format!("{}/v1/auth/register", one.base),
-        Method::POST,
-        None,
-        Some(json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"})),
-    )
-    .await;
-    let ann = on(&one.base, register.json());
+    let (dept, ann) = organisation(&one.base, &["Ada", "Ben"]).await;
     // Staff work through instance two.
     let ada = login(&two.base, "ada@staff.example").await;
     let ben = login(&two.base, "ben@staff.example").await;
@@ -246,29 +252,7 @@ async fn a_call_between_two_postgres_instances_rings_and_carries_large_signallin
     };
     let one = Instance::spawn(&url).await;
     let two = Instance::spawn(&url).await;
-    let admin = login(&one.base, ADMIN_EMAIL).await;
-    let dept: Department = admin
-        .post("/v1/departments", json!({"name": "Support"}))
-        .await
-        .expect(StatusCode::CREATED)
-        .json();
-    admin
-        .post(
-            "/v1/staff",
-            json!({"email": "ada@staff.example", "name": "Ada", "password": PASSWORD,
-                   "role": Role::Agent.as_str(), "department_id": dept.id}),
-        )
-        .await
-        .expect(StatusCode::CREATED);
-    let register = common::send(
-        &reqwest::Client::new(),
-        format!("{}/v1/auth/register", one.base),
-        Method::POST,
-        None,
-        Some(json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"})),
-    )
-    .await;
-    let ann = on(&one.base, register.json());
+    let (dept, ann) = organisation(&one.base, &["Ada"]).await;
     let ada = login(&two.base, "ada@staff.example").await;
     let ticket = ann.open_ticket(&dept, "Call me").await;
     let mut ann_ws = WsClient::connect(&one.base, &ann.token).await;

@@ -118,6 +118,9 @@ struct ActiveCall {
     answered_at: Option<Instant>,
     /// Why it ended when the server's state does not say (failed media).
     local_outcome: Option<&'static str>,
+    /// The signed-in user, for incoming calls: a call still ringing others
+    /// but no longer them (they declined on another device) stops ringing.
+    me: Option<Uuid>,
 }
 
 impl ActiveCall {
@@ -136,6 +139,7 @@ impl ActiveCall {
             answering: false,
             answered_at: None,
             local_outcome: None,
+            me: None,
         }
     }
 
@@ -159,6 +163,13 @@ impl ActiveCall {
             };
         }
         match self.call.state {
+            // Declined by this user on another device; others still rung.
+            S::Ringing
+                if self.direction == CallDirection::Incoming
+                    && self.me.is_some_and(|me| !self.call.ringing.contains(&me)) =>
+            {
+                ended("declined")
+            }
             S::Ringing => CallPhase::Ringing,
             // Answered on another device of this user, or by a colleague.
             S::Accepted if self.direction == CallDirection::Incoming && !self.answering => {
@@ -400,6 +411,7 @@ impl CallManager {
                 if ringing_me && !calls.contains_key(&session.call.id) {
                     let id = session.call.id;
                     let mut call = ActiveCall::new(session.call, CallDirection::Incoming);
+                    call.me = Some(me);
                     call.ice_servers = session.ice_servers;
                     call.caller_name = session.caller_name;
                     call.ticket_subject = session.ticket_subject;
@@ -424,6 +436,7 @@ impl CallManager {
             } => {
                 let id = session.call.id;
                 let mut call = ActiveCall::new(session.call, CallDirection::Incoming);
+                call.me = inner.me_uuid();
                 call.caller_name = Some(caller_name);
                 call.ticket_subject = Some(ticket_subject);
                 call.ice_servers = session.ice_servers;
@@ -705,5 +718,48 @@ pub async fn run_events(
     while let Some(event) = events.recv().await {
         let calls = inner.calls.clone();
         calls.on_event(&inner, event).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ringing_call(ringing: Vec<Uuid>) -> wire::Call {
+        wire::Call {
+            id: Uuid::now_v7(),
+            ticket_id: Uuid::now_v7(),
+            caller_id: Uuid::now_v7(),
+            callee_id: None,
+            ringing,
+            state: wire::CallState::Ringing,
+            created_at: chrono::Utc::now(),
+            accepted_at: None,
+            ended_at: None,
+        }
+    }
+
+    #[test]
+    fn a_call_no_longer_ringing_me_stops_ringing_while_it_rings_others() {
+        let (me, colleague) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut call = ActiveCall::new(ringing_call(vec![me, colleague]), CallDirection::Incoming);
+        call.me = Some(me);
+        assert_eq!(call.phase(), CallPhase::Ringing);
+        // I declined on my other device: the server rings my colleague only.
+        call.call.ringing = vec![colleague];
+        assert_eq!(call.phase(), ended("declined"));
+    }
+
+    #[test]
+    fn an_accepted_incoming_call_is_ours_only_if_this_device_answers() {
+        let me = Uuid::now_v7();
+        let mut call = ActiveCall::new(ringing_call(vec![me]), CallDirection::Incoming);
+        call.me = Some(me);
+        call.call.state = wire::CallState::Accepted;
+        assert_eq!(call.phase(), ended("answered_elsewhere"));
+        call.answering = true;
+        assert_eq!(call.phase(), CallPhase::Connecting);
+        call.media_state = MediaState::Connected;
+        assert_eq!(call.phase(), CallPhase::Connected);
     }
 }

@@ -32,6 +32,16 @@ impl Backend {
         }
     }
 
+    /// Starts the stopped server again, on the same port and data.
+    pub async fn up(&mut self) {
+        self.server.up().await;
+    }
+
+    /// Stops the server, as a phone sees it go away.
+    pub async fn down(&mut self) {
+        self.server.down().await;
+    }
+
     pub fn url(&self) -> String {
         self.server.url()
     }
@@ -63,6 +73,20 @@ impl Backend {
         let response: Value = reqwest::Client::new()
             .post(format!("{}/v1/auth/login", self.url()))
             .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        response["token"].as_str().unwrap().to_string()
+    }
+
+    /// Registers a customer through the API (no core); their session token.
+    pub async fn customer_token(&self, email: &str, name: &str) -> String {
+        let response: Value = reqwest::Client::new()
+            .post(format!("{}/v1/auth/register", self.url()))
+            .json(&json!({"email": email, "password": PASSWORD, "name": name}))
             .send()
             .await
             .unwrap()
