@@ -354,6 +354,14 @@ impl Client {
             .tickets(&filter, self.inner.me_id().as_deref(), limit)
     }
 
+    /// How many cached tickets match `filter` (its sort is ignored): the
+    /// counts per filter in the staff queue ("open", "unassigned", …).
+    pub fn count_tickets(&self, filter: TicketFilter) -> Result<u32, CoreError> {
+        self.inner
+            .store
+            .count_tickets(&filter, self.inner.me_id().as_deref())
+    }
+
     /// The ticket list now (from the cache, before this returns) and at
     /// every change, until the handle is cancelled or dropped.
     pub fn observe_tickets(
@@ -372,14 +380,21 @@ impl Client {
     }
 
     pub fn ticket_detail(&self, ticket_id: String) -> Result<Option<TicketDetail>, CoreError> {
+        let me = self.inner.me_id();
         // Read once to surface a storage error; the snapshot reads again.
-        if self.inner.store.ticket(&ticket_id)?.is_none() {
+        if self
+            .inner
+            .store
+            .ticket(&ticket_id, me.as_deref())?
+            .is_none()
+        {
             return Ok(None);
         }
         Ok(crate::observe::detail(
             &self.inner.store,
             &self.inner.observers.typing,
             &ticket_id,
+            me.as_deref(),
         ))
     }
 
@@ -388,9 +403,12 @@ impl Client {
         ticket_id: String,
         listener: Arc<dyn TicketDetailListener>,
     ) -> Arc<TaskHandle> {
-        self.inner
-            .observers
-            .subscribe_detail(&self.inner.store, ticket_id, listener)
+        self.inner.observers.subscribe_detail(
+            &self.inner.store,
+            self.inner.me_id().as_deref(),
+            ticket_id,
+            listener,
+        )
     }
 
     /// Fetches a ticket's whole history into the cache (for a ticket that
@@ -527,7 +545,7 @@ impl Client {
         self.queued();
         self.inner
             .store
-            .ticket(&id.to_string())?
+            .ticket(&id.to_string(), Some(&me.id))?
             .ok_or_else(|| CoreError::Storage {
                 message: "the new ticket was not stored".into(),
             })
@@ -552,7 +570,7 @@ impl Client {
         } else {
             body.trim().to_string()
         };
-        if self.inner.store.ticket(&ticket_id)?.is_none() {
+        if self.inner.store.ticket(&ticket_id, Some(&me.id))?.is_none() {
             return Err(CoreError::NotFound {
                 message: "no such ticket".into(),
             });

@@ -154,10 +154,11 @@ impl Observers {
     pub fn subscribe_detail(
         self: &Arc<Self>,
         store: &Store,
+        me: Option<&str>,
         ticket_id: String,
         listener: Arc<dyn TicketDetailListener>,
     ) -> Arc<TaskHandle> {
-        let first = detail(store, &self.typing, &ticket_id);
+        let first = detail(store, &self.typing, &ticket_id, me);
         if let Some(d) = &first {
             listener.on_update(d.clone());
         }
@@ -239,7 +240,7 @@ impl Observers {
                         listener,
                         last,
                     } => {
-                        if let Some(now) = detail(store, &self.typing, ticket_id)
+                        if let Some(now) = detail(store, &self.typing, ticket_id, me)
                             && last.as_deref() != Some(&now)
                         {
                             *last = Some(Box::new(now.clone()));
@@ -267,9 +268,14 @@ impl Observers {
     }
 }
 
-/// A ticket's screen: the cache's rows and who is typing now.
-pub fn detail(store: &Store, typing: &Typing, ticket_id: &str) -> Option<TicketDetail> {
-    let ticket = store.ticket(ticket_id).ok()??;
+/// A ticket's screen, as `me` sees it: the cache's rows and who is typing now.
+pub fn detail(
+    store: &Store,
+    typing: &Typing,
+    ticket_id: &str,
+    me: Option<&str>,
+) -> Option<TicketDetail> {
+    let ticket = store.ticket(ticket_id, me).ok()??;
     let typing = typing
         .who(ticket_id)
         .into_iter()

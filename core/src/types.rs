@@ -103,6 +103,12 @@ pub struct TicketItem {
     pub updated_at_ms: i64,
     pub version: i64,
     pub send_state: SendState,
+    /// The newest cached message on one line, cut short ("📎 name" for an
+    /// attachment without text); `None` when no message is cached.
+    pub last_message: Option<String>,
+    /// Cached messages by others after the user's read marker (all of them
+    /// without a marker); 0 when signed out.
+    pub unread_count: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]

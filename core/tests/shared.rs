@@ -1,6 +1,7 @@
 //! What the apps share beyond the cache: typing, read receipts, presence,
-//! names, the outbox item by item, a session the server ended, and tickets
-//! that leave the user's sight. Against the real server, in-process.
+//! names, the list's previews, unread counts and per-filter counts, the
+//! outbox item by item, a session the server ended, and tickets that leave
+//! the user's sight. Against the real server, in-process.
 
 mod common;
 
@@ -9,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use common::{ADMIN, Backend, PASSWORD, client, eventually};
 use cs_core::{
     Colleague, ColleaguesListener, CoreError, OutboxKind, SendState, StaffStatus, SyncState,
-    TicketDetail, TicketDetailListener, TicketFilter,
+    TicketChanges, TicketDetail, TicketDetailListener, TicketFilter, TicketItem,
+    TicketListListener, TicketStatus,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -26,6 +28,23 @@ impl TicketDetailListener for Details {
 impl Details {
     fn last(&self) -> Option<TicketDetail> {
         self.0.lock().unwrap().last().cloned()
+    }
+}
+
+#[derive(Default)]
+struct Lists(Mutex<Vec<Vec<TicketItem>>>);
+
+impl TicketListListener for Lists {
+    fn on_update(&self, tickets: Vec<TicketItem>) {
+        self.0.lock().unwrap().push(tickets);
+    }
+}
+
+impl Lists {
+    /// The ticket `id` in the last list delivered.
+    fn row(&self, id: &str) -> Option<TicketItem> {
+        let lists = self.0.lock().unwrap();
+        lists.last()?.iter().find(|t| t.id == id).cloned()
     }
 }
 
@@ -149,6 +168,118 @@ async fn typing_reads_presence_and_names_reach_the_listeners() {
             .is_some_and(|list| cid_of(list) == Some(StaffStatus::Active))
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_list_previews_the_newest_message_and_counts_what_is_unread() {
+    let backend = Backend::start().await;
+    let dept = backend.department("Support").await;
+    let bea_email = backend.agent("Bea", &dept).await;
+
+    let ann_dir = tempfile::tempdir().unwrap();
+    let ann = client(&backend, ann_dir.path());
+    ann.register("ann@x.example".into(), PASSWORD.into(), "Ann".into())
+        .await
+        .unwrap();
+    let ticket = ann
+        .create_ticket(dept.clone(), "Refund".into(), "Charged\n twice".into())
+        .unwrap();
+    assert_eq!(ticket.last_message.as_deref(), Some("Charged twice"));
+    assert_eq!(ticket.unread_count, 0, "her own message");
+    let list = Arc::new(Lists::default());
+    let _handle = ann.observe_tickets(TicketFilter::default(), 50, list.clone());
+    eventually("the ticket is sent", || {
+        list.row(&ticket.id)
+            .is_some_and(|t| t.send_state == SendState::Sent)
+    })
+    .await;
+    let row = list.row(&ticket.id).unwrap();
+    assert_eq!(row.last_message.as_deref(), Some("Charged twice"));
+    assert_eq!(row.unread_count, 0);
+
+    let bea_dir = tempfile::tempdir().unwrap();
+    let bea = client(&backend, bea_dir.path());
+    bea.sign_in(bea_email, PASSWORD.into()).await.unwrap();
+    eventually("Bea has the ticket", || {
+        bea.ticket_detail(ticket.id.clone()).unwrap().is_some()
+    })
+    .await;
+    assert_eq!(
+        bea.tickets(TicketFilter::default(), 10).unwrap()[0].unread_count,
+        1
+    );
+    let reply = bea
+        .send_message(ticket.id.clone(), "On it".into(), vec![], false)
+        .unwrap();
+
+    // The reply reaches Ann's list listener as the preview, unread.
+    eventually("Ann's list shows the reply, unread", || {
+        list.row(&ticket.id)
+            .is_some_and(|t| t.last_message.as_deref() == Some("On it") && t.unread_count == 1)
+    })
+    .await;
+    let detail = ann.ticket_detail(ticket.id.clone()).unwrap().unwrap();
+    assert_eq!(detail.ticket.unread_count, 1, "the detail's item agrees");
+
+    ann.mark_read(ticket.id.clone(), reply.id.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        ann.tickets(TicketFilter::default(), 10).unwrap()[0].unread_count,
+        0
+    );
+    eventually("Ann's list listener sees it read", || {
+        list.row(&ticket.id).is_some_and(|t| t.unread_count == 0)
+    })
+    .await;
+
+    // Counts per filter (the staff queue): two more tickets; Bea takes one
+    // and closes the other.
+    let ann_token = backend.token_of("ann@x.example").await;
+    let mut more = Vec::new();
+    for subject in ["Login", "Invoice"] {
+        let t = backend
+            .call(
+                Method::POST,
+                "/v1/tickets",
+                &ann_token,
+                Some(json!({"department_id": dept, "subject": subject, "body": "B"})),
+            )
+            .await;
+        more.push(t["id"].as_str().unwrap().to_string());
+    }
+    eventually("Bea has all three", || {
+        bea.count_tickets(TicketFilter::default()).unwrap() == 3
+    })
+    .await;
+    let bea_id = bea.current_user().unwrap().id;
+    bea.update_ticket(
+        more[0].clone(),
+        TicketChanges {
+            assignee_id: Some(bea_id),
+            ..TicketChanges::default()
+        },
+    )
+    .unwrap();
+    bea.close_ticket(more[1].clone()).unwrap();
+    eventually("Bea's changes are sent", || {
+        bea.pending_count().unwrap() == 0
+    })
+    .await;
+    let count = |statuses: Vec<TicketStatus>, assignee: Option<&str>| {
+        bea.count_tickets(TicketFilter {
+            statuses,
+            assignee: assignee.map(Into::into),
+            ..TicketFilter::default()
+        })
+        .unwrap()
+    };
+    assert_eq!(count(vec![TicketStatus::Open], None), 2);
+    assert_eq!(count(vec![TicketStatus::Closed], None), 1);
+    assert_eq!(count(vec![], Some("unassigned")), 2);
+    assert_eq!(count(vec![TicketStatus::Open], Some("unassigned")), 1);
+    assert_eq!(count(vec![], Some("me")), 1);
+    assert!(bea.outbox().unwrap().is_empty(), "nothing was refused");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -93,15 +93,82 @@ fn status_text(s: wire::TicketStatus) -> &'static str {
 const TICKET_COLUMNS: &str = "id, number, subject, status, priority, department_id, customer_id, \
      assignee_id, created_at, updated_at, version, send_state, failure";
 
-/// A ticket row with its people's names (columns as `ticket_from_row` reads them).
-const TICKET_SELECT: &str = "SELECT t.id, t.number, t.subject, t.status, t.priority, \
-     t.department_id, t.customer_id, t.assignee_id, t.created_at, t.updated_at, t.version, \
-     t.send_state, t.failure, cu.name, au.name FROM tickets t \
-     LEFT JOIN users cu ON cu.id = t.customer_id LEFT JOIN users au ON au.id = t.assignee_id";
+/// Ticket rows from `tickets` (a table or a subquery, aliased `t`) with
+/// their people's names, their newest message (`lm`) and their unread count
+/// (columns as `ticket_from_row` reads them). `?1` is the user's id (NULL
+/// when signed out: nothing is unread). Each row's lookups go through an
+/// index (`messages_ticket`, the primary keys), never a scan of messages.
+///
+/// Unread: messages by others after the user's marker (`r`) in the ticket's
+/// order. No marker: from the start (-1). A marker whose message is not
+/// cached (yet): the messages since it was set.
+fn ticket_select(tickets: &str) -> String {
+    format!(
+        "SELECT t.id, t.number, t.subject, t.status, t.priority, \
+         t.department_id, t.customer_id, t.assignee_id, t.created_at, t.updated_at, t.version, \
+         t.send_state, t.failure, cu.name, au.name, lm.body, lm.attachments, \
+         (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id AND m.author_id <> ?1 \
+            AND (m.created_at, m.id) > (COALESCE(rm.created_at, r.read_at, -1), COALESCE(rm.id, ''))) \
+         FROM {tickets} t \
+         LEFT JOIN users cu ON cu.id = t.customer_id LEFT JOIN users au ON au.id = t.assignee_id \
+         LEFT JOIN messages lm ON lm.id = (SELECT id FROM messages WHERE ticket_id = t.id \
+            ORDER BY created_at DESC, id DESC LIMIT 1) \
+         LEFT JOIN reads r ON r.ticket_id = t.id AND r.user_id = ?1 \
+         LEFT JOIN messages rm ON rm.id = r.message_id"
+    )
+}
+
+/// A page of the list and its arguments. The page is chosen first, in a
+/// subquery, so that a sorted filter (which cannot follow an index) looks
+/// up messages for the page's rows only, not for every match.
+fn tickets_query(
+    filter: &TicketFilter,
+    me: Option<&str>,
+    limit: u32,
+) -> (String, Vec<Option<String>>) {
+    let mut page = "SELECT * FROM tickets t WHERE 1 = 1".to_string();
+    let mut args = vec![me.map(str::to_string)];
+    push_filter(&mut page, &mut args, filter, me);
+    let order = match filter.sort.unwrap_or(TicketSort::Updated) {
+        TicketSort::Updated => " ORDER BY t.updated_at DESC, t.id DESC",
+        TicketSort::Priority => " ORDER BY t.priority DESC, t.created_at ASC, t.id ASC",
+    };
+    let sql = format!(
+        "{}{order}",
+        ticket_select(&format!("({page}{order} LIMIT {limit})"))
+    );
+    (sql, args)
+}
+
+/// The longest preview of a message in the list, "…" included.
+const PREVIEW_CHARS: usize = 120;
+
+/// A message as the list previews it: the text on one line, cut short; an
+/// attachment's name when there is no text.
+fn preview(body: &str, attachments: &str) -> String {
+    let first_file = || {
+        serde_json::from_str::<Vec<wire::FileMeta>>(attachments)
+            .ok()
+            .and_then(|files| files.into_iter().next())
+    };
+    let text = match first_file() {
+        Some(file) if body.trim().is_empty() => format!("📎 {}", file.name),
+        _ => body.to_string(),
+    };
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= PREVIEW_CHARS {
+        return line;
+    }
+    let mut cut: String = line.chars().take(PREVIEW_CHARS - 1).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
 
 fn ticket_from_row(row: &Row) -> rusqlite::Result<TicketItem> {
     let status: String = row.get(3)?;
     let priority: i64 = row.get(4)?;
+    let (last_body, last_files): (Option<String>, Option<String>) = (row.get(15)?, row.get(16)?);
     Ok(TicketItem {
         id: row.get(0)?,
         number: row.get::<_, Option<i64>>(1)?.filter(|n| *n > 0),
@@ -121,7 +188,72 @@ fn ticket_from_row(row: &Row) -> rusqlite::Result<TicketItem> {
         updated_at_ms: micros_to_ms(row.get(9)?),
         version: row.get(10)?,
         send_state: state_of(&row.get::<_, String>(11)?, row.get(12)?),
+        last_message: last_body.map(|body| preview(&body, &last_files.unwrap_or_default())),
+        unread_count: row.get(17)?,
     })
+}
+
+/// Appends `filter` to a ticket query's WHERE clause (`… WHERE 1 = 1`),
+/// its values to `args` (numbered after those already there).
+fn push_filter(
+    sql: &mut String,
+    args: &mut Vec<Option<String>>,
+    filter: &TicketFilter,
+    me: Option<&str>,
+) {
+    let mut push_in = |sql: &mut String, column: &str, values: Vec<String>| {
+        if values.is_empty() {
+            return;
+        }
+        let marks: Vec<String> = values
+            .into_iter()
+            .map(|v| {
+                args.push(Some(v));
+                format!("?{}", args.len())
+            })
+            .collect();
+        sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
+    };
+    push_in(
+        sql,
+        "t.status",
+        filter
+            .statuses
+            .iter()
+            .map(|s| status_text((*s).into()).to_string())
+            .collect(),
+    );
+    push_in(
+        sql,
+        "t.priority",
+        filter
+            .priorities
+            .iter()
+            .map(|p| wire::Priority::from(*p).rank().to_string())
+            .collect(),
+    );
+    push_in(
+        sql,
+        "t.department_id",
+        filter.department_id.iter().cloned().collect(),
+    );
+    match filter.assignee.as_deref() {
+        None => {}
+        Some("unassigned") => sql.push_str(" AND t.assignee_id IS NULL"),
+        Some("me") => push_in(sql, "t.assignee_id", vec![me.unwrap_or("").to_string()]),
+        Some(id) => push_in(sql, "t.assignee_id", vec![id.to_string()]),
+    }
+    if let Some(query) = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
+        for word in query.split_whitespace() {
+            args.push(Some(format!("%{}%", word.replace(['%', '_'], ""))));
+            sql.push_str(&format!(" AND t.subject LIKE ?{}", args.len()));
+        }
+    }
 }
 
 fn message_from_row(row: &Row) -> rusqlite::Result<MessageItem> {
@@ -479,11 +611,12 @@ impl Store {
         })
     }
 
-    pub fn ticket(&self, id: &str) -> Result<Option<TicketItem>, CoreError> {
+    /// A cached ticket as `me` sees it (their unread count).
+    pub fn ticket(&self, id: &str, me: Option<&str>) -> Result<Option<TicketItem>, CoreError> {
         self.with(|c| {
             c.query_row(
-                &format!("{TICKET_SELECT} WHERE t.id = ?1"),
-                [id],
+                &format!("{} WHERE t.id = ?2", ticket_select("tickets")),
+                params![me, id],
                 ticket_from_row,
             )
             .optional()
@@ -492,7 +625,7 @@ impl Store {
 
     /// The wire form of a cached ticket, as a base for a local change.
     pub fn wire_ticket(&self, id: &str) -> Result<Option<wire::Ticket>, CoreError> {
-        let Some(item) = self.ticket(id)? else {
+        let Some(item) = self.ticket(id, None)? else {
             return Ok(None);
         };
         let parse = |s: &str| {
@@ -524,74 +657,22 @@ impl Store {
         me: Option<&str>,
         limit: u32,
     ) -> Result<Vec<TicketItem>, CoreError> {
-        let mut sql = format!("{TICKET_SELECT} WHERE 1 = 1");
-        let mut args: Vec<String> = Vec::new();
-        let mut push_in = |sql: &mut String, column: &str, values: Vec<String>| {
-            if values.is_empty() {
-                return;
-            }
-            let marks: Vec<String> = values
-                .iter()
-                .map(|v| {
-                    args.push(v.clone());
-                    format!("?{}", args.len())
-                })
-                .collect();
-            sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
-        };
-        push_in(
-            &mut sql,
-            "t.status",
-            filter
-                .statuses
-                .iter()
-                .map(|s| status_text((*s).into()).to_string())
-                .collect(),
-        );
-        push_in(
-            &mut sql,
-            "t.priority",
-            filter
-                .priorities
-                .iter()
-                .map(|p| wire::Priority::from(*p).rank().to_string())
-                .collect(),
-        );
-        push_in(
-            &mut sql,
-            "t.department_id",
-            filter.department_id.iter().cloned().collect(),
-        );
-        match filter.assignee.as_deref() {
-            None => {}
-            Some("unassigned") => sql.push_str(" AND t.assignee_id IS NULL"),
-            Some("me") => push_in(
-                &mut sql,
-                "t.assignee_id",
-                vec![me.unwrap_or("").to_string()],
-            ),
-            Some(id) => push_in(&mut sql, "t.assignee_id", vec![id.to_string()]),
-        }
-        if let Some(query) = filter
-            .query
-            .as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-        {
-            for word in query.split_whitespace() {
-                args.push(format!("%{}%", word.replace(['%', '_'], "")));
-                sql.push_str(&format!(" AND t.subject LIKE ?{}", args.len()));
-            }
-        }
-        sql.push_str(match filter.sort.unwrap_or(TicketSort::Updated) {
-            TicketSort::Updated => " ORDER BY t.updated_at DESC, t.id DESC",
-            TicketSort::Priority => " ORDER BY t.priority DESC, t.created_at ASC, t.id ASC",
-        });
-        sql.push_str(&format!(" LIMIT {limit}"));
+        let (sql, args) = tickets_query(filter, me, limit);
         self.with(|c| {
             let mut stmt = c.prepare_cached(&sql)?;
             stmt.query_map(rusqlite::params_from_iter(args.iter()), ticket_from_row)?
                 .collect()
+        })
+    }
+
+    /// How many cached tickets match `filter` (its sort aside).
+    pub fn count_tickets(&self, filter: &TicketFilter, me: Option<&str>) -> Result<u32, CoreError> {
+        let mut sql = "SELECT COUNT(*) FROM tickets t WHERE 1 = 1".to_string();
+        let mut args = Vec::new();
+        push_filter(&mut sql, &mut args, filter, me);
+        self.with(|c| {
+            c.prepare_cached(&sql)?
+                .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))
         })
     }
 
@@ -754,4 +835,234 @@ fn put_event(c: &Connection, e: &wire::TimelineEvent) -> rusqlite::Result<()> {
         ],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()
+    }
+
+    fn ticket(id: Uuid, customer: Uuid, updated: i64) -> wire::Ticket {
+        wire::Ticket {
+            id,
+            number: 1,
+            subject: "Refund".into(),
+            status: wire::TicketStatus::Open,
+            priority: wire::Priority::Normal,
+            department_id: Uuid::nil(),
+            customer_id: customer,
+            assignee_id: None,
+            created_at: at(0),
+            updated_at: at(updated),
+            closed_at: None,
+            version: 1,
+        }
+    }
+
+    fn message(ticket: Uuid, author: Uuid, body: &str, seconds: i64) -> wire::Message {
+        wire::Message {
+            id: Uuid::now_v7(),
+            ticket_id: ticket,
+            author_id: author,
+            body: body.into(),
+            internal: false,
+            attachments: Vec::new(),
+            created_at: at(seconds),
+        }
+    }
+
+    fn file(name: &str) -> wire::FileMeta {
+        wire::FileMeta {
+            id: Uuid::now_v7(),
+            name: name.into(),
+            content_type: "image/png".into(),
+            size: 1,
+            sha256: String::new(),
+            created_at: at(0),
+        }
+    }
+
+    fn read(ticket: Uuid, user: Uuid, message: Uuid, seconds: i64) -> wire::ReadReceipt {
+        wire::ReadReceipt {
+            ticket_id: ticket,
+            user_id: user,
+            message_id: message,
+            read_at: at(seconds),
+        }
+    }
+
+    #[test]
+    fn the_preview_is_one_short_line_or_the_attachment() {
+        assert_eq!(
+            preview("  Charged\n\ttwice  over ", "[]"),
+            "Charged twice over"
+        );
+        let long = "word ".repeat(100);
+        let short = preview(&long, "[]");
+        assert_eq!(short.chars().count(), PREVIEW_CHARS);
+        assert!(short.ends_with("word…"), "{short}");
+        assert_eq!(
+            preview(&"x".repeat(PREVIEW_CHARS), "[]").chars().count(),
+            PREVIEW_CHARS
+        );
+
+        let files = serde_json::to_string(&[file("receipt.png"), file("other.png")]).unwrap();
+        assert_eq!(preview(" \n", &files), "📎 receipt.png");
+        assert_eq!(preview("See this", &files), "See this", "text wins");
+    }
+
+    #[test]
+    fn the_list_shows_the_newest_message_and_what_others_wrote_since_the_marker() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (ann, bea) = (Uuid::now_v7(), Uuid::now_v7());
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        store.put_ticket(&ticket(a, ann, 1)).unwrap();
+        store.put_ticket(&ticket(b, ann, 2)).unwrap();
+        let row = |id: Uuid, me: Option<Uuid>| {
+            let me = me.map(|u| u.to_string());
+            store
+                .tickets(&TicketFilter::default(), me.as_deref(), 10)
+                .unwrap()
+                .into_iter()
+                .find(|t| t.id == id.to_string())
+                .unwrap()
+        };
+        assert_eq!(row(a, Some(ann)).last_message, None);
+        assert_eq!(row(a, Some(ann)).unread_count, 0);
+
+        let first = message(a, ann, "Charged twice", 10);
+        let reply1 = message(a, bea, "On it", 20);
+        let mut reply2 = message(a, bea, "", 30);
+        reply2.attachments = vec![file("refund.pdf")];
+        for m in [&first, &reply1, &reply2] {
+            store.put_message(m).unwrap();
+        }
+        store
+            .put_message(&message(b, bea, "Other ticket", 40))
+            .unwrap();
+
+        let ann_row = row(a, Some(ann));
+        assert_eq!(ann_row.last_message.as_deref(), Some("📎 refund.pdf"));
+        assert_eq!(ann_row.unread_count, 2, "no marker: all of Bea's");
+        assert_eq!(row(a, Some(bea)).unread_count, 1, "Ann's only");
+        assert_eq!(row(a, None).unread_count, 0, "signed out");
+        assert_eq!(
+            row(b, Some(ann)).last_message.as_deref(),
+            Some("Other ticket")
+        );
+
+        store.put_read(&read(a, ann, reply1.id, 50)).unwrap();
+        assert_eq!(row(a, Some(ann)).unread_count, 1);
+        assert_eq!(row(b, Some(ann)).unread_count, 1, "another ticket's marker");
+        store.put_read(&read(a, ann, reply2.id, 60)).unwrap();
+        assert_eq!(row(a, Some(ann)).unread_count, 0);
+        // Bea's marker is hers alone.
+        store.put_read(&read(a, bea, first.id, 60)).unwrap();
+        assert_eq!(row(a, Some(bea)).unread_count, 0);
+        assert_eq!(row(a, Some(ann)).unread_count, 0);
+
+        // The same fields on the single ticket (the detail's).
+        let one = store
+            .ticket(&a.to_string(), Some(&ann.to_string()))
+            .unwrap();
+        assert_eq!(one, Some(row(a, Some(ann))));
+
+        // A marker on a message not cached: what came after it was set.
+        let c = Uuid::now_v7();
+        store.put_ticket(&ticket(c, ann, 3)).unwrap();
+        store.put_message(&message(c, bea, "Before", 10)).unwrap();
+        store.put_message(&message(c, bea, "After", 30)).unwrap();
+        store.put_read(&read(c, ann, Uuid::now_v7(), 20)).unwrap();
+        assert_eq!(row(c, Some(ann)).unread_count, 1);
+    }
+
+    #[test]
+    fn counting_uses_the_lists_filter() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (ann, bea) = (Uuid::now_v7(), Uuid::now_v7());
+        for i in 0..5 {
+            let mut t = ticket(Uuid::now_v7(), ann, i);
+            if i < 2 {
+                t.status = wire::TicketStatus::Closed;
+            }
+            if i == 4 {
+                t.assignee_id = Some(bea);
+            }
+            store.put_ticket(&t).unwrap();
+        }
+        let count = |filter: TicketFilter| store.count_tickets(&filter, Some(&bea.to_string()));
+        let filter = |assignee: &str| TicketFilter {
+            assignee: Some(assignee.into()),
+            ..TicketFilter::default()
+        };
+        assert_eq!(count(TicketFilter::default()).unwrap(), 5);
+        let open = TicketFilter {
+            statuses: vec![TicketStatus::Open],
+            sort: Some(TicketSort::Priority),
+            ..TicketFilter::default()
+        };
+        assert_eq!(count(open.clone()).unwrap(), 3);
+        assert_eq!(count(filter("unassigned")).unwrap(), 4);
+        assert_eq!(count(filter("me")).unwrap(), 1);
+        assert_eq!(
+            store.count_tickets(&filter("me"), None).unwrap(),
+            0,
+            "signed out: nobody's"
+        );
+        let open_unassigned = TicketFilter {
+            assignee: Some("unassigned".into()),
+            ..open
+        };
+        assert_eq!(count(open_unassigned.clone()).unwrap(), 2);
+        assert_eq!(
+            store
+                .tickets(&open_unassigned, Some(&bea.to_string()), 100)
+                .unwrap()
+                .len(),
+            2,
+            "the list agrees"
+        );
+    }
+
+    /// Each row's newest message and unread count are index lookups, made
+    /// for the page's rows: the only scans are of tickets (or the page).
+    #[test]
+    fn the_list_never_scans_the_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let me = Uuid::now_v7().to_string();
+        for (statuses, sort) in [
+            (vec![], TicketSort::Updated),
+            (vec![TicketStatus::Open], TicketSort::Updated),
+            (vec![], TicketSort::Priority),
+        ] {
+            let filter = TicketFilter {
+                statuses,
+                sort: Some(sort),
+                ..TicketFilter::default()
+            };
+            let (sql, args) = tickets_query(&filter, Some(&me), 50);
+            let plan: Vec<String> = store
+                .with(|c| {
+                    c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?
+                        .query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(3))?
+                        .collect()
+                })
+                .unwrap();
+            let scans = plan.iter().filter(|d| d.starts_with("SCAN"));
+            assert!(scans.clone().all(|d| d.starts_with("SCAN t")), "{plan:#?}");
+            assert!(
+                plan.iter().any(|d| d.contains(
+                    "SEARCH m USING INDEX messages_ticket (ticket_id=? AND (created_at,id)>(?,?))"
+                )),
+                "{plan:#?}"
+            );
+        }
+    }
 }

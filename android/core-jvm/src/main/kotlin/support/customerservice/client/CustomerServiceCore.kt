@@ -5,24 +5,28 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flowOn
 import kotlinx.coroutines.withContext
+import support.customerservice.core.AttachmentItem
 import support.customerservice.core.AudioDevice
 import support.customerservice.core.CallInfo
 import support.customerservice.core.CallQuality
 import support.customerservice.core.Client
-import support.customerservice.core.PushAction
-import support.customerservice.core.PushPlatform
-import support.customerservice.core.parsePush
 import support.customerservice.core.Colleague
 import support.customerservice.core.CoreException
 import support.customerservice.core.DepartmentInfo
 import support.customerservice.core.MessageItem
 import support.customerservice.core.OutboxItem
+import support.customerservice.core.ProgressListener
+import support.customerservice.core.PushAction
+import support.customerservice.core.PushPlatform
+import support.customerservice.core.StaffStatus
 import support.customerservice.core.SyncState
+import support.customerservice.core.TicketChanges
 import support.customerservice.core.TicketDetail
 import support.customerservice.core.TicketFilter
 import support.customerservice.core.TicketItem
 import support.customerservice.core.TokenStore
 import support.customerservice.core.UserInfo
+import support.customerservice.core.parsePush
 
 /**
  * What the app's view models hold: the core's `Client` with Flows instead of
@@ -88,6 +92,44 @@ class CustomerServiceCore(
         attachmentIds: List<String> = emptyList(),
         internal: Boolean = false,
     ): MessageItem = withContext(io) { client.sendMessage(ticketId, body, attachmentIds, internal) }
+
+    /** Closes a ticket (its customer, or staff); shown at once, sent when online. */
+    suspend fun closeTicket(ticketId: String) = withContext(io) { client.closeTicket(ticketId) }
+
+    /** Staff: status, priority, assignee or department; shown at once, sent when online. */
+    suspend fun updateTicket(ticketId: String, changes: TicketChanges) =
+        withContext(io) { client.updateTicket(ticketId, changes) }
+
+    /** How many cached tickets match [filter] (the staff queue's counts). */
+    suspend fun countTickets(filter: TicketFilter): Int = withContext(io) { client.countTickets(filter).toInt() }
+
+    /** Staff: switches the user Active (offered chats and calls) or Off. Needs the server. */
+    suspend fun setStatus(status: StaffStatus): UserInfo = client.setStatus(status)
+
+    /** Uploads a file (needs the server); attach the result with [sendMessage]. */
+    suspend fun uploadFile(
+        path: String,
+        contentType: String,
+        progress: ((sent: Long, total: Long) -> Unit)? = null,
+    ): AttachmentItem =
+        client.uploadFile(
+            path,
+            contentType,
+            progress?.let { report ->
+                object : ProgressListener {
+                    override fun onProgress(sentBytes: ULong, totalBytes: ULong) = report(sentBytes.toLong(), totalBytes.toLong())
+                }
+            },
+        )
+
+    /** Downloads an attachment into the cache (once) and returns its path. */
+    suspend fun downloadFile(fileId: String): String = client.downloadFile(fileId)
+
+    /** Marks a ticket read up to [messageId]; others see the receipt. */
+    suspend fun markRead(ticketId: String, messageId: String) = client.markRead(ticketId, messageId)
+
+    /** Staff: colleagues and their Active/Off status, from the cache. */
+    suspend fun colleagues(): List<Colleague> = withContext(io) { client.colleagues() }
 
     suspend fun departments(): List<DepartmentInfo> = withContext(io) { client.departments() }
 

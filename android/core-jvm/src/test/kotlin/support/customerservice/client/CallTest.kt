@@ -17,6 +17,8 @@ import support.customerservice.core.CallPhase
 import support.customerservice.core.audioAnalyser
 import support.customerservice.core.combinedDevice
 import support.customerservice.core.toneSource
+import support.customerservice.testing.TestServer
+import support.customerservice.testing.coreTest
 
 /**
  * A call between two cores from Kotlin: the customer's audio is a Kotlin

@@ -5,6 +5,8 @@ import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import org.junit.jupiter.api.Test
 import support.customerservice.core.CoreException
+import support.customerservice.testing.TestServer
+import support.customerservice.testing.coreTest
 
 /** Refusals reach Kotlin as the core's typed exceptions, with their message. */
 class CoreErrorsTest : ServerTest() {

@@ -8,6 +8,8 @@ import kotlinx.coroutines.withTimeout
 import org.junit.jupiter.api.Test
 import support.customerservice.core.SendState
 import support.customerservice.core.SyncState
+import support.customerservice.testing.TestServer
+import support.customerservice.testing.coreTest
 
 /** The server goes away and comes back on the same port and data. */
 class OfflineTest : ServerTest() {

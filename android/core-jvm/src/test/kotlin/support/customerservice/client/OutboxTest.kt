@@ -1,13 +1,15 @@
 package support.customerservice.client
 
 import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
 import kotlin.test.assertTrue
 import org.junit.jupiter.api.Test
 import support.customerservice.core.CoreException
 import support.customerservice.core.OutboxKind
 import support.customerservice.core.SendState
 import support.customerservice.core.SyncState
-import kotlin.test.assertFailsWith
+import support.customerservice.testing.TestServer
+import support.customerservice.testing.coreTest
 
 /** The outbox item by item, from Kotlin: listing, and discarding a refusal. */
 class OutboxTest : ServerTest() {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.TestInfo
 import org.junit.jupiter.api.Timeout
 import org.junit.jupiter.api.io.TempDir
+import support.customerservice.testing.TestServer
 
 /**
  * A real server per test, and a directory for the app's cache. The hard

@@ -5,6 +5,8 @@ import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import org.junit.jupiter.api.Test
 import support.customerservice.core.SyncState
+import support.customerservice.testing.TestServer
+import support.customerservice.testing.coreTest
 
 /** The core keeps the session in the app's TokenStore. */
 class SessionTest : ServerTest() {

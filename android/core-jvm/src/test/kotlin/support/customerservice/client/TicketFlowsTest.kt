@@ -7,6 +7,8 @@ import kotlin.time.Duration.Companion.seconds
 import org.junit.jupiter.api.Test
 import support.customerservice.core.SendState
 import support.customerservice.core.SyncState
+import support.customerservice.testing.TestServer
+import support.customerservice.testing.coreTest
 
 /** Online use through the Flows: what the ticket list and ticket screens see. */
 class TicketFlowsTest : ServerTest() {

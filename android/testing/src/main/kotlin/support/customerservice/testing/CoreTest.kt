@@ -1,4 +1,4 @@
-package support.customerservice.client
+package support.customerservice.testing
 
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.minutes

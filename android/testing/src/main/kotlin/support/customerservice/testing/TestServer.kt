@@ -1,4 +1,4 @@
-package support.customerservice.client
+package support.customerservice.testing
 
 import java.io.IOException
 import java.net.ServerSocket

@@ -1,0 +1,21 @@
+package support.customerservice.ui.app
+
+import kotlin.coroutines.CoroutineContext
+import support.customerservice.client.CustomerServiceCore
+import support.customerservice.ui.call.CallAudio
+import support.customerservice.ui.common.AttachmentPicker
+import support.customerservice.ui.common.FileOpener
+
+/**
+ * What the screens need from the platform, given once by the app (Android's
+ * Application, the desktop's main): the core, the pickers and openers, the
+ * call audio, and the context presenters run in (the main thread in an app).
+ */
+class AppGraph(
+    val core: CustomerServiceCore,
+    val serverUrl: String,
+    val picker: AttachmentPicker,
+    val opener: FileOpener,
+    val audio: CallAudio,
+    val presenterContext: CoroutineContext,
+)

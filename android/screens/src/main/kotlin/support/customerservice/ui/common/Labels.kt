@@ -1,0 +1,69 @@
+package support.customerservice.ui.common
+
+import java.time.Instant
+import java.time.LocalDate
+import java.time.ZoneId
+import java.time.format.DateTimeFormatter
+import java.util.Locale
+import support.customerservice.core.Priority
+import support.customerservice.core.Role
+import support.customerservice.core.StaffStatus
+import support.customerservice.core.TicketStatus
+
+val TicketStatus.label: String
+    get() = when (this) {
+        TicketStatus.OPEN -> "Open"
+        TicketStatus.IN_PROGRESS -> "In progress"
+        TicketStatus.RESOLVED -> "Resolved"
+        TicketStatus.CLOSED -> "Closed"
+    }
+
+val Priority.label: String
+    get() = when (this) {
+        Priority.LOW -> "Low"
+        Priority.NORMAL -> "Normal"
+        Priority.HIGH -> "High"
+        Priority.URGENT -> "Urgent"
+    }
+
+val StaffStatus.label: String
+    get() = when (this) {
+        StaffStatus.ACTIVE -> "Active"
+        StaffStatus.OFF -> "Off"
+    }
+
+val Role.isStaff: Boolean get() = this != Role.CUSTOMER
+
+/** Supervisors and admins may move tickets between departments. */
+val Role.canTransfer: Boolean get() = this == Role.SUPERVISOR || this == Role.ADMIN
+
+/** "#1005", or "New" while the server has not numbered the ticket yet. */
+fun ticketNumber(number: Long?): String = number?.let { "#$it" } ?: "New"
+
+/** A time as a list shows it: "14:05" today, "Yesterday", "3 Dec" this year, "3 Dec 2025". */
+fun shortTime(epochMs: Long, zone: ZoneId = ZoneId.systemDefault(), today: LocalDate = LocalDate.now(zone)): String {
+    val time = Instant.ofEpochMilli(epochMs).atZone(zone)
+    val date = time.toLocalDate()
+    return when {
+        date == today -> time.format(DateTimeFormatter.ofPattern("HH:mm", Locale.ROOT))
+        date == today.minusDays(1) -> "Yesterday"
+        date.year == today.year -> time.format(DateTimeFormatter.ofPattern("d MMM", Locale.ENGLISH))
+        else -> time.format(DateTimeFormatter.ofPattern("d MMM yyyy", Locale.ENGLISH))
+    }
+}
+
+/** A call's length as the call screen shows it: "0:07", "12:34", "1:02:03". */
+fun callDuration(seconds: Long): String {
+    val h = seconds / 3600
+    val m = (seconds % 3600) / 60
+    val s = seconds % 60
+    return if (h > 0) "%d:%02d:%02d".format(h, m, s) else "%d:%02d".format(m, s)
+}
+
+/** "2.4 MB", "512 KB", "12 B". */
+fun fileSize(bytes: Long): String =
+    when {
+        bytes >= 1_000_000 -> "%.1f MB".format(Locale.ROOT, bytes / 1_000_000.0)
+        bytes >= 1_000 -> "${bytes / 1_000} KB"
+        else -> "$bytes B"
+    }
