@@ -8,8 +8,6 @@ import kotlin.math.sin
 import kotlin.math.sqrt
 import kotlin.test.assertEquals
 import kotlin.test.assertTrue
-import kotlinx.serialization.json.buildJsonObject
-import kotlinx.serialization.json.put
 import org.junit.jupiter.api.Test
 import support.customerservice.core.AudioDevice
 import support.customerservice.core.CallDirection
@@ -64,14 +62,7 @@ class CallTest : ServerTest() {
     @Test
     fun `staff call a customer whose audio device is Kotlin, and both hear the other's tone`() = coreTest {
         val department = server.createDepartment("Support")
-        val admin = server.login(TestServer.ADMIN_EMAIL)
-        server.call("POST", "/v1/staff", admin, buildJsonObject {
-            put("email", "bea@staff.example")
-            put("name", "Bea")
-            put("password", TestServer.PASSWORD)
-            put("role", "agent")
-            put("department_id", department)
-        })
+        server.createStaff("bea@staff.example", "Bea", department)
         openCore().use { customer ->
             CustomerServiceCore.open(server.url, appDir.resolve("agent").toString(), InMemoryTokenStore()).use { agent ->
                 customer.register("ann@x.example", TestServer.PASSWORD, "Ann")

@@ -107,6 +107,16 @@ class TestServer(name: String) : AutoCloseable {
         call("POST", "/v1/departments", login(ADMIN_EMAIL), buildJsonObject { put("name", name) })
             .jsonObject.string("id")
 
+    /** A staff account (role `agent`, `supervisor` or `admin`), made by the admin; returns its id. */
+    fun createStaff(email: String, name: String, departmentId: String, role: String = "agent"): String =
+        call("POST", "/v1/staff", login(ADMIN_EMAIL), buildJsonObject {
+            put("email", email)
+            put("name", name)
+            put("password", PASSWORD)
+            put("role", role)
+            put("department_id", departmentId)
+        }).jsonObject.string("id")
+
     /** The bodies of a ticket's messages on the server, oldest first. */
     fun messageBodies(ticketId: String, token: String): List<String> =
         call("GET", "/v1/tickets/$ticketId/messages", token).jsonObject.getValue("messages")

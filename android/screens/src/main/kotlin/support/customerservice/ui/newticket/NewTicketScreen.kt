@@ -94,7 +94,7 @@ fun NewTicketScreen(state: NewTicketState, onEvent: (NewTicketEvent) -> Unit, mo
                 enabled = !state.submitting,
                 modifier = Modifier.fillMaxWidth().testTag("submit-ticket"),
             ) {
-                if (state.submitting) CircularProgressIndicator(Modifier.size(20.dp), strokeWidth = 2.dp) else Text("Open ticket")
+                Text(if (state.submitting) "Opening the ticket…" else "Open ticket")
             }
         }
     }

@@ -36,7 +36,7 @@ fun StaffStatusActions(state: StaffStatusState, onEvent: (StaffStatusEvent) -> U
     var showColleagues by remember { mutableStateOf(false) }
     Box {
         IconButton(onClick = { showColleagues = true }, modifier = Modifier.testTag("colleagues")) {
-            BadgedBox(badge = { Badge { Text("${state.activeColleagues}") } }) {
+            BadgedBox(badge = { Badge(containerColor = MaterialTheme.colorScheme.secondaryContainer, contentColor = MaterialTheme.colorScheme.onSecondaryContainer) { Text("${state.activeColleagues}") } }) {
                 Icon(Icons.Filled.Groups, contentDescription = "Colleagues: ${state.activeColleagues} active")
             }
         }

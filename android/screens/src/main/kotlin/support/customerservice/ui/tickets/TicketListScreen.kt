@@ -8,6 +8,7 @@ import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.Spacer
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.size
@@ -16,6 +17,7 @@ import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.AttachFile
 import androidx.compose.material.icons.filled.Close
 import androidx.compose.material.icons.filled.ErrorOutline
 import androidx.compose.material.icons.filled.Schedule
@@ -24,6 +26,7 @@ import androidx.compose.material3.Badge
 import androidx.compose.material3.ExperimentalMaterial3Api
 import androidx.compose.material3.FilterChip
 import androidx.compose.material3.HorizontalDivider
+import androidx.compose.material3.VerticalDivider
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
 import androidx.compose.material3.MaterialTheme
@@ -123,8 +126,8 @@ private fun QueueFilters(state: TicketListState, onEvent: (TicketListEvent) -> U
                     onEvent(TicketListEvent.SetAssignee(a))
                 }
             }
-            Spacer(Modifier.width(8.dp))
-            CountChip("Most pressing", null, f.sort == TicketSort.PRIORITY, "sort-priority") {
+            VerticalDivider(Modifier.height(24.dp))
+            CountChip("Most pressing first", null, f.sort == TicketSort.PRIORITY, "sort-priority") {
                 onEvent(TicketListEvent.SetSort(if (f.sort == TicketSort.PRIORITY) TicketSort.UPDATED else TicketSort.PRIORITY))
             }
         }
@@ -135,8 +138,7 @@ private fun QueueFilters(state: TicketListState, onEvent: (TicketListEvent) -> U
                     onEvent(TicketListEvent.SetStatus(if (f.status == s) null else s))
                 }
             }
-        }
-        ChipRow {
+            VerticalDivider(Modifier.height(24.dp))
             for (p in Priority.entries.reversed()) {
                 CountChip(p.label, null, f.priority == p, "priority-${p.name.lowercase()}") {
                     onEvent(TicketListEvent.SetPriority(if (f.priority == p) null else p))
@@ -190,14 +192,7 @@ fun TicketRow(ticket: TicketItem, staff: Boolean, selected: Boolean, onClick: ()
                 )
             }
             Row(verticalAlignment = Alignment.CenterVertically) {
-                Text(
-                    ticket.lastMessage ?: "",
-                    style = MaterialTheme.typography.bodyMedium,
-                    color = MaterialTheme.colorScheme.onSurfaceVariant,
-                    maxLines = 1,
-                    overflow = TextOverflow.Ellipsis,
-                    modifier = Modifier.weight(1f),
-                )
+                Preview(ticket.lastMessage, Modifier.weight(1f))
                 if (unread > 0) {
                     Badge(
                         containerColor = MaterialTheme.colorScheme.primary,
@@ -223,6 +218,28 @@ fun TicketRow(ticket: TicketItem, staff: Boolean, selected: Boolean, onClick: ()
         }
     }
 }
+
+/** The last message's first line; the core marks an attachment-only
+ *  message "📎 name", drawn with the attachment icon (not every desktop font
+ *  has the emoji). */
+@Composable
+private fun Preview(text: String?, modifier: Modifier) {
+    val attachment = text?.removePrefix(ATTACHMENT_MARK)?.takeIf { text.startsWith(ATTACHMENT_MARK) }
+    Row(modifier, verticalAlignment = Alignment.CenterVertically) {
+        if (attachment != null) {
+            Icon(Icons.Filled.AttachFile, contentDescription = "Attachment", modifier = Modifier.size(16.dp), tint = MaterialTheme.colorScheme.onSurfaceVariant)
+        }
+        Text(
+            attachment ?: text ?: "",
+            style = MaterialTheme.typography.bodyMedium,
+            color = MaterialTheme.colorScheme.onSurfaceVariant,
+            maxLines = 1,
+            overflow = TextOverflow.Ellipsis,
+        )
+    }
+}
+
+private const val ATTACHMENT_MARK = "📎 "
 
 /** "Sending…" while in the outbox, "Not sent" with the reason when refused. */
 @Composable
