@@ -1,0 +1,31 @@
+package support.customerservice.ui
+
+import androidx.compose.ui.test.SemanticsMatcher
+import androidx.compose.ui.test.SkikoComposeUiTest
+import androidx.compose.ui.test.hasContentDescription
+import androidx.compose.ui.test.hasTestTag
+import androidx.compose.ui.test.hasText
+
+/** How long a screen may take to show what the server or the core sends. */
+const val UI_WAIT_MS = 20_000L
+
+/** Waits until a node matching [matcher] is on screen (in any window, popups included). */
+fun SkikoComposeUiTest.waitFor(what: String, matcher: SemanticsMatcher, timeoutMs: Long = UI_WAIT_MS) =
+    waitUntil("$what on screen", timeoutMs) { onAllNodes(matcher, useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty() }
+
+/** Waits until no node matches [matcher]. */
+fun SkikoComposeUiTest.waitForNo(what: String, matcher: SemanticsMatcher, timeoutMs: Long = UI_WAIT_MS) =
+    waitUntil("$what gone", timeoutMs) { onAllNodes(matcher, useUnmergedTree = true).fetchSemanticsNodes().isEmpty() }
+
+fun SkikoComposeUiTest.waitForText(text: String, timeoutMs: Long = UI_WAIT_MS) =
+    waitFor("\"$text\"", hasText(text, substring = true), timeoutMs)
+
+fun SkikoComposeUiTest.waitForTag(tag: String, timeoutMs: Long = UI_WAIT_MS) =
+    waitFor("[$tag]", hasTestTag(tag), timeoutMs)
+
+fun SkikoComposeUiTest.waitForDescription(text: String, timeoutMs: Long = UI_WAIT_MS) =
+    waitFor("icon \"$text\"", hasContentDescription(text, substring = true), timeoutMs)
+
+/** How many nodes show [text] now. */
+fun SkikoComposeUiTest.countText(text: String): Int =
+    onAllNodes(hasText(text, substring = true), useUnmergedTree = true).fetchSemanticsNodes().size
