@@ -191,8 +191,9 @@ fn people_in(event: &ServerEvent) -> Vec<Uuid> {
             }
             ids
         }
-        ServerEvent::Typing { user_id, .. } => vec![*user_id],
-        ServerEvent::Read { receipt } => vec![receipt.user_id],
+        // Typing and read receipts are not feed rows: a catch-up cannot bring
+        // their names, and asking would spend the one lookup of a person
+        // whose name a later row (their reply, an assignment) does bring.
         _ => Vec::new(),
     }
 }

@@ -170,6 +170,85 @@ async fn typing_reads_presence_and_names_reach_the_listeners() {
     .await;
 }
 
+/// A staff member who reads a ticket (a read receipt, not a feed row) before
+/// taking it and replying: the customer still learns their name from the
+/// rows that follow. (The receipt once used up the name's only lookup.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_first_seen_on_a_read_receipt_comes_with_the_later_rows() {
+    let backend = Backend::start().await;
+    let dept = backend.department("Support").await;
+    let bea_email = backend.agent("Bea", &dept).await;
+
+    let ann_dir = tempfile::tempdir().unwrap();
+    let ann = client(&backend, ann_dir.path());
+    ann.register("ann@x.example".into(), PASSWORD.into(), "Ann".into())
+        .await
+        .unwrap();
+    ann.refresh_departments().await.unwrap();
+    let ticket = ann
+        .create_ticket(dept.clone(), "Refund".into(), "Charged twice".into())
+        .unwrap();
+    eventually("Ann is live with the ticket sent", || {
+        ann.sync_state() == SyncState::Live
+            && ann.tickets(TicketFilter::default(), 10).unwrap()[0].send_state == SendState::Sent
+    })
+    .await;
+
+    let bea_dir = tempfile::tempdir().unwrap();
+    let bea = client(&backend, bea_dir.path());
+    bea.sign_in(bea_email, PASSWORD.into()).await.unwrap();
+    eventually("Bea has the ticket", || {
+        bea.ticket_detail(ticket.id.clone()).unwrap().is_some()
+    })
+    .await;
+    let first = bea
+        .ticket_detail(ticket.id.clone())
+        .unwrap()
+        .unwrap()
+        .messages[0]
+        .clone();
+    bea.mark_read(ticket.id.clone(), first.id).await.unwrap();
+    eventually("Ann sees the receipt", || {
+        ann.ticket_detail(ticket.id.clone())
+            .unwrap()
+            .is_some_and(|d| {
+                !d.reads
+                    .iter()
+                    .all(|r| r.user_name.as_deref() == Some("Ann"))
+            })
+    })
+    .await;
+
+    let me = bea.current_user().unwrap();
+    bea.update_ticket(
+        ticket.id.clone(),
+        TicketChanges {
+            assignee_id: Some(me.id),
+            ..TicketChanges::default()
+        },
+    )
+    .unwrap();
+    bea.send_message(ticket.id.clone(), "On it".into(), vec![], false)
+        .unwrap();
+    eventually(
+        "Ann sees Bea named as the assignee, author and reader",
+        || {
+            ann.ticket_detail(ticket.id.clone())
+                .unwrap()
+                .is_some_and(|d| {
+                    d.ticket.assignee_name.as_deref() == Some("Bea")
+                        && d.messages
+                            .iter()
+                            .any(|m| m.body == "On it" && m.author_name.as_deref() == Some("Bea"))
+                        && d.reads
+                            .iter()
+                            .any(|r| r.user_name.as_deref() == Some("Bea"))
+                })
+        },
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_list_previews_the_newest_message_and_counts_what_is_unread() {
     let backend = Backend::start().await;

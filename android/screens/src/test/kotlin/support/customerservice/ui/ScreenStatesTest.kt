@@ -36,7 +36,7 @@ class ScreenStatesTest {
     @Composable
     private fun Frame(title: String, staff: Boolean = false, content: @Composable (Modifier) -> Unit) {
         Scaffold(topBar = {
-            TopAppBar(title = { Text(title) }, actions = { if (staff) StaffStatusActions(Fixtures.staffStatus) {} })
+            TopAppBar(title = { Text(title) }, actions = { if (staff) StaffStatusActions(Fixtures.staffStatus, {}) })
         }) { padding -> content(Modifier.padding(padding)) }
     }
 

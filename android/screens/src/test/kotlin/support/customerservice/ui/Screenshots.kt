@@ -25,14 +25,26 @@ enum class Device(val widthDp: Int, val heightDp: Int) {
 /** Pixels per dp of the screenshots: sharp enough to read, small enough to commit. */
 const val SCREENSHOT_DENSITY = 1f
 
-/** Runs a Compose UI test in a window of [device]'s size. */
+/** Runs a Compose UI test in a window of [device]'s size. When it fails,
+ *  what the window showed is kept in target/screenshots/failures/. */
 @OptIn(ExperimentalTestApi::class)
 fun runScreenTest(device: Device, block: SkikoComposeUiTest.() -> Unit) =
     runSkikoComposeUiTest(
         size = Size(device.widthDp * SCREENSHOT_DENSITY, device.heightDp * SCREENSHOT_DENSITY),
         density = Density(SCREENSHOT_DENSITY),
-        block = block,
-    )
+    ) {
+        try {
+            block()
+        } catch (failure: Throwable) {
+            runCatching {
+                val file = File(screenshotDir, "failures/${System.currentTimeMillis()}.png")
+                file.parentFile.mkdirs()
+                ImageIO.write(captureToImage().toAwtImage(), "png", file)
+                failure.addSuppressed(IllegalStateException("the window at the failure: $file"))
+            }
+            throw failure
+        }
+    }
 
 private val screenshotDir = File(System.getProperty("cs.screenshots", "target/screenshots"))
 

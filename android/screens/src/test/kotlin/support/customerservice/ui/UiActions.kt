@@ -9,13 +9,19 @@ import androidx.compose.ui.test.hasText
 /** How long a screen may take to show what the server or the core sends. */
 const val UI_WAIT_MS = 20_000L
 
-/** Waits until a node matching [matcher] is on screen (in any window, popups included). */
+/** Whether a node matches [matcher], as drawn (a row's texts merged into the
+ *  row) or node by node (each text on its own), in any window, popups included. */
+fun SkikoComposeUiTest.shows(matcher: SemanticsMatcher): Boolean =
+    onAllNodes(matcher, useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty() ||
+        onAllNodes(matcher, useUnmergedTree = false).fetchSemanticsNodes().isNotEmpty()
+
+/** Waits until a node matching [matcher] is on screen. */
 fun SkikoComposeUiTest.waitFor(what: String, matcher: SemanticsMatcher, timeoutMs: Long = UI_WAIT_MS) =
-    waitUntil("$what on screen", timeoutMs) { onAllNodes(matcher, useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty() }
+    waitUntil("$what on screen", timeoutMs) { shows(matcher) }
 
 /** Waits until no node matches [matcher]. */
 fun SkikoComposeUiTest.waitForNo(what: String, matcher: SemanticsMatcher, timeoutMs: Long = UI_WAIT_MS) =
-    waitUntil("$what gone", timeoutMs) { onAllNodes(matcher, useUnmergedTree = true).fetchSemanticsNodes().isEmpty() }
+    waitUntil("$what gone", timeoutMs) { !shows(matcher) }
 
 fun SkikoComposeUiTest.waitForText(text: String, timeoutMs: Long = UI_WAIT_MS) =
     waitFor("\"$text\"", hasText(text, substring = true), timeoutMs)

@@ -240,7 +240,7 @@ private fun RouteScreen(
     val staffActions: @Composable () -> Unit = {
         if (status != null && showBack) {
             val s by status.state.collectAsState()
-            StaffStatusActions(s, status::onEvent)
+            StaffStatusActions(s, status::onEvent, compact = true)
         }
     }
     when (route) {

@@ -30,9 +30,33 @@ import support.customerservice.core.StaffStatus
 import support.customerservice.ui.common.PresenceDot
 import support.customerservice.ui.common.label
 
-/** The staff top bar's actions: colleagues' presence and the Active/Off switch. */
+/** The staff top bar's actions: colleagues' presence and the Active/Off
+ *  switch. [compact] (a phone's ticket screen) keeps only the switch. */
 @Composable
-fun StaffStatusActions(state: StaffStatusState, onEvent: (StaffStatusEvent) -> Unit) {
+fun StaffStatusActions(state: StaffStatusState, onEvent: (StaffStatusEvent) -> Unit, compact: Boolean = false) {
+    if (!compact) Colleagues(state)
+    Row(verticalAlignment = Alignment.CenterVertically, modifier = Modifier.padding(end = 8.dp)) {
+        if (!compact) {
+            Text(
+                state.status.label,
+                style = MaterialTheme.typography.labelLarge,
+                modifier = Modifier.padding(end = 6.dp).testTag("my-status"),
+            )
+        }
+        Switch(
+            checked = state.active,
+            onCheckedChange = { onEvent(StaffStatusEvent.SetActive(it)) },
+            enabled = !state.switching,
+            modifier = Modifier.testTag("status-switch").semantics {
+                contentDescription = "Active for new chats and calls"
+                stateDescription = if (state.active) "Active" else "Off"
+            },
+        )
+    }
+}
+
+@Composable
+private fun Colleagues(state: StaffStatusState) {
     var showColleagues by remember { mutableStateOf(false) }
     Box {
         IconButton(onClick = { showColleagues = true }, modifier = Modifier.testTag("colleagues")) {
@@ -54,21 +78,4 @@ fun StaffStatusActions(state: StaffStatusState, onEvent: (StaffStatusEvent) -> U
             }
         }
     }
-    Row(verticalAlignment = Alignment.CenterVertically, modifier = Modifier.padding(end = 8.dp)) {
-        Text(
-            state.status.label,
-            style = MaterialTheme.typography.labelLarge,
-            modifier = Modifier.padding(end = 6.dp).testTag("my-status"),
-        )
-        Switch(
-            checked = state.active,
-            onCheckedChange = { onEvent(StaffStatusEvent.SetActive(it)) },
-            enabled = !state.switching,
-            modifier = Modifier.testTag("status-switch").semantics {
-                contentDescription = "Active for new chats and calls"
-                stateDescription = if (state.active) "Active" else "Off"
-            },
-        )
-    }
 }
-
