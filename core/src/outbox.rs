@@ -26,7 +26,7 @@ pub async fn drain(inner: &Inner) -> Result<(), CoreError> {
         match send(inner, &token, &queued.op).await {
             Ok((ticket, message, first_message)) => {
                 inner.store.complete_op(
-                    queued.seq,
+                    &queued,
                     ticket.as_ref(),
                     message.as_ref(),
                     first_message,

@@ -308,6 +308,79 @@ async fn a_stale_staff_change_is_surfaced_not_overwritten() {
     assert_eq!(after.send_state, SendState::Sent);
 }
 
+/// Two changes of one ticket queued before the first is confirmed (offline,
+/// or faster than the round trip) both start from the version the user saw;
+/// the second builds on the first instead of conflicting with it.
+#[tokio::test]
+async fn two_changes_in_a_row_both_reach_the_server() {
+    let mut backend = Backend::start().await;
+    let dept = backend.department("Support").await;
+    let bea_email = backend.agent("Bea", &dept).await;
+    let ann = backend.customer_token("ann@x.example", "Ann").await;
+    let ticket = backend
+        .call(
+            reqwest::Method::POST,
+            "/v1/tickets",
+            &ann,
+            Some(json!({"department_id": dept, "subject": "S", "body": "B"})),
+        )
+        .await;
+    let ticket_id = ticket["id"].as_str().unwrap().to_string();
+
+    let dir = tempfile::tempdir().unwrap();
+    let client = client(&backend, dir.path());
+    client
+        .sign_in(bea_email.clone(), PASSWORD.into())
+        .await
+        .unwrap();
+    eventually("the ticket is cached", || {
+        client.ticket_detail(ticket_id.clone()).unwrap().is_some()
+    })
+    .await;
+
+    backend.down().await;
+    eventually("offline", || client.sync_state() == SyncState::Offline).await;
+    client
+        .update_ticket(
+            ticket_id.clone(),
+            TicketChanges {
+                status: Some(TicketStatus::InProgress),
+                ..TicketChanges::default()
+            },
+        )
+        .unwrap();
+    client
+        .update_ticket(
+            ticket_id.clone(),
+            TicketChanges {
+                priority: Some(cs_core::Priority::High),
+                ..TicketChanges::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(client.pending_count().unwrap(), 2);
+
+    backend.up().await;
+    client.reconnect_now();
+    eventually("both sent", || client.pending_count().unwrap() == 0).await;
+    assert!(
+        client.outbox().unwrap().is_empty(),
+        "nothing refused: {:?}",
+        client.outbox().unwrap()
+    );
+    let token = backend.token_of(&bea_email).await;
+    let on_server = backend
+        .call(
+            reqwest::Method::GET,
+            &format!("/v1/tickets/{ticket_id}"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(on_server["status"], "in_progress");
+    assert_eq!(on_server["priority"], "high");
+}
+
 #[tokio::test]
 async fn bad_input_is_a_typed_error_and_queues_nothing() {
     let backend = Backend::start().await;

@@ -487,14 +487,17 @@ impl Store {
     /// The server confirmed the operation: drop it, store what it answered.
     pub fn complete_op(
         &self,
-        seq: i64,
+        queued: &QueuedOp,
         ticket: Option<&wire::Ticket>,
         message: Option<&wire::Message>,
         first_message: Option<Uuid>,
     ) -> Result<(), CoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
-            tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
+            tx.execute("DELETE FROM outbox WHERE seq = ?1", [queued.seq])?;
+            if let (Op::UpdateTicket { ticket_id, update }, Some(t)) = (&queued.op, ticket) {
+                rebase_updates(&tx, *ticket_id, update.version, t.version)?;
+            }
             if let Some(id) = first_message {
                 tx.execute(
                     "UPDATE messages SET send_state = 'sent', failure = NULL WHERE id = ?1",
@@ -726,6 +729,42 @@ fn remove_ticket(c: &Connection, id: &str) -> rusqlite::Result<()> {
         c.execute(&format!("DELETE FROM {table} WHERE ticket_id = ?1"), [id])?;
     }
     c.execute("DELETE FROM tickets WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Changes of one ticket queued one after another all start from the
+/// version the user saw. Once the first is confirmed, the ones queued on
+/// the same version build on it: they move to the version it produced, so
+/// the server does not refuse the user's second change as a conflict with
+/// their own first. A change by someone else in between still conflicts
+/// (the server's version is then past the one they move to).
+fn rebase_updates(c: &Connection, ticket: Uuid, from: i64, to: i64) -> rusqlite::Result<()> {
+    let mut stmt = c.prepare(
+        "SELECT seq, payload FROM outbox WHERE state = 'pending' AND kind = 'update_ticket' \
+         AND target_id = ?1 ORDER BY seq",
+    )?;
+    let waiting: Vec<(i64, String)> = stmt
+        .query_map([ticket.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (seq, payload) in waiting {
+        let Ok(Op::UpdateTicket {
+            ticket_id,
+            mut update,
+        }) = serde_json::from_str::<Op>(&payload)
+        else {
+            continue;
+        };
+        if update.version != from {
+            continue;
+        }
+        update.version = to;
+        let payload = serde_json::to_string(&Op::UpdateTicket { ticket_id, update })
+            .expect("operations serialise");
+        c.execute(
+            "UPDATE outbox SET payload = ?2 WHERE seq = ?1",
+            params![seq, payload],
+        )?;
+    }
     Ok(())
 }
 

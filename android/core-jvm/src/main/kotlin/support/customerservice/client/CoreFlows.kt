@@ -29,92 +29,114 @@ import support.customerservice.core.TicketListListener
 // hand the value to the flow's channel. The re-reads below run in the
 // collector's context: CustomerServiceCore moves them off the main thread.
 
-/** The ticket list now and after every change. Conflated: a slow collector
- *  gets the newest list, never a stale one. */
+/** The ticket list now and after every change. Conflated: a slow collector gets the newest list, never a stale one. */
 fun Client.ticketsFlow(filter: TicketFilter, limit: UInt): Flow<List<TicketItem>> =
     observed(
-        subscribe = { send ->
-            observeTickets(filter, limit, object : TicketListListener {
-                override fun onUpdate(tickets: List<TicketItem>) = send(tickets)
-            })
-        },
-        read = { tickets(filter, limit) },
-    ).conflate()
+            subscribe = { send ->
+                observeTickets(
+                    filter,
+                    limit,
+                    object : TicketListListener {
+                        override fun onUpdate(tickets: List<TicketItem>) = send(tickets)
+                    },
+                )
+            },
+            read = { tickets(filter, limit) },
+        )
+        .conflate()
 
-/** A ticket with its messages and timeline, now and after every change.
- *  Emits nothing until the ticket is in the cache. Conflated like the list. */
+/**
+ * A ticket with its messages and timeline, now and after every change. Emits nothing until the ticket is in the cache.
+ * Conflated like the list.
+ */
 fun Client.ticketFlow(ticketId: String): Flow<TicketDetail> =
     observed(
-        subscribe = { send ->
-            observeTicket(ticketId, object : TicketDetailListener {
-                override fun onUpdate(detail: TicketDetail) = send(detail)
-            })
-        },
-        read = { ticketDetail(ticketId) },
-    ).conflate()
+            subscribe = { send ->
+                observeTicket(
+                    ticketId,
+                    object : TicketDetailListener {
+                        override fun onUpdate(detail: TicketDetail) = send(detail)
+                    },
+                )
+            },
+            read = { ticketDetail(ticketId) },
+        )
+        .conflate()
 
-/** The colleagues with their Active/Off status, now and after every change
- *  (presence events included). Conflated like the list. */
+/**
+ * The colleagues with their Active/Off status, now and after every change (presence events included). Conflated like
+ * the list.
+ */
 fun Client.colleaguesFlow(): Flow<List<Colleague>> =
     observed(
-        subscribe = { send ->
-            observeColleagues(object : ColleaguesListener {
-                override fun onUpdate(colleagues: List<Colleague>) = send(colleagues)
-            })
-        },
-        read = { colleagues() },
-    ).conflate()
+            subscribe = { send ->
+                observeColleagues(
+                    object : ColleaguesListener {
+                        override fun onUpdate(colleagues: List<Colleague>) = send(colleagues)
+                    }
+                )
+            },
+            read = { colleagues() },
+        )
+        .conflate()
 
-/** The calls of this device (incoming ones ringing, connecting, connected,
- *  just ended) now and after every change, in order: the call screen must not
- *  miss a transition, nor an ended call (shown once). */
+/**
+ * The calls of this device (incoming ones ringing, connecting, connected, just ended) now and after every change, in
+ * order: the call screen must not miss a transition, nor an ended call (shown once).
+ */
 fun Client.callsFlow(): Flow<List<CallInfo>> =
     observed(
-        subscribe = { send ->
-            observeCalls(object : CallListener {
-                override fun onCalls(calls: List<CallInfo>) = send(calls)
-            })
-        },
-        read = { calls() },
-    ).buffer(Channel.UNLIMITED)
+            subscribe = { send ->
+                observeCalls(
+                    object : CallListener {
+                        override fun onCalls(calls: List<CallInfo>) = send(calls)
+                    }
+                )
+            },
+            read = { calls() },
+        )
+        .buffer(Channel.UNLIMITED)
 
 /** The connection state now and at every transition, in order. */
 fun Client.syncStateFlow(): Flow<SyncState> =
     observed(
-        subscribe = { send ->
-            observeSyncState(object : SyncStateListener {
-                override fun onState(state: SyncState) = send(state)
-            })
-        },
-        read = { syncState() },
-    ).buffer(Channel.UNLIMITED)
+            subscribe = { send ->
+                observeSyncState(
+                    object : SyncStateListener {
+                        override fun onState(state: SyncState) = send(state)
+                    }
+                )
+            },
+            read = { syncState() },
+        )
+        .buffer(Channel.UNLIMITED)
 
 /**
- * One of the core's subscriptions as a Flow. [subscribe] registers a listener
- * that passes its values to `send`; [read] gets the same value directly.
+ * One of the core's subscriptions as a Flow. [subscribe] registers a listener that passes its values to `send`; [read]
+ * gets the same value directly.
  *
- * The core hands a new listener the current value *before* it registers it,
- * so a change in between is never delivered: the state flow would stay on
- * SYNCING while the core is LIVE, a list would keep showing a sent ticket as
- * pending. So once the listener is registered, a marker (`null`) goes into
- * the same channel, and the collector reads the value again when it reaches
- * it, in order with the listener's values. Repeats are dropped.
+ * The core hands a new listener the current value *before* it registers it, so a change in between is never delivered:
+ * the state flow would stay on SYNCING while the core is LIVE, a list would keep showing a sent ticket as pending. So
+ * once the listener is registered, a marker (`null`) goes into the same channel, and the collector reads the value
+ * again when it reaches it, in order with the listener's values. Repeats are dropped.
  */
 private inline fun <T : Any> observed(
     crossinline subscribe: (send: (T) -> Unit) -> TaskHandle,
     crossinline read: () -> T?,
 ): Flow<T> =
     callbackFlow<T?> {
-        val handle = subscribe { value -> trySend(value) }
-        trySend(null)
-        awaitClose { handle.end() }
-    }
+            val handle = subscribe { value -> trySend(value) }
+            trySend(null)
+            awaitClose { handle.end() }
+        }
         .buffer(Channel.UNLIMITED)
         .mapNotNull { it ?: readOrNull(read) }
         .distinctUntilChanged()
 
-/** A failed re-read is skipped, as the core skips a failed refresh. After
- *  the core was closed (uniffi's IllegalStateException) no values come. */
+/**
+ * A failed re-read is skipped, as the core skips a failed refresh. After the core was closed (uniffi's
+ * IllegalStateException) no values come.
+ */
 private inline fun <T : Any> readOrNull(read: () -> T?): T? =
     try {
         read()

@@ -29,21 +29,19 @@ import support.customerservice.core.UserInfo
 import support.customerservice.core.parsePush
 
 /**
- * What the app's view models hold: the core's `Client` with Flows instead of
- * listeners and suspend functions instead of blocking calls.
+ * What the app's view models hold: the core's `Client` with Flows instead of listeners and suspend functions instead of
+ * blocking calls.
  *
- * Calls that touch the core's cache (SQLite) run on [io], never on the
- * caller's (main) thread. Errors are the core's typed [CoreException]s.
- * Anything not wrapped here is on [client].
+ * Calls that touch the core's cache (SQLite) run on [io], never on the caller's (main) thread. Errors are the core's
+ * typed [CoreException]s. Anything not wrapped here is on [client].
  */
-class CustomerServiceCore(
-    val client: Client,
-    private val io: CoroutineDispatcher = Dispatchers.IO,
-) : AutoCloseable {
+class CustomerServiceCore(val client: Client, private val io: CoroutineDispatcher = Dispatchers.IO) : AutoCloseable {
 
     companion object {
-        /** Opens the cache in [dataDir] and restores the session kept in
-         *  [tokenStore]. It opens a database: call it off the main thread. */
+        /**
+         * Opens the cache in [dataDir] and restores the session kept in [tokenStore]. It opens a database: call it off
+         * the main thread.
+         */
         @Throws(CoreException::class)
         fun open(
             serverUrl: String,
@@ -54,9 +52,11 @@ class CustomerServiceCore(
     }
 
     /** The signed-in user, restored from the last run when there is one. */
-    val currentUser: UserInfo? get() = client.currentUser()
+    val currentUser: UserInfo?
+        get() = client.currentUser()
 
-    val syncState: SyncState get() = client.syncState()
+    val syncState: SyncState
+        get() = client.syncState()
 
     // Session
 
@@ -117,7 +117,8 @@ class CustomerServiceCore(
             contentType,
             progress?.let { report ->
                 object : ProgressListener {
-                    override fun onProgress(sentBytes: ULong, totalBytes: ULong) = report(sentBytes.toLong(), totalBytes.toLong())
+                    override fun onProgress(sentBytes: ULong, totalBytes: ULong) =
+                        report(sentBytes.toLong(), totalBytes.toLong())
                 }
             },
         )
@@ -151,8 +152,7 @@ class CustomerServiceCore(
     /** Tells the ticket's other participants the user is (or stopped) typing. */
     fun setTyping(ticketId: String, typing: Boolean) = client.setTyping(ticketId, typing)
 
-    /** Tries to connect now instead of waiting for the next backoff (say, when
-     *  the phone's network comes back). */
+    /** Tries to connect now instead of waiting for the next backoff (say, when the phone's network comes back). */
     fun reconnectNow() = client.reconnectNow()
 
     // Calls
@@ -160,12 +160,13 @@ class CustomerServiceCore(
     /** This device's calls as the call screen shows them. */
     fun callsFlow(): Flow<List<CallInfo>> = client.callsFlow().flowOn(io)
 
-    /** Calls about a ticket (staff: its customer; a customer: support).
-     *  [audio] is the microphone and speaker (AudioRecord/AudioTrack). */
+    /**
+     * Calls about a ticket (staff: its customer; a customer: support). [audio] is the microphone and speaker
+     * (AudioRecord/AudioTrack).
+     */
     suspend fun placeCall(ticketId: String, audio: AudioDevice): CallInfo = client.placeCall(ticketId, audio)
 
-    /** Answers a call ringing this device: from the call screen, or from
-     *  the incoming-call notification's Accept. */
+    /** Answers a call ringing this device: from the call screen, or from the incoming-call notification's Accept. */
     suspend fun acceptCall(callId: String, audio: AudioDevice): CallInfo = client.acceptCall(callId, audio)
 
     suspend fun declineCall(callId: String) = client.declineCall(callId)
@@ -184,7 +185,9 @@ class CustomerServiceCore(
     /** What FirebaseMessagingService.onMessageReceived should do with a push. */
     fun pushAction(data: Map<String, String>): PushAction = parsePush(data)
 
-    /** Stops the core's background work; what is queued stays for the next
-     *  start. Flows still collected get no more values. */
+    /**
+     * Stops the core's background work; what is queued stays for the next start. Flows still collected get no more
+     * values.
+     */
     override fun close() = client.close()
 }

@@ -19,9 +19,8 @@ import support.customerservice.testing.TestServer
 import support.customerservice.testing.coreTest
 
 /**
- * A call between two cores from Kotlin: the customer's audio is a Kotlin
- * [AudioDevice] (as the app's AudioRecord/AudioTrack one will be), the
- * agent's a built-in tone with the core's analyser. Each hears the other's
+ * A call between two cores from Kotlin: the customer's audio is a Kotlin [AudioDevice] (as the app's
+ * AudioRecord/AudioTrack one will be), the agent's a built-in tone with the core's analyser. Each hears the other's
  * tone.
  */
 class CallTest : ServerTest() {
@@ -32,10 +31,11 @@ class CallTest : ServerTest() {
         val played = AtomicInteger()
         @Volatile var lastFrame: List<Short> = emptyList()
 
-        override fun captureFrame(): List<Short> = List(960) {
-            phase += 2 * PI * hz / 48_000
-            (sin(phase) * 0.3 * Short.MAX_VALUE).toInt().toShort()
-        }
+        override fun captureFrame(): List<Short> =
+            List(960) {
+                phase += 2 * PI * hz / 48_000
+                (sin(phase) * 0.3 * Short.MAX_VALUE).toInt().toShort()
+            }
 
         override fun playFrame(pcm: List<Short>) {
             lastFrame = pcm
@@ -64,7 +64,8 @@ class CallTest : ServerTest() {
         val department = server.createDepartment("Support")
         server.createStaff("bea@staff.example", "Bea", department)
         openCore().use { customer ->
-            CustomerServiceCore.open(server.url, appDir.resolve("agent").toString(), InMemoryTokenStore()).use { agent ->
+            CustomerServiceCore.open(server.url, appDir.resolve("agent").toString(), InMemoryTokenStore()).use { agent
+                ->
                 customer.register("ann@x.example", TestServer.PASSWORD, "Ann")
                 customer.refreshDepartments()
                 val ticket = customer.createTicket(department, "No sound", "Please call me")
@@ -74,15 +75,21 @@ class CallTest : ServerTest() {
                 }
                 val customerCalls = customer.callsFlow().probe()
                 val tickets = customer.ticketsFlow().probe()
-                tickets.awaitMatching("the ticket sent") { list -> list.any { it.id == ticket.id && it.number != null } }
+                tickets.awaitMatching("the ticket sent") { list ->
+                    list.any { it.id == ticket.id && it.number != null }
+                }
                 val agentLive = agent.syncStateFlow().probe()
                 agentLive.awaitMatching("the agent live") { it == support.customerservice.core.SyncState.LIVE }
 
                 val heard = audioAnalyser()
-                val placed = agent.placeCall(ticket.id, combinedDevice(toneSource(440.0, 0.3), listOf(heard.asDevice())))
-                val ringing = customerCalls.awaitMatching("the customer's phone rings") { calls ->
-                    calls.any { it.id == placed.id && it.phase == CallPhase.Ringing }
-                }.single()
+                val placed =
+                    agent.placeCall(ticket.id, combinedDevice(toneSource(440.0, 0.3), listOf(heard.asDevice())))
+                val ringing =
+                    customerCalls
+                        .awaitMatching("the customer's phone rings") { calls ->
+                            calls.any { it.id == placed.id && it.phase == CallPhase.Ringing }
+                        }
+                        .single()
                 assertEquals(CallDirection.INCOMING, ringing.direction)
                 assertEquals("Bea", ringing.callerName)
 
@@ -91,7 +98,10 @@ class CallTest : ServerTest() {
                 customerCalls.awaitMatching("connected") { calls -> calls.any { it.phase == CallPhase.Connected } }
                 val deadline = System.nanoTime() + 15_000_000_000
                 while (phone.share(440.0) < 0.5 || abs((heard.report().dominantHz ?: 0.0) - 660.0) > 5.0) {
-                    assertTrue(System.nanoTime() < deadline, "tones not heard: ${phone.share(440.0)}, ${heard.report()}")
+                    assertTrue(
+                        System.nanoTime() < deadline,
+                        "tones not heard: ${phone.share(440.0)}, ${heard.report()}",
+                    )
                     Thread.sleep(50)
                 }
                 assertTrue(phone.played.get() > 0)

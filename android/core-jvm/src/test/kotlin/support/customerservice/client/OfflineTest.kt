@@ -47,13 +47,15 @@ class OfflineTest : ServerTest() {
             server.start()
             core.reconnectNow()
             states.awaitMatching("live again") { it == SyncState.LIVE }
-            val sent = tickets.awaitMatching("the ticket sent, with a number") { list ->
-                list.singleOrNull()?.let { it.sendState == SendState.Sent && it.number != null } == true
-            }
+            val sent =
+                tickets.awaitMatching("the ticket sent, with a number") { list ->
+                    list.singleOrNull()?.let { it.sendState == SendState.Sent && it.number != null } == true
+                }
             assertEquals(ticket.id, sent.single().id)
-            val delivered = detail.awaitMatching("both messages sent") { d ->
-                d.messages.size == 2 && d.messages.all { it.sendState == SendState.Sent }
-            }
+            val delivered =
+                detail.awaitMatching("both messages sent") { d ->
+                    d.messages.size == 2 && d.messages.all { it.sendState == SendState.Sent }
+                }
             assertEquals(listOf("Written in a tunnel", "Still there?"), delivered.messages.map { it.body })
             assertEquals(0L, core.pendingCount())
 

@@ -10,16 +10,14 @@ import org.junit.jupiter.api.io.TempDir
 import support.customerservice.testing.TestServer
 
 /**
- * A real server per test, and a directory for the app's cache. The hard
- * timeout (on its own thread) fails a test even when a call into the core
- * blocks and the coroutine timeouts cannot fire.
+ * A real server per test, and a directory for the app's cache. The hard timeout (on its own thread) fails a test even
+ * when a call into the core blocks and the coroutine timeouts cannot fire.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 abstract class ServerTest {
     protected lateinit var server: TestServer
 
-    @TempDir
-    protected lateinit var appDir: Path
+    @TempDir protected lateinit var appDir: Path
 
     @BeforeEach
     fun startServer(info: TestInfo) {

@@ -14,9 +14,7 @@ class SessionTest : ServerTest() {
     @Test
     fun `the session survives a restart of the app and sign-out clears it`() = coreTest {
         val tokens = InMemoryTokenStore()
-        val me = openCore(tokens).use { core ->
-            core.register("ann@x.example", TestServer.PASSWORD, "Ann")
-        }
+        val me = openCore(tokens).use { core -> core.register("ann@x.example", TestServer.PASSWORD, "Ann") }
         assertNotNull(tokens.token, "saved on sign-in")
 
         openCore(tokens).use { core ->

@@ -26,9 +26,12 @@ class TicketFlowsTest : ServerTest() {
             assertNull(created.number, "no number before the server has it")
             assertEquals(me.id, created.customerId)
 
-            val sent = tickets.awaitMatching("the ticket sent, with a number") { list ->
-                list.singleOrNull()?.let { it.sendState == SendState.Sent && it.number != null } == true
-            }.single()
+            val sent =
+                tickets
+                    .awaitMatching("the ticket sent, with a number") { list ->
+                        list.singleOrNull()?.let { it.sendState == SendState.Sent && it.number != null } == true
+                    }
+                    .single()
             assertEquals(created.id, sent.id)
             assertEquals("Printer", sent.subject)
             assertNotNull(sent.number)
@@ -51,9 +54,10 @@ class TicketFlowsTest : ServerTest() {
 
             val message = core.sendMessage(ticket.id, "Any news?")
             assertEquals(SendState.Pending, message.sendState)
-            val shown = detail.awaitMatching("the message, sent") { d ->
-                d.messages.any { it.id == message.id && it.sendState == SendState.Sent }
-            }
+            val shown =
+                detail.awaitMatching("the message, sent") { d ->
+                    d.messages.any { it.id == message.id && it.sendState == SendState.Sent }
+                }
             assertEquals(listOf("It jams.", "Any news?"), shown.messages.map { it.body })
 
             val token = server.login("ann@x.example")

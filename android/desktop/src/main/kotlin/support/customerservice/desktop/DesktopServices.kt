@@ -16,21 +16,22 @@ import support.customerservice.ui.common.contentTypeFor
 
 /** The system's file dialog (AWT: it looks native on each desktop). */
 class SwingFilePicker : AttachmentPicker {
-    override suspend fun pick(): List<PickedFile> = withContext(Dispatchers.Main) {
-        val dialog = FileDialog(null as Frame?, "Attach files", FileDialog.LOAD).apply {
-            isMultipleMode = true
-            isVisible = true // blocks until the user chooses or cancels
+    override suspend fun pick(): List<PickedFile> =
+        withContext(Dispatchers.Main) {
+            val dialog =
+                FileDialog(null as Frame?, "Attach files", FileDialog.LOAD).apply {
+                    isMultipleMode = true
+                    isVisible = true // blocks until the user chooses or cancels
+                }
+            dialog.files.orEmpty().map { it.toPickedFile() }
         }
-        dialog.files.orEmpty().map { it.toPickedFile() }
-    }
 }
 
 fun File.toPickedFile(): PickedFile = PickedFile(absolutePath, name, contentTypeFor(name), length())
 
 /**
- * Opens a downloaded attachment with the desktop's default application.
- * The core keeps downloads under their id; a copy under the real name in
- * [dir] lets the viewer know the type.
+ * Opens a downloaded attachment with the desktop's default application. The core keeps downloads under their id; a copy
+ * under the real name in [dir] lets the viewer know the type.
  */
 class DesktopFileOpener(private val dir: Path) : FileOpener {
     override fun open(path: String, name: String, contentType: String) {

@@ -18,7 +18,8 @@ import support.customerservice.ui.app.CustomerServiceApp
 /** What the command line chose. */
 data class Options(val server: String, val dataDir: Path, val audio: AudioChoice, val dark: Boolean?)
 
-const val USAGE = """usage: app [--server URL] [--data-dir DIR] [--audio system|tone|silent] [--dark|--light]
+const val USAGE =
+    """usage: app [--server URL] [--data-dir DIR] [--audio system|tone|silent] [--dark|--light]
 
   --server URL     the Customer Service server (default http://127.0.0.1:8080, or CS_SERVER)
   --data-dir DIR   the session, cache and outbox (default ~/.local/share/cs-desktop; one per account)
@@ -36,15 +37,20 @@ fun parseOptions(args: Array<String>, env: Map<String, String> = System.getenv()
         when (val arg = rest.next()) {
             "--server" -> server = rest.valueOf(arg)
             "--data-dir" -> dataDir = Path.of(rest.valueOf(arg))
-            "--audio" -> audio = AudioChoice.entries.firstOrNull { it.name.equals(rest.valueOf(arg), ignoreCase = true) }
-                ?: throw IllegalArgumentException("--audio takes system, tone or silent")
+            "--audio" ->
+                audio =
+                    AudioChoice.entries.firstOrNull { it.name.equals(rest.valueOf(arg), ignoreCase = true) }
+                        ?: throw IllegalArgumentException("--audio takes system, tone or silent")
             "--dark" -> dark = true
             "--light" -> dark = false
-            "-h", "--help" -> throw IllegalArgumentException(USAGE)
+            "-h",
+            "--help" -> throw IllegalArgumentException(USAGE)
             else -> throw IllegalArgumentException("unknown option $arg\n$USAGE")
         }
     }
-    require(server.startsWith("http://") || server.startsWith("https://")) { "--server must be an http:// or https:// URL" }
+    require(server.startsWith("http://") || server.startsWith("https://")) {
+        "--server must be an http:// or https:// URL"
+    }
     return Options(server.trimEnd('/'), dataDir, audio, dark)
 }
 
@@ -52,27 +58,34 @@ private fun Iterator<String>.valueOf(option: String): String =
     if (hasNext()) next() else throw IllegalArgumentException("$option needs a value")
 
 fun main(args: Array<String>) {
-    val options = try {
-        parseOptions(args)
-    } catch (e: IllegalArgumentException) {
-        System.err.println(e.message)
-        exitProcess(2)
-    }
+    val options =
+        try {
+            parseOptions(args)
+        } catch (e: IllegalArgumentException) {
+            System.err.println(e.message)
+            exitProcess(2)
+        }
     Files.createDirectories(options.dataDir)
-    val core = try {
-        CustomerServiceCore.open(options.server, options.dataDir.toString(), fileTokenStore(options.dataDir.resolve("session").toString()))
-    } catch (e: CoreException) {
-        System.err.println("cannot open the app's data in ${options.dataDir}: $e")
-        exitProcess(1)
-    }
-    val graph = AppGraph(
-        core = core,
-        serverUrl = options.server,
-        picker = SwingFilePicker(),
-        opener = DesktopFileOpener(options.dataDir.resolve("opened")),
-        audio = callAudio(options.audio),
-        presenterContext = Dispatchers.Main,
-    )
+    val core =
+        try {
+            CustomerServiceCore.open(
+                options.server,
+                options.dataDir.toString(),
+                fileTokenStore(options.dataDir.resolve("session").toString()),
+            )
+        } catch (e: CoreException) {
+            System.err.println("cannot open the app's data in ${options.dataDir}: $e")
+            exitProcess(1)
+        }
+    val graph =
+        AppGraph(
+            core = core,
+            serverUrl = options.server,
+            picker = SwingFilePicker(),
+            opener = DesktopFileOpener(options.dataDir.resolve("opened")),
+            audio = callAudio(options.audio),
+            presenterContext = Dispatchers.Main,
+        )
     application {
         Window(
             onCloseRequest = {

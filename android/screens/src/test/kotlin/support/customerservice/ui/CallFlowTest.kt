@@ -30,9 +30,11 @@ class CallFlowTest : ScreensTest() {
         }
         runBlocking {
             for (core in listOf(customer, agent)) {
-                withTimeoutOrNull(20.seconds) { core.syncStateFlow().first { it == SyncState.LIVE } } ?: error("not live")
+                withTimeoutOrNull(20.seconds) { core.syncStateFlow().first { it == SyncState.LIVE } }
+                    ?: error("not live")
             }
-            withTimeoutOrNull(20.seconds) { agent.ticketsFlow().first { list -> list.any { it.id == ticket } } } ?: error("no ticket")
+            withTimeoutOrNull(20.seconds) { agent.ticketsFlow().first { list -> list.any { it.id == ticket } } }
+                ?: error("no ticket")
         }
         val phone = TestAudio(660.0)
         val headset = TestAudio(440.0)

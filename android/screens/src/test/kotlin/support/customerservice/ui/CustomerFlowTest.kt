@@ -13,8 +13,8 @@ import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import support.customerservice.client.all
 import support.customerservice.core.SendState
-import support.customerservice.core.TicketFilter
 import support.customerservice.core.SyncState
+import support.customerservice.core.TicketFilter
 import support.customerservice.testing.TestServer
 import support.customerservice.ui.app.CustomerServiceApp
 
@@ -52,7 +52,10 @@ class CustomerFlowTest : ScreensTest() {
             waitForNo("pending marks", hasTestTag("pending"))
             screenshot("flows/1-ticket-phone")
             onNodeWithTag("back").performClick()
-            waitFor("the ticket numbered in the list", hasText("Charged twice", substring = true) and hasText("#", substring = true))
+            waitFor(
+                "the ticket numbered in the list",
+                hasText("Charged twice", substring = true) and hasText("#", substring = true),
+            )
             waitForNo("pending marks", hasTestTag("pending"))
             screenshot("flows/1-my-tickets-phone")
         }
@@ -76,7 +79,9 @@ class CustomerFlowTest : ScreensTest() {
             waitForTag("ticket-${ticket.id}")
             onNodeWithTag("ticket-${ticket.id}").performClick()
             waitForText("At the checkout.")
-            waitUntil("the ticket sent", UI_WAIT_MS) { core.syncState == SyncState.LIVE && runBlocking { core.pendingCount() } == 0L }
+            waitUntil("the ticket sent", UI_WAIT_MS) {
+                core.syncState == SyncState.LIVE && runBlocking { core.pendingCount() } == 0L
+            }
 
             server.stop()
             waitForText("Offline: showing saved data")
@@ -85,7 +90,9 @@ class CustomerFlowTest : ScreensTest() {
                 onNodeWithTag("send").performClick()
                 waitForText(text)
             }
-            waitUntil("two pending messages", UI_WAIT_MS) { onAllNodes(hasTestTag("pending"), true).fetchSemanticsNodes().size == 2 }
+            waitUntil("two pending messages", UI_WAIT_MS) {
+                onAllNodes(hasTestTag("pending"), true).fetchSemanticsNodes().size == 2
+            }
             screenshot("flows/5-offline-pending-phone")
 
             server.start()
@@ -97,7 +104,11 @@ class CustomerFlowTest : ScreensTest() {
         val detail = core.client.ticketDetail(ticket.id)!!
         assertTrue(detail.messages.all { it.sendState == SendState.Sent })
         val bodies = server.messageBodies(ticket.id, server.login("carla@example.com"))
-        assertEquals(listOf("At the checkout.", "Is anyone there?", "It still fails."), bodies, "each message once, in order")
+        assertEquals(
+            listOf("At the checkout.", "Is anyone there?", "It still fails."),
+            bodies,
+            "each message once, in order",
+        )
     }
 
     @Test

@@ -24,9 +24,8 @@ import support.customerservice.ui.theme.CustomerServiceTheme
 import support.customerservice.ui.tickets.TicketListPane
 
 /**
- * Every screen in every state of [Fixtures], at phone and tablet size, light
- * and dark: each one is written to target/screenshots/states/ and must not
- * be blank or cut off; a line of text of each state is checked on screen.
+ * Every screen in every state of [Fixtures], at phone and tablet size, light and dark: each one is written to
+ * target/screenshots/states/ and must not be blank or cut off; a line of text of each state is checked on screen.
  */
 class ScreenStatesTest {
 
@@ -35,49 +34,105 @@ class ScreenStatesTest {
     @OptIn(ExperimentalMaterial3Api::class)
     @Composable
     private fun Frame(title: String, staff: Boolean = false, content: @Composable (Modifier) -> Unit) {
-        Scaffold(topBar = {
-            TopAppBar(title = { Text(title) }, actions = { if (staff) StaffStatusActions(Fixtures.staffStatus, {}) })
-        }) { padding -> content(Modifier.padding(padding)) }
+        Scaffold(
+            topBar = {
+                TopAppBar(
+                    title = { Text(title) },
+                    actions = { if (staff) StaffStatusActions(Fixtures.staffStatus, {}) },
+                )
+            }
+        ) { padding ->
+            content(Modifier.padding(padding))
+        }
     }
 
-    private val states = listOf(
-        State("sign-in", "Sign in to continue") { SignInScreen(Fixtures.signInFilled, {}) },
-        State("sign-in-busy", "Sign in to continue") { SignInScreen(Fixtures.signInBusy, {}) },
-        State("sign-in-error", "Wrong email or password.") { SignInScreen(Fixtures.signInError, {}) },
-        State("sign-in-unreachable", "Can't reach the server") { SignInScreen(Fixtures.signInUnreachable, {}) },
-        State("register-invalid", "Enter your name") { SignInScreen(Fixtures.register, {}) },
-        State("my-tickets-loading", "My tickets") { Frame("My tickets") { TicketListPane(Fixtures.myTicketsLoading, {}, {}, it) } },
-        State("my-tickets-empty", "No tickets yet") { Frame("My tickets") { TicketListPane(Fixtures.myTicketsEmpty, {}, {}, it) } },
-        State("my-tickets", "Refund for a double charge") { Frame("My tickets") { TicketListPane(Fixtures.myTickets, {}, {}, it) } },
-        State("my-tickets-offline", "Offline: showing saved data") { Frame("My tickets") { TicketListPane(Fixtures.myTicketsOffline, {}, {}, it) } },
-        State("my-tickets-error", "Still offline") { Frame("My tickets") { TicketListPane(Fixtures.myTicketsError, {}, {}, it) } },
-        State("queue", "Invoice address is wrong") { Frame("Queue", staff = true) { TicketListPane(Fixtures.queue, {}, {}, it) } },
-        State("queue-loading", "Queue") { Frame("Queue", staff = true) { TicketListPane(Fixtures.queueLoading, {}, {}, it) } },
-        State("queue-empty", "The queue is empty") { Frame("Queue", staff = true) { TicketListPane(Fixtures.queueEmpty, {}, {}, it) } },
-        State("queue-no-match", "No tickets match") { Frame("Queue", staff = true) { TicketListPane(Fixtures.queueNoMatch, {}, {}, it) } },
-        State("queue-offline", "Offline: showing saved data") { Frame("Queue", staff = true) { TicketListPane(Fixtures.queueOffline, {}, {}, it) } },
-        State("new-ticket", "Technical support") { Frame("New ticket") { NewTicketScreen(Fixtures.newTicket, {}, it) } },
-        State("new-ticket-loading", "Department") { Frame("New ticket") { NewTicketScreen(Fixtures.newTicketLoading, {}, it) } },
-        State("new-ticket-filled", "screenshot.png · 482 KB") { Frame("New ticket") { NewTicketScreen(Fixtures.newTicketFilled, {}, it) } },
-        State("new-ticket-uploading", "screenshot.png · 482 KB") { Frame("New ticket") { NewTicketScreen(Fixtures.newTicketUploading, {}, it) } },
-        State("new-ticket-invalid", "Choose a department") { Frame("New ticket") { NewTicketScreen(Fixtures.newTicketInvalid, {}, it) } },
-        State("new-ticket-error", "Couldn't upload the attachments") { Frame("New ticket") { NewTicketScreen(Fixtures.newTicketError, {}, it) } },
-        State("ticket-customer", "Great, thank you!") { Frame(ticketTitle(Fixtures.customerTicket)) { TicketScreen(Fixtures.customerTicket, {}, it) } },
-        State("ticket-staff", "Internal note · ") { Frame(ticketTitle(Fixtures.staffTicket), staff = true) { TicketScreen(Fixtures.staffTicket, {}, it) } },
-        State("ticket-staff-note", "Refund approved by Sam") { Frame(ticketTitle(Fixtures.staffTicketNote), staff = true) { TicketScreen(Fixtures.staffTicketNote, {}, it) } },
-        State("ticket-loading", "Ticket") { Frame("Ticket") { TicketScreen(Fixtures.ticketLoading, {}, it) } },
-        State("ticket-error", "Ticket not available") { Frame("Ticket") { TicketScreen(Fixtures.ticketError, {}, it) } },
-        State("ticket-offline", "Sending…") { Frame(ticketTitle(Fixtures.ticketOffline)) { TicketScreen(Fixtures.ticketOffline, {}, it) } },
-        State("outbox", "Refused: ticket version conflict") { Frame("Outbox") { OutboxScreen(Fixtures.outbox, {}, it) } },
-        State("outbox-empty", "Everything is sent") { Frame("Outbox") { OutboxScreen(Fixtures.outboxEmpty, {}, it) } },
-        State("call-incoming", "Incoming call") { CallScreen(Fixtures.callIncoming, {}) },
-        State("call-outgoing", "Ringing…") { CallScreen(Fixtures.callOutgoing, {}) },
-        State("call-connected", "1:23") { CallScreen(Fixtures.callConnected, {}) },
-        State("call-muted", "Unmute") { CallScreen(Fixtures.callMuted, {}) },
-        State("call-reconnecting", "Reconnecting…") { CallScreen(Fixtures.callReconnecting, {}) },
-        State("call-ended", "Call ended") { CallScreen(Fixtures.callEnded, {}) },
-        State("call-declined", "Declined") { CallScreen(Fixtures.callDeclined, {}) },
-    )
+    private val states =
+        listOf(
+            State("sign-in", "Sign in to continue") { SignInScreen(Fixtures.signInFilled, {}) },
+            State("sign-in-busy", "Sign in to continue") { SignInScreen(Fixtures.signInBusy, {}) },
+            State("sign-in-error", "Wrong email or password.") { SignInScreen(Fixtures.signInError, {}) },
+            State("sign-in-unreachable", "Can't reach the server") { SignInScreen(Fixtures.signInUnreachable, {}) },
+            State("register-invalid", "Enter your name") { SignInScreen(Fixtures.register, {}) },
+            State("my-tickets-loading", "My tickets") {
+                Frame("My tickets") { TicketListPane(Fixtures.myTicketsLoading, {}, {}, it) }
+            },
+            State("my-tickets-empty", "No tickets yet") {
+                Frame("My tickets") { TicketListPane(Fixtures.myTicketsEmpty, {}, {}, it) }
+            },
+            State("my-tickets", "Refund for a double charge") {
+                Frame("My tickets") { TicketListPane(Fixtures.myTickets, {}, {}, it) }
+            },
+            State("my-tickets-offline", "Offline: showing saved data") {
+                Frame("My tickets") { TicketListPane(Fixtures.myTicketsOffline, {}, {}, it) }
+            },
+            State("my-tickets-error", "Still offline") {
+                Frame("My tickets") { TicketListPane(Fixtures.myTicketsError, {}, {}, it) }
+            },
+            State("queue", "Invoice address is wrong") {
+                Frame("Queue", staff = true) { TicketListPane(Fixtures.queue, {}, {}, it) }
+            },
+            State("queue-loading", "Queue") {
+                Frame("Queue", staff = true) { TicketListPane(Fixtures.queueLoading, {}, {}, it) }
+            },
+            State("queue-empty", "The queue is empty") {
+                Frame("Queue", staff = true) { TicketListPane(Fixtures.queueEmpty, {}, {}, it) }
+            },
+            State("queue-no-match", "No tickets match") {
+                Frame("Queue", staff = true) { TicketListPane(Fixtures.queueNoMatch, {}, {}, it) }
+            },
+            State("queue-offline", "Offline: showing saved data") {
+                Frame("Queue", staff = true) { TicketListPane(Fixtures.queueOffline, {}, {}, it) }
+            },
+            State("new-ticket", "Technical support") {
+                Frame("New ticket") { NewTicketScreen(Fixtures.newTicket, {}, it) }
+            },
+            State("new-ticket-loading", "Department") {
+                Frame("New ticket") { NewTicketScreen(Fixtures.newTicketLoading, {}, it) }
+            },
+            State("new-ticket-filled", "screenshot.png · 482 KB") {
+                Frame("New ticket") { NewTicketScreen(Fixtures.newTicketFilled, {}, it) }
+            },
+            State("new-ticket-uploading", "screenshot.png · 482 KB") {
+                Frame("New ticket") { NewTicketScreen(Fixtures.newTicketUploading, {}, it) }
+            },
+            State("new-ticket-invalid", "Choose a department") {
+                Frame("New ticket") { NewTicketScreen(Fixtures.newTicketInvalid, {}, it) }
+            },
+            State("new-ticket-error", "Couldn't upload the attachments") {
+                Frame("New ticket") { NewTicketScreen(Fixtures.newTicketError, {}, it) }
+            },
+            State("ticket-customer", "Great, thank you!") {
+                Frame(ticketTitle(Fixtures.customerTicket)) { TicketScreen(Fixtures.customerTicket, {}, it) }
+            },
+            State("ticket-staff", "Internal note · ") {
+                Frame(ticketTitle(Fixtures.staffTicket), staff = true) { TicketScreen(Fixtures.staffTicket, {}, it) }
+            },
+            State("ticket-staff-note", "Refund approved by Sam") {
+                Frame(ticketTitle(Fixtures.staffTicketNote), staff = true) {
+                    TicketScreen(Fixtures.staffTicketNote, {}, it)
+                }
+            },
+            State("ticket-loading", "Ticket") { Frame("Ticket") { TicketScreen(Fixtures.ticketLoading, {}, it) } },
+            State("ticket-error", "Ticket not available") {
+                Frame("Ticket") { TicketScreen(Fixtures.ticketError, {}, it) }
+            },
+            State("ticket-offline", "Sending…") {
+                Frame(ticketTitle(Fixtures.ticketOffline)) { TicketScreen(Fixtures.ticketOffline, {}, it) }
+            },
+            State("outbox", "Refused: ticket version conflict") {
+                Frame("Outbox") { OutboxScreen(Fixtures.outbox, {}, it) }
+            },
+            State("outbox-empty", "Everything is sent") {
+                Frame("Outbox") { OutboxScreen(Fixtures.outboxEmpty, {}, it) }
+            },
+            State("call-incoming", "Incoming call") { CallScreen(Fixtures.callIncoming, {}) },
+            State("call-outgoing", "Ringing…") { CallScreen(Fixtures.callOutgoing, {}) },
+            State("call-connected", "1:23") { CallScreen(Fixtures.callConnected, {}) },
+            State("call-muted", "Unmute") { CallScreen(Fixtures.callMuted, {}) },
+            State("call-reconnecting", "Reconnecting…") { CallScreen(Fixtures.callReconnecting, {}) },
+            State("call-ended", "Call ended") { CallScreen(Fixtures.callEnded, {}) },
+            State("call-declined", "Declined") { CallScreen(Fixtures.callDeclined, {}) },
+        )
 
     @TestFactory
     fun `every screen state renders at phone and tablet size, light and dark`(): List<DynamicTest> =
@@ -98,7 +153,9 @@ class ScreenStatesTest {
         }
 
     private fun SkikoComposeUiTest.onAllNodesWithTextContaining(text: String) =
-        onAllNodes(hasText(text, substring = true) or hasContentDescription(text, substring = true), useUnmergedTree = true)
+        onAllNodes(
+                hasText(text, substring = true) or hasContentDescription(text, substring = true),
+                useUnmergedTree = true,
+            )
             .fetchSemanticsNodes()
-
 }

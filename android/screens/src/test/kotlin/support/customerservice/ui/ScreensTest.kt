@@ -14,11 +14,11 @@ import org.junit.jupiter.api.Timeout
 import org.junit.jupiter.api.io.TempDir
 import support.customerservice.client.CustomerServiceCore
 import support.customerservice.client.InMemoryTokenStore
+import support.customerservice.core.AudioAnalyser
 import support.customerservice.core.AudioDevice
+import support.customerservice.core.audioAnalyser
 import support.customerservice.core.combinedDevice
 import support.customerservice.core.toneSource
-import support.customerservice.core.AudioAnalyser
-import support.customerservice.core.audioAnalyser
 import support.customerservice.testing.TestServer
 import support.customerservice.ui.app.AppGraph
 import support.customerservice.ui.call.CallAudio
@@ -28,10 +28,8 @@ import support.customerservice.ui.common.PickedFile
 import support.customerservice.ui.common.contentTypeFor
 
 /**
- * A real server per test, with two departments and their staff, and the
- * cores of the people in the test (each in its own data directory, closed
- * at the end). Presenters run in [scope], on real threads: the core answers
- * from its own.
+ * A real server per test, with two departments and their staff, and the cores of the people in the test (each in its
+ * own data directory, closed at the end). Presenters run in [scope], on real threads: the core answers from its own.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 abstract class ScreensTest {
@@ -39,8 +37,7 @@ abstract class ScreensTest {
     protected lateinit var billing: String
     protected lateinit var tech: String
 
-    @TempDir
-    protected lateinit var dir: Path
+    @TempDir protected lateinit var dir: Path
 
     private val cores = mutableListOf<CustomerServiceCore>()
     protected val scope = CoroutineScope(Dispatchers.Default + SupervisorJob())
@@ -82,26 +79,33 @@ abstract class ScreensTest {
     }
 
     /** A 1×1 PNG, accepted by the server's content check. */
-    protected fun png(name: String = "screenshot.png"): PickedFile = file(
-        name,
-        java.util.Base64.getDecoder().decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="),
-    )
+    protected fun png(name: String = "screenshot.png"): PickedFile =
+        file(
+            name,
+            java.util.Base64.getDecoder()
+                .decode(
+                    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+                ),
+        )
 
     /** What a test's call audio sends (a tone) and heard (an analyser). */
     class TestAudio(private val hz: Double) : CallAudio {
         val heard: AudioAnalyser = audioAnalyser()
+
         override fun device(): AudioDevice = combinedDevice(toneSource(hz, 0.3), listOf(heard.asDevice()))
     }
 
     /** Hands out the files it is given, one batch per pick. */
     class TestPicker(vararg batches: List<PickedFile>) : AttachmentPicker {
         private val queue = ArrayDeque(batches.toList())
+
         override suspend fun pick(): List<PickedFile> = queue.removeFirstOrNull() ?: emptyList()
     }
 
     /** Remembers what the app asked to open. */
     class TestOpener : FileOpener {
         val opened = mutableListOf<Pair<String, String>>()
+
         override fun open(path: String, name: String, contentType: String) {
             synchronized(opened) { opened += path to name }
         }

@@ -25,8 +25,10 @@ enum class Device(val widthDp: Int, val heightDp: Int) {
 /** Pixels per dp of the screenshots: sharp enough to read, small enough to commit. */
 const val SCREENSHOT_DENSITY = 1f
 
-/** Runs a Compose UI test in a window of [device]'s size. When it fails,
- *  what the window showed is kept in target/screenshots/failures/. */
+/**
+ * Runs a Compose UI test in a window of [device]'s size. When it fails, what the window showed is kept in
+ * target/screenshots/failures/.
+ */
 @OptIn(ExperimentalTestApi::class)
 fun runScreenTest(device: Device, block: SkikoComposeUiTest.() -> Unit) =
     runSkikoComposeUiTest(
@@ -49,9 +51,8 @@ fun runScreenTest(device: Device, block: SkikoComposeUiTest.() -> Unit) =
 private val screenshotDir = File(System.getProperty("cs.screenshots", "target/screenshots"))
 
 /**
- * Writes what the window shows to `target/screenshots/[name].png` and fails
- * if it is blank (a screen that rendered nothing) or if text is cut off at
- * the window's left or right edge (outside a horizontally scrolling row).
+ * Writes what the window shows to `target/screenshots/[name].png` and fails if it is blank (a screen that rendered
+ * nothing) or if text is cut off at the window's left or right edge (outside a horizontally scrolling row).
  */
 @OptIn(ExperimentalTestApi::class)
 fun SkikoComposeUiTest.screenshot(name: String) {
@@ -62,15 +63,16 @@ fun SkikoComposeUiTest.screenshot(name: String) {
     ImageIO.write(image, "png", file)
     assertTrue(distinctColours(image) > 8, "$file is blank")
     val width = image.width / SCREENSHOT_DENSITY
-    val cut = onAllNodes(SemanticsMatcher.keyIsDefined(SemanticsProperties.Text), useUnmergedTree = true)
-        .fetchSemanticsNodes()
-        .filter { !it.scrollsHorizontally() }
-        .filter { node ->
-            val b = node.boundsInRoot
-            val onScreen = b.bottom > 0 && b.top < image.height / SCREENSHOT_DENSITY
-            onScreen && b.width > 0 && (b.left < -1f || b.right > width + 1f)
-        }
-        .map { it.config.getOrNull(SemanticsProperties.Text)?.joinToString() }
+    val cut =
+        onAllNodes(SemanticsMatcher.keyIsDefined(SemanticsProperties.Text), useUnmergedTree = true)
+            .fetchSemanticsNodes()
+            .filter { !it.scrollsHorizontally() }
+            .filter { node ->
+                val b = node.boundsInRoot
+                val onScreen = b.bottom > 0 && b.top < image.height / SCREENSHOT_DENSITY
+                onScreen && b.width > 0 && (b.left < -1f || b.right > width + 1f)
+            }
+            .map { it.config.getOrNull(SemanticsProperties.Text)?.joinToString() }
     if (cut.isNotEmpty()) fail("$file: text cut off at the window's edge: $cut")
 }
 

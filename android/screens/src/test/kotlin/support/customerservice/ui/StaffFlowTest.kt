@@ -11,9 +11,9 @@ import kotlin.test.assertFalse
 import kotlin.test.assertTrue
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
-import kotlinx.coroutines.flow.first
 import org.junit.jupiter.api.Test
 import support.customerservice.core.CallPhase
 import support.customerservice.core.Priority
@@ -25,7 +25,10 @@ import support.customerservice.ui.app.CustomerServiceApp
 /** Staff flows through the whole app, with customers and colleagues on their own cores. */
 class StaffFlowTest : ScreensTest() {
 
-    private fun customerWithTicket(subject: String, body: String): Pair<support.customerservice.client.CustomerServiceCore, String> {
+    private fun customerWithTicket(
+        subject: String,
+        body: String,
+    ): Pair<support.customerservice.client.CustomerServiceCore, String> {
         val customer = openCore("carla")
         val ticket = runBlocking {
             customer.register("carla@example.com", TestServer.PASSWORD, "Carla Customer")
@@ -33,8 +36,9 @@ class StaffFlowTest : ScreensTest() {
             customer.createTicket(billing, subject, body).id
         }
         runBlocking {
-            withTimeoutOrNull(20.seconds) { customer.ticketsFlow().first { list -> list.any { it.id == ticket && it.number != null } } }
-                ?: error("the ticket was not sent")
+            withTimeoutOrNull(20.seconds) {
+                customer.ticketsFlow().first { list -> list.any { it.id == ticket && it.number != null } }
+            } ?: error("the ticket was not sent")
         }
         return customer to ticket
     }
@@ -58,7 +62,10 @@ class StaffFlowTest : ScreensTest() {
             waitForText("Off")
             onNodeWithTag("status-switch").performClick()
             waitFor("Active", hasTestTag("my-status") and hasText("Active"))
-            waitFor("Bill's ticket in the queue", hasTestTag("ticket-$ticket") and hasText("→ Bill Billing", substring = true))
+            waitFor(
+                "Bill's ticket in the queue",
+                hasTestTag("ticket-$ticket") and hasText("→ Bill Billing", substring = true),
+            )
             waitFor("the counts", hasTestTag("assignee-anyone") and hasText("Anyone 1"))
             screenshot("flows/2-queue-phone")
 
@@ -84,11 +91,22 @@ class StaffFlowTest : ScreensTest() {
             waitForText("priority: normal → high")
             screenshot("flows/2-ticket-staff-phone")
         }
+        // At a desk: the queue and the ticket side by side.
+        runScreenTest(Device.TABLET) {
+            setContent { CustomerServiceApp(graph(core), dark = false) }
+            waitForTag("ticket-$ticket")
+            onNodeWithTag("ticket-$ticket").performClick()
+            waitForText("Approved by finance")
+            onNodeWithTag("status-switch").assertExists()
+            screenshot("flows/2-staff-tablet")
+        }
 
         // The customer's own screen: the reply, the new state, never the note.
         runBlocking {
             withTimeoutOrNull(20.seconds) {
-                customer.ticketFlow(ticket).first { d -> d.messages.any { it.body == "Refund on its way." } && d.ticket.priority == Priority.HIGH }
+                customer.ticketFlow(ticket).first { d ->
+                    d.messages.any { it.body == "Refund on its way." } && d.ticket.priority == Priority.HIGH
+                }
             } ?: error("the reply did not reach the customer")
         }
         runScreenTest(Device.PHONE) {
@@ -100,8 +118,13 @@ class StaffFlowTest : ScreensTest() {
             assertEquals(0, countText("Approved by finance"), "the internal note is not shown to the customer")
             screenshot("flows/2-ticket-customer-phone")
         }
-        assertFalse(customer.client.ticketDetail(ticket)!!.messages.any { it.internal || it.body == "Approved by finance" })
-        assertTrue(server.messageBodies(ticket, server.login(bea)).contains("Approved by finance"), "staff see the note on the server")
+        assertFalse(
+            customer.client.ticketDetail(ticket)!!.messages.any { it.internal || it.body == "Approved by finance" }
+        )
+        assertTrue(
+            server.messageBodies(ticket, server.login(bea)).contains("Approved by finance"),
+            "staff see the note on the server",
+        )
     }
 
     @Test
@@ -137,7 +160,8 @@ class StaffFlowTest : ScreensTest() {
         // The customer calls support from the ticket: Bill (Active) rings, Bea (Off) does not.
         runBlocking {
             listOf(customer, billCore).forEach { core ->
-                withTimeoutOrNull(20.seconds) { core.syncStateFlow().first { it == SyncState.LIVE } } ?: error("not live")
+                withTimeoutOrNull(20.seconds) { core.syncStateFlow().first { it == SyncState.LIVE } }
+                    ?: error("not live")
             }
         }
         runScreenTest(Device.PHONE) {
@@ -149,9 +173,10 @@ class StaffFlowTest : ScreensTest() {
             waitForText("Ringing…")
             screenshot("flows/3-customer-calling-phone")
             runBlocking {
-                val ringing = withTimeoutOrNull(20.seconds) {
-                    billCore.callsFlow().first { calls -> calls.any { it.phase == CallPhase.Ringing } }
-                }
+                val ringing =
+                    withTimeoutOrNull(20.seconds) {
+                        billCore.callsFlow().first { calls -> calls.any { it.phase == CallPhase.Ringing } }
+                    }
                 assertTrue(ringing != null, "Bill, Active, is rung")
                 delay(1_000)
                 assertTrue(beaCore.client.calls().none { it.phase == CallPhase.Ringing }, "Bea, Off, is not rung")

@@ -9,8 +9,10 @@ import androidx.compose.ui.test.hasText
 /** How long a screen may take to show what the server or the core sends. */
 const val UI_WAIT_MS = 20_000L
 
-/** Whether a node matches [matcher], as drawn (a row's texts merged into the
- *  row) or node by node (each text on its own), in any window, popups included. */
+/**
+ * Whether a node matches [matcher], as drawn (a row's texts merged into the row) or node by node (each text on its
+ * own), in any window, popups included.
+ */
 fun SkikoComposeUiTest.shows(matcher: SemanticsMatcher): Boolean =
     onAllNodes(matcher, useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty() ||
         onAllNodes(matcher, useUnmergedTree = false).fetchSemanticsNodes().isNotEmpty()

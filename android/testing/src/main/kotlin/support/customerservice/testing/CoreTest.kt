@@ -1,5 +1,6 @@
 package support.customerservice.testing
 
+import kotlin.test.fail
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.minutes
 import kotlin.time.Duration.Companion.seconds
@@ -13,14 +14,11 @@ import kotlinx.coroutines.test.TestResult
 import kotlinx.coroutines.test.runTest
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeoutOrNull
-import kotlin.test.fail
 
 /**
- * Runs a test against the real core. The body runs on [Dispatchers.Default]
- * so that its timeouts are wall-clock time: the core answers from its own
- * threads, and the test scheduler's virtual time would fire every
- * `withTimeout` at once. Flows are probed in the test's background scope,
- * cancelled when the test ends.
+ * Runs a test against the real core. The body runs on [Dispatchers.Default] so that its timeouts are wall-clock time:
+ * the core answers from its own threads, and the test scheduler's virtual time would fire every `withTimeout` at once.
+ * Flows are probed in the test's background scope, cancelled when the test ends.
  */
 fun coreTest(limit: Duration = 2.minutes, body: suspend CoreTest.() -> Unit): TestResult =
     runTest(timeout = limit) {
@@ -44,8 +42,7 @@ class FlowProbe<T : Any>(flow: Flow<T>, scope: CoroutineScope) {
 
     /** The next value, which must come within [timeout]. */
     suspend fun next(what: String, timeout: Duration = 5.seconds): T {
-        val value = withTimeoutOrNull(timeout) { values.receive() }
-            ?: fail("no value within $timeout: expected $what")
+        val value = withTimeoutOrNull(timeout) { values.receive() } ?: fail("no value within $timeout: expected $what")
         last = value
         return value
     }

@@ -20,9 +20,8 @@ import kotlinx.serialization.json.jsonPrimitive
 import kotlinx.serialization.json.put
 
 /**
- * The real server (`target/debug/server`) as a child process on a fixed port
- * and data directory, so that it can be stopped and started again the way a
- * phone sees its server go away and come back. Its output goes to
+ * The real server (`target/debug/server`) as a child process on a fixed port and data directory, so that it can be
+ * stopped and started again the way a phone sees its server go away and come back. Its output goes to
  * `target/server-logs/<name>.log`.
  */
 class TestServer(name: String) : AutoCloseable {
@@ -33,10 +32,8 @@ class TestServer(name: String) : AutoCloseable {
         private val STOP = Duration.ofSeconds(10)
     }
 
-    private val binary: Path = Path.of(
-        System.getProperty("cs.server.binary")
-            ?: error("set -Dcs.server.binary (scripts/test-jvm does)"),
-    )
+    private val binary: Path =
+        Path.of(System.getProperty("cs.server.binary") ?: error("set -Dcs.server.binary (scripts/test-jvm does)"))
     val port: Int = ServerSocket(0).use { it.localPort }
     val url = "http://127.0.0.1:$port"
     private val dataDir: Path = Files.createTempDirectory("cs-server-")
@@ -48,19 +45,21 @@ class TestServer(name: String) : AutoCloseable {
     fun start(): TestServer {
         check(process == null) { "already running" }
         Files.createDirectories(log.parent)
-        val started = ProcessBuilder(binary.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .apply {
-                environment() += mapOf(
-                    "CS_ADDR" to "127.0.0.1:$port",
-                    "CS_DATA_DIR" to dataDir.toString(),
-                    "CS_ADMIN_EMAIL" to ADMIN_EMAIL,
-                    "CS_ADMIN_PASSWORD" to PASSWORD,
-                    "NO_COLOR" to "1",
-                )
-            }
-            .start()
+        val started =
+            ProcessBuilder(binary.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .apply {
+                    environment() +=
+                        mapOf(
+                            "CS_ADDR" to "127.0.0.1:$port",
+                            "CS_DATA_DIR" to dataDir.toString(),
+                            "CS_ADMIN_EMAIL" to ADMIN_EMAIL,
+                            "CS_ADMIN_PASSWORD" to PASSWORD,
+                            "NO_COLOR" to "1",
+                        )
+                }
+                .start()
         process = started
         val deadline = System.nanoTime() + STARTUP.toNanos()
         while (true) {
@@ -97,45 +96,60 @@ class TestServer(name: String) : AutoCloseable {
     // The HTTP API, for what the tests do outside the Kotlin layer.
 
     fun login(email: String, password: String = PASSWORD): String =
-        call("POST", "/v1/auth/login", body = buildJsonObject {
-            put("email", email)
-            put("password", password)
-        }).jsonObject.string("token")
+        call(
+                "POST",
+                "/v1/auth/login",
+                body =
+                    buildJsonObject {
+                        put("email", email)
+                        put("password", password)
+                    },
+            )
+            .jsonObject
+            .string("token")
 
     /** A department, made by the admin; returns its id. */
     fun createDepartment(name: String): String =
         call("POST", "/v1/departments", login(ADMIN_EMAIL), buildJsonObject { put("name", name) })
-            .jsonObject.string("id")
+            .jsonObject
+            .string("id")
 
     /** A staff account (role `agent`, `supervisor` or `admin`), made by the admin; returns its id. */
     fun createStaff(email: String, name: String, departmentId: String, role: String = "agent"): String =
-        call("POST", "/v1/staff", login(ADMIN_EMAIL), buildJsonObject {
-            put("email", email)
-            put("name", name)
-            put("password", PASSWORD)
-            put("role", role)
-            put("department_id", departmentId)
-        }).jsonObject.string("id")
+        call(
+                "POST",
+                "/v1/staff",
+                login(ADMIN_EMAIL),
+                buildJsonObject {
+                    put("email", email)
+                    put("name", name)
+                    put("password", PASSWORD)
+                    put("role", role)
+                    put("department_id", departmentId)
+                },
+            )
+            .jsonObject
+            .string("id")
 
     /** The bodies of a ticket's messages on the server, oldest first. */
     fun messageBodies(ticketId: String, token: String): List<String> =
-        call("GET", "/v1/tickets/$ticketId/messages", token).jsonObject.getValue("messages")
-            .jsonArray.map { it.jsonObject.string("body") }
+        call("GET", "/v1/tickets/$ticketId/messages", token).jsonObject.getValue("messages").jsonArray.map {
+            it.jsonObject.string("body")
+        }
 
     fun call(method: String, path: String, token: String? = null, body: JsonObject? = null): JsonElement {
-        val request = HttpRequest.newBuilder(URI("$url$path"))
-            .timeout(Duration.ofSeconds(10))
-            .method(
-                method,
-                body?.let { HttpRequest.BodyPublishers.ofString(it.toString()) }
-                    ?: HttpRequest.BodyPublishers.noBody(),
-            )
-            .header("content-type", "application/json")
+        val request =
+            HttpRequest.newBuilder(URI("$url$path"))
+                .timeout(Duration.ofSeconds(10))
+                .method(
+                    method,
+                    body?.let { HttpRequest.BodyPublishers.ofString(it.toString()) }
+                        ?: HttpRequest.BodyPublishers.noBody(),
+                )
+                .header("content-type", "application/json")
         token?.let { request.header("authorization", "Bearer $it") }
         val response = send(request)
-        check(response.statusCode() in 200..299) {
-            "$method $path: ${response.statusCode()} ${response.body()}"
-        }
+        check(response.statusCode() in 200..299) { "$method $path: ${response.statusCode()} ${response.body()}" }
         return Json.parseToJsonElement(response.body())
     }
 

@@ -7,9 +7,8 @@ import support.customerservice.ui.common.AttachmentPicker
 import support.customerservice.ui.common.FileOpener
 
 /**
- * What the screens need from the platform, given once by the app (Android's
- * Application, the desktop's main): the core, the pickers and openers, the
- * call audio, and the context presenters run in (the main thread in an app).
+ * What the screens need from the platform, given once by the app (Android's Application, the desktop's main): the core,
+ * the pickers and openers, the call audio, and the context presenters run in (the main thread in an app).
  */
 class AppGraph(
     val core: CustomerServiceCore,

@@ -63,8 +63,7 @@ import support.customerservice.ui.tickets.TicketListEvent
 import support.customerservice.ui.tickets.TicketListPane
 import support.customerservice.ui.tickets.TicketListPresenter
 
-/** From this width on, the list and the open ticket show side by side
- *  (Material's expanded width class). */
+/** From this width on, the list and the open ticket show side by side (Material's expanded width class). */
 val ExpandedWidth: Dp = 840.dp
 
 /** A presenter for as long as this part of the screen shows (and [keys] stay). */
@@ -83,9 +82,10 @@ fun CustomerServiceApp(graph: AppGraph, dark: Boolean = androidx.compose.foundat
         val state by app.state.collectAsState()
         val user = state.user
         if (user == null) {
-            val signIn = rememberPresenter(graph, "sign-in") { scope ->
-                SignInPresenter(graph.core, scope, graph.serverUrl) { app.onEvent(AppEvent.SignedIn(it)) }
-            }
+            val signIn =
+                rememberPresenter(graph, "sign-in") { scope ->
+                    SignInPresenter(graph.core, scope, graph.serverUrl) { app.onEvent(AppEvent.SignedIn(it)) }
+                }
             val s by signIn.state.collectAsState()
             Column {
                 state.notice?.let { MessageBar(it) }
@@ -99,7 +99,10 @@ fun CustomerServiceApp(graph: AppGraph, dark: Boolean = androidx.compose.foundat
 
 @Composable
 private fun MessageBar(text: String) {
-    androidx.compose.material3.Surface(color = MaterialTheme.colorScheme.errorContainer, contentColor = MaterialTheme.colorScheme.onErrorContainer) {
+    androidx.compose.material3.Surface(
+        color = MaterialTheme.colorScheme.errorContainer,
+        contentColor = MaterialTheme.colorScheme.onErrorContainer,
+    ) {
         Text(text, modifier = Modifier.padding(16.dp).testTag("notice"), style = MaterialTheme.typography.bodyMedium)
     }
 }
@@ -107,17 +110,31 @@ private fun MessageBar(text: String) {
 @Composable
 private fun SignedIn(graph: AppGraph, app: AppPresenter, state: AppState, user: UserInfo) {
     val staff = user.role.isStaff
-    val calls = rememberPresenter(graph, user.id) { scope ->
-        CallPresenter(graph.core, scope, graph.audio, onEnded = { ticketId ->
-            if (app.state.value.selectedTicketId != ticketId) app.onEvent(AppEvent.Select(ticketId))
-        })
-    }
+    val calls =
+        rememberPresenter(graph, user.id) { scope ->
+            CallPresenter(
+                graph.core,
+                scope,
+                graph.audio,
+                onEnded = { ticketId ->
+                    if (app.state.value.selectedTicketId != ticketId) app.onEvent(AppEvent.Select(ticketId))
+                },
+            )
+        }
     val list = rememberPresenter(graph, user.id, "list") { TicketListPresenter(graph.core, it, staff) }
-    val status = if (staff) {
-        rememberPresenter(graph, user.id, "status") { StaffStatusPresenter(graph.core, it, user.id, user.status ?: support.customerservice.core.StaffStatus.OFF) }
-    } else {
-        null
-    }
+    val status =
+        if (staff) {
+            rememberPresenter(graph, user.id, "status") {
+                StaffStatusPresenter(
+                    graph.core,
+                    it,
+                    user.id,
+                    user.status ?: support.customerservice.core.StaffStatus.OFF,
+                )
+            }
+        } else {
+            null
+        }
     val callState by calls.state.collectAsState()
     if (callState.kind != CallScreenKind.NONE) {
         CallScreen(callState, calls::onEvent)
@@ -162,9 +179,14 @@ private fun Home(
     Scaffold(
         topBar = {
             TopAppBar(
-                title = { Text(if (status != null) "Queue" else "My tickets", maxLines = 1, overflow = TextOverflow.Ellipsis) },
+                title = {
+                    Text(if (status != null) "Queue" else "My tickets", maxLines = 1, overflow = TextOverflow.Ellipsis)
+                },
                 actions = {
-                    IconButton(onClick = { list.onEvent(TicketListEvent.Refresh) }, modifier = Modifier.testTag("refresh")) {
+                    IconButton(
+                        onClick = { list.onEvent(TicketListEvent.Refresh) },
+                        modifier = Modifier.testTag("refresh"),
+                    ) {
                         Icon(Icons.Filled.Refresh, contentDescription = "Refresh")
                     }
                     OutboxButton(state) { app.onEvent(AppEvent.Open(Route.Outbox)) }
@@ -203,18 +225,28 @@ private fun Home(
 private fun OutboxButton(state: AppState, onClick: () -> Unit) {
     val count = state.outboxWaiting + state.outboxRefused
     IconButton(onClick = onClick, modifier = Modifier.testTag("outbox-button")) {
-        BadgedBox(badge = {
-            if (count > 0) {
-                Badge(containerColor = if (state.outboxRefused > 0) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.secondary) { Text("$count") }
+        BadgedBox(
+            badge = {
+                if (count > 0) {
+                    Badge(
+                        containerColor =
+                            if (state.outboxRefused > 0) MaterialTheme.colorScheme.error
+                            else MaterialTheme.colorScheme.secondary
+                    ) {
+                        Text("$count")
+                    }
+                }
             }
-        }) {
+        ) {
             Icon(
                 Icons.Filled.Outbox,
-                contentDescription = when {
-                    state.outboxRefused > 0 -> "Outbox: ${state.outboxRefused} refused, ${state.outboxWaiting} waiting"
-                    count > 0 -> "Outbox: $count waiting"
-                    else -> "Outbox"
-                },
+                contentDescription =
+                    when {
+                        state.outboxRefused > 0 ->
+                            "Outbox: ${state.outboxRefused} refused, ${state.outboxWaiting} waiting"
+                        count > 0 -> "Outbox: $count waiting"
+                        else -> "Outbox"
+                    },
             )
         }
     }
@@ -245,12 +277,13 @@ private fun RouteScreen(
     }
     when (route) {
         Route.NewTicket -> {
-            val p = rememberPresenter(graph, route) { scope ->
-                NewTicketPresenter(graph.core, scope, graph.picker) { id ->
-                    app.onEvent(AppEvent.Back)
-                    app.onEvent(AppEvent.Select(id))
+            val p =
+                rememberPresenter(graph, route) { scope ->
+                    NewTicketPresenter(graph.core, scope, graph.picker) { id ->
+                        app.onEvent(AppEvent.Back)
+                        app.onEvent(AppEvent.Select(id))
+                    }
                 }
-            }
             val s by p.state.collectAsState()
             Scaffold(topBar = { TopAppBar(title = { Text("New ticket") }, navigationIcon = back) }) { padding ->
                 NewTicketScreen(s, p::onEvent, Modifier.padding(padding))
@@ -259,14 +292,17 @@ private fun RouteScreen(
         Route.Outbox -> {
             val p = rememberPresenter(graph, route) { OutboxPresenter(graph.core, it) }
             val s by p.state.collectAsState()
-            Scaffold(topBar = { TopAppBar(title = { Text("Outbox") }, navigationIcon = back, actions = { staffActions() }) }) { padding ->
+            Scaffold(
+                topBar = { TopAppBar(title = { Text("Outbox") }, navigationIcon = back, actions = { staffActions() }) }
+            ) { padding ->
                 OutboxScreen(s, p::onEvent, Modifier.padding(padding))
             }
         }
         is Route.Ticket -> {
-            val p = rememberPresenter(graph, route) { scope ->
-                TicketPresenter(graph.core, scope, route.id, user, graph.picker, graph.opener, graph.audio)
-            }
+            val p =
+                rememberPresenter(graph, route) { scope ->
+                    TicketPresenter(graph.core, scope, route.id, user, graph.picker, graph.opener, graph.audio)
+                }
             val s by p.state.collectAsState()
             Scaffold(
                 topBar = {
@@ -279,17 +315,23 @@ private fun RouteScreen(
                                 enabled = s.detail != null && !s.placingCall,
                                 modifier = Modifier.testTag("call"),
                             ) {
-                                Icon(Icons.Filled.Call, contentDescription = if (s.staff) "Call customer" else "Call support")
+                                Icon(
+                                    Icons.Filled.Call,
+                                    contentDescription = if (s.staff) "Call customer" else "Call support",
+                                )
                             }
                             if (!s.staff && s.canClose) {
-                                IconButton(onClick = { p.onEvent(TicketEvent.CloseTicket) }, modifier = Modifier.testTag("close-ticket")) {
+                                IconButton(
+                                    onClick = { p.onEvent(TicketEvent.CloseTicket) },
+                                    modifier = Modifier.testTag("close-ticket"),
+                                ) {
                                     Icon(Icons.Filled.CheckCircle, contentDescription = "Close ticket")
                                 }
                             }
                             staffActions()
                         },
                     )
-                },
+                }
             ) { padding ->
                 TicketScreen(s, p::onEvent, Modifier.padding(padding))
             }

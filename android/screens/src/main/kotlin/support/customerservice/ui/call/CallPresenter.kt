@@ -15,7 +15,11 @@ import support.customerservice.ui.common.Presenter
 import support.customerservice.ui.common.userMessage
 
 /** Which call screen shows, if any. */
-enum class CallScreenKind { NONE, INCOMING, IN_CALL }
+enum class CallScreenKind {
+    NONE,
+    INCOMING,
+    IN_CALL,
+}
 
 data class CallState(
     /** The call on screen: ringing here, under way, or just ended. */
@@ -28,43 +32,50 @@ data class CallState(
     val error: String? = null,
 ) {
     val kind: CallScreenKind
-        get() = when {
-            call == null -> CallScreenKind.NONE
-            call.direction == CallDirection.INCOMING && call.phase == CallPhase.Ringing -> CallScreenKind.INCOMING
-            else -> CallScreenKind.IN_CALL
-        }
-    val ended: Boolean get() = call?.phase is CallPhase.Ended
+        get() =
+            when {
+                call == null -> CallScreenKind.NONE
+                call.direction == CallDirection.INCOMING && call.phase == CallPhase.Ringing -> CallScreenKind.INCOMING
+                else -> CallScreenKind.IN_CALL
+            }
+
+    val ended: Boolean
+        get() = call?.phase is CallPhase.Ended
 }
 
 sealed interface CallEvent {
     data object Accept : CallEvent
+
     data object Decline : CallEvent
+
     data object HangUp : CallEvent
+
     data object ToggleMute : CallEvent
 }
 
 /** The call phase as the call screen says it. */
-fun CallPhase.label(direction: CallDirection): String = when (this) {
-    CallPhase.Ringing -> if (direction == CallDirection.OUTGOING) "Ringing…" else "Incoming call"
-    CallPhase.Connecting -> "Connecting…"
-    CallPhase.Connected -> "Connected"
-    CallPhase.Reconnecting -> "Reconnecting…"
-    is CallPhase.Ended -> when (outcome) {
-        "ended" -> "Call ended"
-        "declined" -> "Declined"
-        "missed" -> "No answer"
-        "cancelled" -> "Cancelled"
-        "answered_elsewhere" -> "Answered on another device"
-        "failed" -> "Call failed"
-        else -> "Call over ($outcome)"
+fun CallPhase.label(direction: CallDirection): String =
+    when (this) {
+        CallPhase.Ringing -> if (direction == CallDirection.OUTGOING) "Ringing…" else "Incoming call"
+        CallPhase.Connecting -> "Connecting…"
+        CallPhase.Connected -> "Connected"
+        CallPhase.Reconnecting -> "Reconnecting…"
+        is CallPhase.Ended ->
+            when (outcome) {
+                "ended" -> "Call ended"
+                "declined" -> "Declined"
+                "missed" -> "No answer"
+                "cancelled" -> "Cancelled"
+                "answered_elsewhere" -> "Answered on another device"
+                "failed" -> "Call failed"
+                else -> "Call over ($outcome)"
+            }
     }
-}
 
 /**
- * The incoming-call and in-call screens, raised by the core's calls (the
- * push path opens the app into the same state). Counts the connected time,
- * polls the call's quality, shows the outcome of an ended call for
- * [endedShowMs] and then hands the ticket back through [onEnded].
+ * The incoming-call and in-call screens, raised by the core's calls (the push path opens the app into the same state).
+ * Counts the connected time, polls the call's quality, shows the outcome of an ended call for [endedShowMs] and then
+ * hands the ticket back through [onEnded].
  */
 class CallPresenter(
     private val core: CustomerServiceCore,
@@ -104,16 +115,17 @@ class CallPresenter(
         val start = System.currentTimeMillis()
         connectedAt = start
         ticker?.cancel()
-        ticker = scope.launch {
-            var tick = 0
-            while (isActive) {
-                setState { copy(elapsedSeconds = (System.currentTimeMillis() - start) / 1000) }
-                if (tick++ % 2 == 0) {
-                    runCatching { core.callQuality(callId) }.onSuccess { q -> setState { copy(quality = q) } }
+        ticker =
+            scope.launch {
+                var tick = 0
+                while (isActive) {
+                    setState { copy(elapsedSeconds = (System.currentTimeMillis() - start) / 1000) }
+                    if (tick++ % 2 == 0) {
+                        runCatching { core.callQuality(callId) }.onSuccess { q -> setState { copy(quality = q) } }
+                    }
+                    delay(1_000 - (System.currentTimeMillis() - start) % 1_000)
                 }
-                delay(1_000 - (System.currentTimeMillis() - start) % 1_000)
             }
-        }
     }
 
     private fun ended(call: CallInfo) {
@@ -122,13 +134,14 @@ class CallPresenter(
         val seconds = connectedAt?.let { (System.currentTimeMillis() - it) / 1000 } ?: 0
         setState { copy(call = call, busy = false, elapsedSeconds = seconds) }
         dismiss?.cancel()
-        dismiss = scope.launch {
-            delay(endedShowMs)
-            connectedAt = null
-            connectedCall = null
-            setState { CallState() }
-            onEnded(call.ticketId)
-        }
+        dismiss =
+            scope.launch {
+                delay(endedShowMs)
+                connectedAt = null
+                connectedCall = null
+                setState { CallState() }
+                onEnded(call.ticketId)
+            }
     }
 
     override fun onEvent(event: CallEvent) {
@@ -137,12 +150,13 @@ class CallPresenter(
             CallEvent.Accept -> act { core.acceptCall(call.id, audio.device()) }
             CallEvent.Decline -> act { core.declineCall(call.id) }
             CallEvent.HangUp -> act { core.hangUp(call.id) }
-            CallEvent.ToggleMute -> try {
-                core.setCallMuted(call.id, !call.muted)
-                setState { copy(call = this.call?.copy(muted = !call.muted)) }
-            } catch (e: CoreException) {
-                setState { copy(error = e.userMessage()) }
-            }
+            CallEvent.ToggleMute ->
+                try {
+                    core.setCallMuted(call.id, !call.muted)
+                    setState { copy(call = this.call?.copy(muted = !call.muted)) }
+                } catch (e: CoreException) {
+                    setState { copy(error = e.userMessage()) }
+                }
         }
     }
 

@@ -48,7 +48,11 @@ fun CallScreen(state: CallState, onEvent: (CallEvent) -> Unit, modifier: Modifie
             verticalArrangement = Arrangement.SpaceBetween,
         ) {
             Column(horizontalAlignment = Alignment.CenterHorizontally, modifier = Modifier.padding(top = 48.dp)) {
-                Surface(shape = CircleShape, color = MaterialTheme.colorScheme.primaryContainer, modifier = Modifier.size(96.dp)) {
+                Surface(
+                    shape = CircleShape,
+                    color = MaterialTheme.colorScheme.primaryContainer,
+                    modifier = Modifier.size(96.dp),
+                ) {
                     Icon(Icons.Filled.Person, contentDescription = null, modifier = Modifier.padding(20.dp))
                 }
                 Spacer(Modifier.height(16.dp))
@@ -59,44 +63,80 @@ fun CallScreen(state: CallState, onEvent: (CallEvent) -> Unit, modifier: Modifie
                     modifier = Modifier.testTag("call-peer"),
                 )
                 call.ticketSubject?.let {
-                    Text(it, style = MaterialTheme.typography.bodyLarge, color = MaterialTheme.colorScheme.onSurfaceVariant, textAlign = TextAlign.Center)
-                }
-                Spacer(Modifier.height(12.dp))
-                Text(call.phase.label(call.direction), style = MaterialTheme.typography.titleMedium, modifier = Modifier.testTag("call-phase"))
-                if (call.phase == CallPhase.Connected || call.phase == CallPhase.Reconnecting || (call.phase is CallPhase.Ended && state.elapsedSeconds > 0)) {
-                    Text(callDuration(state.elapsedSeconds), style = MaterialTheme.typography.displaySmall, modifier = Modifier.testTag("call-timer"))
-                }
-                state.quality?.takeIf { call.phase == CallPhase.Connected }?.let { q ->
                     Text(
-                        listOfNotNull(
-                            q.rttMs?.let { "RTT ${it.toInt()} ms" },
-                            q.jitterMs?.let { "jitter ${"%.1f".format(it)} ms" },
-                            "lost ${q.packetsLost}",
-                        ).joinToString(" · "),
-                        style = MaterialTheme.typography.labelMedium,
+                        it,
+                        style = MaterialTheme.typography.bodyLarge,
                         color = MaterialTheme.colorScheme.onSurfaceVariant,
-                        modifier = Modifier.testTag("call-quality"),
+                        textAlign = TextAlign.Center,
                     )
                 }
+                Spacer(Modifier.height(12.dp))
+                Text(
+                    call.phase.label(call.direction),
+                    style = MaterialTheme.typography.titleMedium,
+                    modifier = Modifier.testTag("call-phase"),
+                )
+                if (
+                    call.phase == CallPhase.Connected ||
+                        call.phase == CallPhase.Reconnecting ||
+                        (call.phase is CallPhase.Ended && state.elapsedSeconds > 0)
+                ) {
+                    Text(
+                        callDuration(state.elapsedSeconds),
+                        style = MaterialTheme.typography.displaySmall,
+                        modifier = Modifier.testTag("call-timer"),
+                    )
+                }
+                state.quality
+                    ?.takeIf { call.phase == CallPhase.Connected }
+                    ?.let { q ->
+                        Text(
+                            listOfNotNull(
+                                    q.rttMs?.let { "RTT ${it.toInt()} ms" },
+                                    q.jitterMs?.let { "jitter ${"%.1f".format(it)} ms" },
+                                    "lost ${q.packetsLost}",
+                                )
+                                .joinToString(" · "),
+                            style = MaterialTheme.typography.labelMedium,
+                            color = MaterialTheme.colorScheme.onSurfaceVariant,
+                            modifier = Modifier.testTag("call-quality"),
+                        )
+                    }
                 if (state.error != null) ErrorText(state.error, Modifier.padding(top = 12.dp))
             }
             when {
                 call.phase is CallPhase.Ended -> Spacer(Modifier.height(72.dp))
-                state.kind == CallScreenKind.INCOMING -> Row(horizontalArrangement = Arrangement.spacedBy(64.dp), modifier = Modifier.padding(bottom = 32.dp)) {
-                    RoundButton(Icons.Filled.CallEnd, "Decline", DeclineRed, "decline", !state.busy) { onEvent(CallEvent.Decline) }
-                    RoundButton(Icons.Filled.Call, "Accept", AcceptGreen, "accept", !state.busy) { onEvent(CallEvent.Accept) }
-                }
-                else -> Row(horizontalArrangement = Arrangement.spacedBy(48.dp), modifier = Modifier.padding(bottom = 32.dp)) {
-                    RoundButton(
-                        if (call.muted) Icons.Filled.MicOff else Icons.Filled.Mic,
-                        if (call.muted) "Unmute" else "Mute",
-                        MaterialTheme.colorScheme.secondaryContainer,
-                        "mute",
-                        call.phase != CallPhase.Ringing,
-                        contentColor = MaterialTheme.colorScheme.onSecondaryContainer,
-                    ) { onEvent(CallEvent.ToggleMute) }
-                    RoundButton(Icons.Filled.CallEnd, "Hang up", DeclineRed, "hang-up", !state.busy) { onEvent(CallEvent.HangUp) }
-                }
+                state.kind == CallScreenKind.INCOMING ->
+                    Row(
+                        horizontalArrangement = Arrangement.spacedBy(64.dp),
+                        modifier = Modifier.padding(bottom = 32.dp),
+                    ) {
+                        RoundButton(Icons.Filled.CallEnd, "Decline", DeclineRed, "decline", !state.busy) {
+                            onEvent(CallEvent.Decline)
+                        }
+                        RoundButton(Icons.Filled.Call, "Accept", AcceptGreen, "accept", !state.busy) {
+                            onEvent(CallEvent.Accept)
+                        }
+                    }
+                else ->
+                    Row(
+                        horizontalArrangement = Arrangement.spacedBy(48.dp),
+                        modifier = Modifier.padding(bottom = 32.dp),
+                    ) {
+                        RoundButton(
+                            if (call.muted) Icons.Filled.MicOff else Icons.Filled.Mic,
+                            if (call.muted) "Unmute" else "Mute",
+                            MaterialTheme.colorScheme.secondaryContainer,
+                            "mute",
+                            call.phase != CallPhase.Ringing,
+                            contentColor = MaterialTheme.colorScheme.onSecondaryContainer,
+                        ) {
+                            onEvent(CallEvent.ToggleMute)
+                        }
+                        RoundButton(Icons.Filled.CallEnd, "Hang up", DeclineRed, "hang-up", !state.busy) {
+                            onEvent(CallEvent.HangUp)
+                        }
+                    }
             }
         }
     }

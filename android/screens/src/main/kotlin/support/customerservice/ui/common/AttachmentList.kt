@@ -30,7 +30,10 @@ fun PendingAttachments(
 ) {
     Column(modifier.fillMaxWidth()) {
         attachments.forEachIndexed { index, a ->
-            Row(Modifier.fillMaxWidth().testTag("attachment-${a.file.name}"), verticalAlignment = Alignment.CenterVertically) {
+            Row(
+                Modifier.fillMaxWidth().testTag("attachment-${a.file.name}"),
+                verticalAlignment = Alignment.CenterVertically,
+            ) {
                 Icon(Icons.Filled.AttachFile, contentDescription = null, modifier = Modifier.size(18.dp))
                 Column(Modifier.weight(1f).padding(horizontal = 8.dp)) {
                     Text(

@@ -38,31 +38,37 @@ import support.customerservice.ui.theme.AppTheme
 @Composable
 fun Chip(text: String, container: Color, content: Color, modifier: Modifier = Modifier) {
     Surface(color = container, contentColor = content, shape = RoundedCornerShape(6.dp), modifier = modifier) {
-        Text(text, style = MaterialTheme.typography.labelMedium, modifier = Modifier.padding(horizontal = 8.dp, vertical = 2.dp))
+        Text(
+            text,
+            style = MaterialTheme.typography.labelMedium,
+            modifier = Modifier.padding(horizontal = 8.dp, vertical = 2.dp),
+        )
     }
 }
 
 @Composable
 fun StatusChip(status: TicketStatus, modifier: Modifier = Modifier) {
     val scheme = MaterialTheme.colorScheme
-    val (container, content) = when (status) {
-        TicketStatus.OPEN -> scheme.primaryContainer to scheme.onPrimaryContainer
-        TicketStatus.IN_PROGRESS -> scheme.tertiaryContainer to scheme.onTertiaryContainer
-        TicketStatus.RESOLVED -> scheme.secondaryContainer to scheme.onSecondaryContainer
-        TicketStatus.CLOSED -> scheme.surfaceVariant to scheme.onSurfaceVariant
-    }
+    val (container, content) =
+        when (status) {
+            TicketStatus.OPEN -> scheme.primaryContainer to scheme.onPrimaryContainer
+            TicketStatus.IN_PROGRESS -> scheme.tertiaryContainer to scheme.onTertiaryContainer
+            TicketStatus.RESOLVED -> scheme.secondaryContainer to scheme.onSecondaryContainer
+            TicketStatus.CLOSED -> scheme.surfaceVariant to scheme.onSurfaceVariant
+        }
     Chip(status.label, container, content, modifier)
 }
 
 @Composable
 fun PriorityChip(priority: Priority, modifier: Modifier = Modifier) {
     val scheme = MaterialTheme.colorScheme
-    val (container, content) = when (priority) {
-        Priority.URGENT -> scheme.error to scheme.onError
-        Priority.HIGH -> scheme.errorContainer to scheme.onErrorContainer
-        Priority.NORMAL -> scheme.surfaceVariant to scheme.onSurfaceVariant
-        Priority.LOW -> scheme.surfaceContainer to scheme.onSurfaceVariant
-    }
+    val (container, content) =
+        when (priority) {
+            Priority.URGENT -> scheme.error to scheme.onError
+            Priority.HIGH -> scheme.errorContainer to scheme.onErrorContainer
+            Priority.NORMAL -> scheme.surfaceVariant to scheme.onSurfaceVariant
+            Priority.LOW -> scheme.surfaceContainer to scheme.onSurfaceVariant
+        }
     Chip(priority.label, container, content, modifier)
 }
 
@@ -71,23 +77,23 @@ fun PriorityChip(priority: Priority, modifier: Modifier = Modifier) {
 fun PresenceDot(active: Boolean, modifier: Modifier = Modifier) {
     val color = if (active) AppTheme.extra.active else AppTheme.extra.off
     Box(
-        modifier
-            .size(10.dp)
-            .background(color, CircleShape)
-            .semantics { contentDescription = if (active) "Active" else "Off" },
+        modifier.size(10.dp).background(color, CircleShape).semantics {
+            contentDescription = if (active) "Active" else "Off"
+        }
     )
 }
 
 /** Shown above a screen while the core is not live. */
 @Composable
 fun ConnectionBanner(state: SyncState, modifier: Modifier = Modifier) {
-    val text = when (state) {
-        SyncState.OFFLINE -> "Offline: showing saved data. Changes are sent when you're back online."
-        SyncState.CONNECTING -> "Connecting…"
-        SyncState.SYNCING -> "Catching up…"
-        SyncState.SIGNED_OUT -> "Signed out on the server. Sign in again; nothing queued is lost."
-        SyncState.LIVE -> return
-    }
+    val text =
+        when (state) {
+            SyncState.OFFLINE -> "Offline: showing saved data. Changes are sent when you're back online."
+            SyncState.CONNECTING -> "Connecting…"
+            SyncState.SYNCING -> "Catching up…"
+            SyncState.SIGNED_OUT -> "Signed out on the server. Sign in again; nothing queued is lost."
+            SyncState.LIVE -> return
+        }
     val offline = state == SyncState.OFFLINE || state == SyncState.SIGNED_OUT
     Surface(
         color = if (offline) AppTheme.extra.warning else MaterialTheme.colorScheme.surfaceContainerHigh,
@@ -127,7 +133,12 @@ fun MessagePane(
         horizontalAlignment = Alignment.CenterHorizontally,
     ) {
         if (isError) {
-            Icon(Icons.Filled.ErrorOutline, contentDescription = null, tint = MaterialTheme.colorScheme.error, modifier = Modifier.size(40.dp))
+            Icon(
+                Icons.Filled.ErrorOutline,
+                contentDescription = null,
+                tint = MaterialTheme.colorScheme.error,
+                modifier = Modifier.size(40.dp),
+            )
         }
         Text(title, style = MaterialTheme.typography.titleMedium, textAlign = TextAlign.Center)
         if (body != null) {

@@ -11,31 +11,36 @@ import support.customerservice.core.StaffStatus
 import support.customerservice.core.TicketStatus
 
 val TicketStatus.label: String
-    get() = when (this) {
-        TicketStatus.OPEN -> "Open"
-        TicketStatus.IN_PROGRESS -> "In progress"
-        TicketStatus.RESOLVED -> "Resolved"
-        TicketStatus.CLOSED -> "Closed"
-    }
+    get() =
+        when (this) {
+            TicketStatus.OPEN -> "Open"
+            TicketStatus.IN_PROGRESS -> "In progress"
+            TicketStatus.RESOLVED -> "Resolved"
+            TicketStatus.CLOSED -> "Closed"
+        }
 
 val Priority.label: String
-    get() = when (this) {
-        Priority.LOW -> "Low"
-        Priority.NORMAL -> "Normal"
-        Priority.HIGH -> "High"
-        Priority.URGENT -> "Urgent"
-    }
+    get() =
+        when (this) {
+            Priority.LOW -> "Low"
+            Priority.NORMAL -> "Normal"
+            Priority.HIGH -> "High"
+            Priority.URGENT -> "Urgent"
+        }
 
 val StaffStatus.label: String
-    get() = when (this) {
-        StaffStatus.ACTIVE -> "Active"
-        StaffStatus.OFF -> "Off"
-    }
+    get() =
+        when (this) {
+            StaffStatus.ACTIVE -> "Active"
+            StaffStatus.OFF -> "Off"
+        }
 
-val Role.isStaff: Boolean get() = this != Role.CUSTOMER
+val Role.isStaff: Boolean
+    get() = this != Role.CUSTOMER
 
 /** Supervisors and admins may move tickets between departments. */
-val Role.canTransfer: Boolean get() = this == Role.SUPERVISOR || this == Role.ADMIN
+val Role.canTransfer: Boolean
+    get() = this == Role.SUPERVISOR || this == Role.ADMIN
 
 /** "#1005", or "New" while the server has not numbered the ticket yet. */
 fun ticketNumber(number: Long?): String = number?.let { "#$it" } ?: "New"

@@ -11,12 +11,11 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.plus
 
 /**
- * The state holder of one screen: an immutable [State] as a [StateFlow], and
- * [onEvent] for what the user does. Views only render the state and forward
- * events; everything else happens here, so it is tested without a UI.
+ * The state holder of one screen: an immutable [State] as a [StateFlow], and [onEvent] for what the user does. Views
+ * only render the state and forward events; everything else happens here, so it is tested without a UI.
  *
- * Work runs in a child of [parent]: [close] (when the screen leaves) cancels
- * it, and a failure in one job does not cancel the others.
+ * Work runs in a child of [parent]: [close] (when the screen leaves) cancels it, and a failure in one job does not
+ * cancel the others.
  */
 abstract class Presenter<State, Event>(initial: State, parent: CoroutineScope) : AutoCloseable {
     protected val scope: CoroutineScope = parent + SupervisorJob(parent.coroutineContext[Job])
@@ -28,7 +27,8 @@ abstract class Presenter<State, Event>(initial: State, parent: CoroutineScope) :
 
     protected fun setState(change: State.() -> State) = mutableState.update(change)
 
-    protected val current: State get() = mutableState.value
+    protected val current: State
+        get() = mutableState.value
 
     override fun close() = scope.cancel()
 }

@@ -37,13 +37,19 @@ sealed interface ConversationEntry {
     val atMs: Long
 
     data class Message(val item: MessageItem, val mine: Boolean, val seenBy: List<String>) : ConversationEntry {
-        override val key get() = "m-${item.id}"
-        override val atMs get() = item.createdAtMs
+        override val key
+            get() = "m-${item.id}"
+
+        override val atMs
+            get() = item.createdAtMs
     }
 
     data class Event(val item: TimelineItem) : ConversationEntry {
-        override val key get() = "e-${item.id}"
-        override val atMs get() = item.createdAtMs
+        override val key
+            get() = "e-${item.id}"
+
+        override val atMs
+            get() = item.createdAtMs
     }
 }
 
@@ -68,35 +74,53 @@ data class TicketState(
     val opening: Set<String> = emptySet(),
     val error: String? = null,
 ) {
-    val staff: Boolean get() = me.role.isStaff
-    val canTransfer: Boolean get() = me.role.canTransfer
-    val canSend: Boolean get() = !sending && (composer.isNotBlank() || attachments.isNotEmpty())
-    val canClose: Boolean get() = detail != null && detail.ticket.status != TicketStatus.CLOSED
+    val staff: Boolean
+        get() = me.role.isStaff
+
+    val canTransfer: Boolean
+        get() = me.role.canTransfer
+
+    val canSend: Boolean
+        get() = !sending && (composer.isNotBlank() || attachments.isNotEmpty())
+
+    val canClose: Boolean
+        get() = detail != null && detail.ticket.status != TicketStatus.CLOSED
 }
 
 sealed interface TicketEvent {
     data class ComposerChanged(val text: String) : TicketEvent
+
     data class SetInternal(val internal: Boolean) : TicketEvent
+
     data object AddAttachments : TicketEvent
+
     data class RemoveAttachment(val index: Int) : TicketEvent
+
     data object Send : TicketEvent
+
     data object CloseTicket : TicketEvent
+
     data class SetStatus(val status: TicketStatus) : TicketEvent
+
     data class SetPriority(val priority: Priority) : TicketEvent
+
     /** `null` unassigns. */
     data class Assign(val colleagueId: String?) : TicketEvent
+
     data class Transfer(val departmentId: String) : TicketEvent
+
     data object Call : TicketEvent
+
     data class OpenAttachment(val attachment: AttachmentItem) : TicketEvent
+
     data object DismissError : TicketEvent
 }
 
 /**
- * A ticket's screen, for its customer and for staff: the conversation with
- * the timeline's changes inline, typing and read receipts, the composer
- * (with internal notes for staff), the ticket's properties (staff), closing
- * the ticket and calling. Messages and changes are queued in the core's
- * outbox, so they work offline; uploads and calls need the server.
+ * A ticket's screen, for its customer and for staff: the conversation with the timeline's changes inline, typing and
+ * read receipts, the composer (with internal notes for staff), the ticket's properties (staff), closing the ticket and
+ * calling. Messages and changes are queued in the core's outbox, so they work offline; uploads and calls need the
+ * server.
  */
 class TicketPresenter(
     private val core: CustomerServiceCore,
@@ -116,7 +140,12 @@ class TicketPresenter(
         scope.launch {
             core.ticketFlow(ticketId).collect { detail ->
                 setState {
-                    copy(loading = false, detail = detail, entries = entries(detail, me.id), typing = detail.typing.map { it.name ?: "Someone" })
+                    copy(
+                        loading = false,
+                        detail = detail,
+                        entries = entries(detail, me.id),
+                        typing = detail.typing.map { it.name ?: "Someone" },
+                    )
                 }
                 markRead(detail)
             }
@@ -150,12 +179,14 @@ class TicketPresenter(
             is TicketEvent.ComposerChanged -> composerChanged(event.text)
             is TicketEvent.SetInternal -> setState { copy(internal = event.internal && staff) }
             TicketEvent.AddAttachments -> scope.launch { addAttachments(picker.pick()) }
-            is TicketEvent.RemoveAttachment -> setState { copy(attachments = attachments.filterIndexed { i, _ -> i != event.index }) }
+            is TicketEvent.RemoveAttachment ->
+                setState { copy(attachments = attachments.filterIndexed { i, _ -> i != event.index }) }
             TicketEvent.Send -> send()
             TicketEvent.CloseTicket -> change { core.closeTicket(current.ticketId) }
             is TicketEvent.SetStatus -> update(TicketChanges(event.status, null, null, false, null))
             is TicketEvent.SetPriority -> update(TicketChanges(null, event.priority, null, false, null))
-            is TicketEvent.Assign -> update(TicketChanges(null, null, event.colleagueId, event.colleagueId == null, null))
+            is TicketEvent.Assign ->
+                update(TicketChanges(null, null, event.colleagueId, event.colleagueId == null, null))
             is TicketEvent.Transfer -> update(TicketChanges(null, null, null, false, event.departmentId))
             TicketEvent.Call -> call()
             is TicketEvent.OpenAttachment -> open(event.attachment)
@@ -171,10 +202,11 @@ class TicketPresenter(
             runCatching { core.setTyping(current.ticketId, true) }
         }
         typingStop?.cancel()
-        typingStop = scope.launch {
-            delay(TYPING_IDLE_MS)
-            stopTyping()
-        }
+        typingStop =
+            scope.launch {
+                delay(TYPING_IDLE_MS)
+                stopTyping()
+            }
     }
 
     private fun stopTyping() {
@@ -206,14 +238,25 @@ class TicketPresenter(
         stopTyping()
         scope.launch {
             try {
-                val uploaded = core.uploadAll(s.attachments.map { it.file }) { index, sent ->
-                    setState { copy(attachments = attachments.mapIndexed { i, a -> if (i == index) a.copy(sentBytes = sent) else a }) }
-                }
+                val uploaded =
+                    core.uploadAll(s.attachments.map { it.file }) { index, sent ->
+                        setState {
+                            copy(
+                                attachments =
+                                    attachments.mapIndexed { i, a -> if (i == index) a.copy(sentBytes = sent) else a }
+                            )
+                        }
+                    }
                 core.sendMessage(s.ticketId, body, uploaded.map { it.id }, internal = s.internal && s.staff)
                 setState { copy(sending = false, composer = "", attachments = emptyList(), internal = false) }
             } catch (e: CoreException) {
-                val what = if (s.attachments.isNotEmpty()) "Couldn't send the attachments: ${e.userMessage()} Your message is kept." else e.userMessage()
-                setState { copy(sending = false, attachments = attachments.map { it.copy(sentBytes = 0) }, error = what) }
+                val what =
+                    if (s.attachments.isNotEmpty())
+                        "Couldn't send the attachments: ${e.userMessage()} Your message is kept."
+                    else e.userMessage()
+                setState {
+                    copy(sending = false, attachments = attachments.map { it.copy(sentBytes = 0) }, error = what)
+                }
             }
         }
     }
@@ -282,23 +325,26 @@ class TicketPresenter(
         /** No key for this long: the user stopped typing. */
         const val TYPING_IDLE_MS = 5_000L
 
-        /** Messages and timeline changes in time order, each of the user's
-         *  messages with who has read it. */
+        /** Messages and timeline changes in time order, each of the user's messages with who has read it. */
         fun entries(detail: TicketDetail, me: String): List<ConversationEntry> {
             val order = detail.messages.withIndex().associate { it.value.id to it.index }
             val readers = detail.reads.filter { it.userId != me }
-            val messages = detail.messages.mapIndexed { index, m ->
-                val mine = m.authorId == me
-                val seenBy = if (!mine) {
-                    emptyList()
-                } else {
-                    readers.filter { (order[it.messageId] ?: -1) >= index }.map { it.userName ?: "Someone" }
+            val messages =
+                detail.messages.mapIndexed { index, m ->
+                    val mine = m.authorId == me
+                    val seenBy =
+                        if (!mine) {
+                            emptyList()
+                        } else {
+                            readers.filter { (order[it.messageId] ?: -1) >= index }.map { it.userName ?: "Someone" }
+                        }
+                    ConversationEntry.Message(m, mine, seenBy)
                 }
-                ConversationEntry.Message(m, mine, seenBy)
-            }
             val events = detail.timeline.map { ConversationEntry.Event(it) }
             // At the same instant a change comes before the message it led to.
-            return (events + messages).sortedWith(compareBy({ it.atMs }, { if (it is ConversationEntry.Event) 0 else 1 }))
+            return (events + messages).sortedWith(
+                compareBy({ it.atMs }, { if (it is ConversationEntry.Event) 0 else 1 })
+            )
         }
     }
 }

@@ -90,9 +90,14 @@ fun TicketScreen(state: TicketState, onEvent: (TicketEvent) -> Unit, modifier: M
                 Conversation(state, onEvent, Modifier.weight(1f))
                 if (state.typing.isNotEmpty()) TypingLine(state.typing)
                 if (state.error != null) {
-                    Row(Modifier.fillMaxWidth().padding(horizontal = 16.dp), verticalAlignment = Alignment.CenterVertically) {
+                    Row(
+                        Modifier.fillMaxWidth().padding(horizontal = 16.dp),
+                        verticalAlignment = Alignment.CenterVertically,
+                    ) {
                         ErrorText(state.error, Modifier.weight(1f))
-                        IconButton(onClick = { onEvent(TicketEvent.DismissError) }) { Icon(Icons.Filled.Close, contentDescription = "Dismiss") }
+                        IconButton(onClick = { onEvent(TicketEvent.DismissError) }) {
+                            Icon(Icons.Filled.Close, contentDescription = "Dismiss")
+                        }
                     }
                 }
                 Composer(state, onEvent)
@@ -111,8 +116,18 @@ private fun TicketHeader(state: TicketState, ticket: TicketItem, onEvent: (Ticke
         itemVerticalAlignment = Alignment.CenterVertically,
     ) {
         if (state.staff) {
-            Picker("Status", ticket.status.label, "status-picker", TicketStatus.entries.map { it.label to { onEvent(TicketEvent.SetStatus(it)) } })
-            Picker("Priority", ticket.priority.label, "priority-picker", Priority.entries.map { it.label to { onEvent(TicketEvent.SetPriority(it)) } })
+            Picker(
+                "Status",
+                ticket.status.label,
+                "status-picker",
+                TicketStatus.entries.map { it.label to { onEvent(TicketEvent.SetStatus(it)) } },
+            )
+            Picker(
+                "Priority",
+                ticket.priority.label,
+                "priority-picker",
+                Priority.entries.map { it.label to { onEvent(TicketEvent.SetPriority(it)) } },
+            )
             val assignees = buildList {
                 add(("Assign to me") to { onEvent(TicketEvent.Assign(state.me.id)) })
                 for (c in state.colleagues.filter { it.id != state.me.id }) {
@@ -120,16 +135,29 @@ private fun TicketHeader(state: TicketState, ticket: TicketItem, onEvent: (Ticke
                 }
                 add("Unassigned" to { onEvent(TicketEvent.Assign(null)) })
             }
-            Picker("Assignee", ticket.assigneeName ?: if (ticket.assigneeId == null) "Unassigned" else "…", "assignee-picker", assignees)
+            Picker(
+                "Assignee",
+                ticket.assigneeName ?: if (ticket.assigneeId == null) "Unassigned" else "…",
+                "assignee-picker",
+                assignees,
+            )
             if (state.canTransfer && state.departments.size > 1) {
                 val current = state.departments.firstOrNull { it.id == ticket.departmentId }?.name ?: "…"
                 Picker(
-                    "Department", current, "department-picker",
-                    state.departments.filter { it.id != ticket.departmentId }.map { it.name to { onEvent(TicketEvent.Transfer(it.id)) } },
+                    "Department",
+                    current,
+                    "department-picker",
+                    state.departments
+                        .filter { it.id != ticket.departmentId }
+                        .map { it.name to { onEvent(TicketEvent.Transfer(it.id)) } },
                 )
             }
             ticket.customerName?.let {
-                Text("Customer: $it", style = MaterialTheme.typography.bodySmall, color = MaterialTheme.colorScheme.onSurfaceVariant)
+                Text(
+                    "Customer: $it",
+                    style = MaterialTheme.typography.bodySmall,
+                    color = MaterialTheme.colorScheme.onSurfaceVariant,
+                )
             }
         } else {
             StatusChip(ticket.status)
@@ -170,10 +198,13 @@ private fun Picker(label: String, value: String, tag: String, choices: List<Pair
         }
         DropdownMenu(expanded = open, onDismissRequest = { open = false }) {
             for ((text, pick) in choices) {
-                DropdownMenuItem(text = { Text(text) }, onClick = {
-                    open = false
-                    pick()
-                })
+                DropdownMenuItem(
+                    text = { Text(text) },
+                    onClick = {
+                        open = false
+                        pick()
+                    },
+                )
             }
         }
     }
@@ -182,10 +213,9 @@ private fun Picker(label: String, value: String, tag: String, choices: List<Pair
 @Composable
 private fun Conversation(state: TicketState, onEvent: (TicketEvent) -> Unit, modifier: Modifier) {
     val list = rememberLazyListState()
-    val lastSeen = state.entries.lastOrNull { it is ConversationEntry.Message && it.mine && it.seenBy.isNotEmpty() }?.key
-    LaunchedEffect(state.entries.size) {
-        if (state.entries.isNotEmpty()) list.scrollToItem(state.entries.size - 1)
-    }
+    val lastSeen =
+        state.entries.lastOrNull { it is ConversationEntry.Message && it.mine && it.seenBy.isNotEmpty() }?.key
+    LaunchedEffect(state.entries.size) { if (state.entries.isNotEmpty()) list.scrollToItem(state.entries.size - 1) }
     LazyColumn(
         modifier.fillMaxWidth().testTag("conversation"),
         state = list,
@@ -205,7 +235,11 @@ private fun Conversation(state: TicketState, onEvent: (TicketEvent) -> Unit, mod
 private fun TimelineLine(entry: ConversationEntry.Event) {
     val e = entry.item
     val call = e.description.contains("call")
-    Row(Modifier.fillMaxWidth().testTag("timeline-${e.id}"), horizontalArrangement = Arrangement.Center, verticalAlignment = Alignment.CenterVertically) {
+    Row(
+        Modifier.fillMaxWidth().testTag("timeline-${e.id}"),
+        horizontalArrangement = Arrangement.Center,
+        verticalAlignment = Alignment.CenterVertically,
+    ) {
         Icon(
             if (call) Icons.Filled.Call else Icons.Filled.History,
             contentDescription = null,
@@ -231,11 +265,12 @@ private fun MessageBubble(
 ) {
     val m = entry.item
     val scheme = MaterialTheme.colorScheme
-    val (container, content) = when {
-        m.internal -> AppTheme.extra.note to AppTheme.extra.onNote
-        entry.mine -> scheme.primaryContainer to scheme.onPrimaryContainer
-        else -> scheme.surfaceContainerHigh to scheme.onSurface
-    }
+    val (container, content) =
+        when {
+            m.internal -> AppTheme.extra.note to AppTheme.extra.onNote
+            entry.mine -> scheme.primaryContainer to scheme.onPrimaryContainer
+            else -> scheme.surfaceContainerHigh to scheme.onSurface
+        }
     Column(
         Modifier.fillMaxWidth(),
         horizontalAlignment = if (entry.mine && !m.internal) Alignment.End else Alignment.Start,
@@ -246,16 +281,20 @@ private fun MessageBubble(
             shape = RoundedCornerShape(12.dp),
             modifier = Modifier.widthIn(max = 560.dp).testTag(if (m.internal) "note-${m.id}" else "message-${m.id}"),
         ) {
-            Column(Modifier.padding(horizontal = 12.dp, vertical = 8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            Column(
+                Modifier.padding(horizontal = 12.dp, vertical = 8.dp),
+                verticalArrangement = Arrangement.spacedBy(4.dp),
+            ) {
                 Row(verticalAlignment = Alignment.CenterVertically) {
                     if (m.internal) {
                         Icon(Icons.Filled.Lock, contentDescription = null, modifier = Modifier.size(14.dp))
-                        Text(" Internal note · ", style = MaterialTheme.typography.labelMedium, fontStyle = FontStyle.Italic)
+                        Text(
+                            " Internal note · ",
+                            style = MaterialTheme.typography.labelMedium,
+                            fontStyle = FontStyle.Italic,
+                        )
                     }
-                    Text(
-                        if (entry.mine) "You" else m.authorName ?: "…",
-                        style = MaterialTheme.typography.labelMedium,
-                    )
+                    Text(if (entry.mine) "You" else m.authorName ?: "…", style = MaterialTheme.typography.labelMedium)
                     Text(
                         "  ${shortTime(m.createdAtMs)}",
                         style = MaterialTheme.typography.labelSmall,
@@ -268,9 +307,21 @@ private fun MessageBubble(
         }
         SendStateLabel(m.sendState, Modifier.padding(top = 2.dp))
         if (showSeen) {
-            Row(verticalAlignment = Alignment.CenterVertically, modifier = Modifier.padding(top = 2.dp).testTag("seen-by")) {
-                Icon(Icons.Filled.DoneAll, contentDescription = null, modifier = Modifier.size(14.dp), tint = scheme.primary)
-                Text(" Seen by ${entry.seenBy.joinToString()}", style = MaterialTheme.typography.labelSmall, color = scheme.onSurfaceVariant)
+            Row(
+                verticalAlignment = Alignment.CenterVertically,
+                modifier = Modifier.padding(top = 2.dp).testTag("seen-by"),
+            ) {
+                Icon(
+                    Icons.Filled.DoneAll,
+                    contentDescription = null,
+                    modifier = Modifier.size(14.dp),
+                    tint = scheme.primary,
+                )
+                Text(
+                    " Seen by ${entry.seenBy.joinToString()}",
+                    style = MaterialTheme.typography.labelSmall,
+                    color = scheme.onSurfaceVariant,
+                )
             }
         }
     }
@@ -289,11 +340,12 @@ private fun AttachmentChip(a: AttachmentItem, opening: Boolean, onOpen: () -> Un
 
 @Composable
 private fun TypingLine(names: List<String>) {
-    val text = when (names.size) {
-        1 -> "${names[0]} is typing…"
-        2 -> "${names[0]} and ${names[1]} are typing…"
-        else -> "Several people are typing…"
-    }
+    val text =
+        when (names.size) {
+            1 -> "${names[0]} is typing…"
+            2 -> "${names[0]} and ${names[1]} are typing…"
+            else -> "Several people are typing…"
+        }
     Text(
         text,
         style = MaterialTheme.typography.labelMedium,
@@ -320,12 +372,18 @@ private fun Composer(state: TicketState, onEvent: (TicketEvent) -> Unit) {
                         selected = state.internal,
                         onClick = { onEvent(TicketEvent.SetInternal(true)) },
                         label = { Text("Internal note") },
-                        leadingIcon = { Icon(Icons.Filled.Lock, contentDescription = null, modifier = Modifier.size(16.dp)) },
+                        leadingIcon = {
+                            Icon(Icons.Filled.Lock, contentDescription = null, modifier = Modifier.size(16.dp))
+                        },
                         modifier = Modifier.testTag("mode-note"),
                     )
                 }
             }
-            PendingAttachments(state.attachments, state.sending, onRemove = { onEvent(TicketEvent.RemoveAttachment(it)) })
+            PendingAttachments(
+                state.attachments,
+                state.sending,
+                onRemove = { onEvent(TicketEvent.RemoveAttachment(it)) },
+            )
             Row(verticalAlignment = Alignment.CenterVertically) {
                 IconButton(onClick = { onEvent(TicketEvent.AddAttachments) }, enabled = !state.sending) {
                     Icon(Icons.Filled.AttachFile, contentDescription = "Attach files")
@@ -345,10 +403,20 @@ private fun Composer(state: TicketState, onEvent: (TicketEvent) -> Unit) {
                         )
                     },
                     maxLines = 5,
-                    modifier = Modifier.weight(1f).testTag("composer").background(MaterialTheme.colorScheme.surface, RoundedCornerShape(4.dp)),
+                    modifier =
+                        Modifier.weight(1f)
+                            .testTag("composer")
+                            .background(MaterialTheme.colorScheme.surface, RoundedCornerShape(4.dp)),
                 )
-                IconButton(onClick = { onEvent(TicketEvent.Send) }, enabled = state.canSend, modifier = Modifier.testTag("send")) {
-                    Icon(Icons.AutoMirrored.Filled.Send, contentDescription = if (state.internal) "Add note" else "Send")
+                IconButton(
+                    onClick = { onEvent(TicketEvent.Send) },
+                    enabled = state.canSend,
+                    modifier = Modifier.testTag("send"),
+                ) {
+                    Icon(
+                        Icons.AutoMirrored.Filled.Send,
+                        contentDescription = if (state.internal) "Add note" else "Send",
+                    )
                 }
             }
         }

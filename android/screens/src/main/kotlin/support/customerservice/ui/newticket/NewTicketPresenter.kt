@@ -32,23 +32,29 @@ data class NewTicketState(
     val descriptionError: String? = null,
     val error: String? = null,
 ) {
-    val department: DepartmentInfo? get() = departments.firstOrNull { it.id == departmentId }
+    val department: DepartmentInfo?
+        get() = departments.firstOrNull { it.id == departmentId }
 }
 
 sealed interface NewTicketEvent {
     data class SelectDepartment(val id: String) : NewTicketEvent
+
     data class SubjectChanged(val value: String) : NewTicketEvent
+
     data class DescriptionChanged(val value: String) : NewTicketEvent
+
     data object AddAttachments : NewTicketEvent
+
     data class RemoveAttachment(val index: Int) : NewTicketEvent
+
     data object ReloadDepartments : NewTicketEvent
+
     data object Submit : NewTicketEvent
 }
 
 /**
- * A customer opens a ticket. Without attachments it works offline (queued,
- * shown as pending). Attachments are uploaded first, since uploads need the
- * server: if one fails, nothing is sent and the form is kept as it was.
+ * A customer opens a ticket. Without attachments it works offline (queued, shown as pending). Attachments are uploaded
+ * first, since uploads need the server: if one fails, nothing is sent and the form is kept as it was.
  */
 class NewTicketPresenter(
     private val core: CustomerServiceCore,
@@ -64,12 +70,13 @@ class NewTicketPresenter(
     override fun onEvent(event: NewTicketEvent) {
         when (event) {
             is NewTicketEvent.SelectDepartment -> setState { copy(departmentId = event.id, departmentError = null) }
-            is NewTicketEvent.SubjectChanged -> setState { copy(subject = event.value, subjectError = null, error = null) }
-            is NewTicketEvent.DescriptionChanged -> setState { copy(description = event.value, descriptionError = null, error = null) }
+            is NewTicketEvent.SubjectChanged ->
+                setState { copy(subject = event.value, subjectError = null, error = null) }
+            is NewTicketEvent.DescriptionChanged ->
+                setState { copy(description = event.value, descriptionError = null, error = null) }
             NewTicketEvent.AddAttachments -> scope.launch { add(picker.pick()) }
-            is NewTicketEvent.RemoveAttachment -> setState {
-                copy(attachments = attachments.filterIndexed { i, _ -> i != event.index }, error = null)
-            }
+            is NewTicketEvent.RemoveAttachment ->
+                setState { copy(attachments = attachments.filterIndexed { i, _ -> i != event.index }, error = null) }
             NewTicketEvent.ReloadDepartments -> loadDepartments()
             NewTicketEvent.Submit -> submit()
         }
@@ -79,20 +86,39 @@ class NewTicketPresenter(
         val problems = files.mapNotNull(::attachmentProblem)
         val fine = files.filter { attachmentProblem(it) == null }
         setState {
-            copy(attachments = attachments + fine.map { UploadState(it) }, error = problems.joinToString("\n").ifEmpty { null })
+            copy(
+                attachments = attachments + fine.map { UploadState(it) },
+                error = problems.joinToString("\n").ifEmpty { null },
+            )
         }
     }
 
     private fun loadDepartments() {
         scope.launch {
             val cached = core.departments()
-            setState { copy(departments = cached, loadingDepartments = cached.isEmpty(), departmentId = departmentId ?: cached.singleOrNull()?.id) }
+            setState {
+                copy(
+                    departments = cached,
+                    loadingDepartments = cached.isEmpty(),
+                    departmentId = departmentId ?: cached.singleOrNull()?.id,
+                )
+            }
             try {
                 val fresh = core.refreshDepartments()
-                setState { copy(departments = fresh, loadingDepartments = false, departmentId = departmentId ?: fresh.singleOrNull()?.id) }
+                setState {
+                    copy(
+                        departments = fresh,
+                        loadingDepartments = false,
+                        departmentId = departmentId ?: fresh.singleOrNull()?.id,
+                    )
+                }
             } catch (e: CoreException) {
                 setState {
-                    copy(loadingDepartments = false, error = if (departments.isEmpty()) "Couldn't load the departments: ${e.userMessage()}" else error)
+                    copy(
+                        loadingDepartments = false,
+                        error =
+                            if (departments.isEmpty()) "Couldn't load the departments: ${e.userMessage()}" else error,
+                    )
                 }
             }
         }
@@ -104,36 +130,51 @@ class NewTicketPresenter(
         val subject = s.subject.trim()
         val description = s.description.trim()
         val departmentError = if (s.department == null) "Choose a department" else null
-        val subjectError = when {
-            subject.isEmpty() -> "Enter a subject"
-            subject.length > TicketLimits.MAX_SUBJECT -> "Use at most ${TicketLimits.MAX_SUBJECT} characters"
-            else -> null
-        }
-        val descriptionError = when {
-            description.isEmpty() -> "Describe the problem"
-            description.length > TicketLimits.MAX_BODY -> "Use at most ${TicketLimits.MAX_BODY} characters"
-            else -> null
-        }
+        val subjectError =
+            when {
+                subject.isEmpty() -> "Enter a subject"
+                subject.length > TicketLimits.MAX_SUBJECT -> "Use at most ${TicketLimits.MAX_SUBJECT} characters"
+                else -> null
+            }
+        val descriptionError =
+            when {
+                description.isEmpty() -> "Describe the problem"
+                description.length > TicketLimits.MAX_BODY -> "Use at most ${TicketLimits.MAX_BODY} characters"
+                else -> null
+            }
         if (departmentError != null || subjectError != null || descriptionError != null) {
-            setState { copy(departmentError = departmentError, subjectError = subjectError, descriptionError = descriptionError) }
+            setState {
+                copy(
+                    departmentError = departmentError,
+                    subjectError = subjectError,
+                    descriptionError = descriptionError,
+                )
+            }
             return
         }
         setState { copy(submitting = true, error = null) }
         scope.launch {
-            val uploaded = try {
-                core.uploadAll(s.attachments.map { it.file }) { index, sent ->
-                    setState { copy(attachments = attachments.mapIndexed { i, a -> if (i == index) a.copy(sentBytes = sent) else a }) }
+            val uploaded =
+                try {
+                    core.uploadAll(s.attachments.map { it.file }) { index, sent ->
+                        setState {
+                            copy(
+                                attachments =
+                                    attachments.mapIndexed { i, a -> if (i == index) a.copy(sentBytes = sent) else a }
+                            )
+                        }
+                    }
+                } catch (e: CoreException) {
+                    setState {
+                        copy(
+                            submitting = false,
+                            attachments = attachments.map { it.copy(sentBytes = 0) },
+                            error =
+                                "Couldn't upload the attachments: ${e.userMessage()} Nothing was sent; try again, or remove them to send the ticket offline.",
+                        )
+                    }
+                    return@launch
                 }
-            } catch (e: CoreException) {
-                setState {
-                    copy(
-                        submitting = false,
-                        attachments = attachments.map { it.copy(sentBytes = 0) },
-                        error = "Couldn't upload the attachments: ${e.userMessage()} Nothing was sent; try again, or remove them to send the ticket offline.",
-                    )
-                }
-                return@launch
-            }
             try {
                 val ticket = core.createTicket(s.departmentId!!, subject, description)
                 if (uploaded.isNotEmpty()) core.sendMessage(ticket.id, "", uploaded.map { it.id })

@@ -45,20 +45,26 @@ fun NewTicketScreen(state: NewTicketState, onEvent: (NewTicketEvent) -> Unit, mo
                 state.loadingDepartments && state.departments.isEmpty() ->
                     CircularProgressIndicator(Modifier.size(24.dp))
                 state.departments.isEmpty() ->
-                    TextButton(onClick = { onEvent(NewTicketEvent.ReloadDepartments) }) { Text("Load departments again") }
-                else -> Column(Modifier.selectableGroup()) {
-                    for (d in state.departments) {
-                        Row(
-                            Modifier.fillMaxWidth().heightIn(min = 48.dp)
-                                .selectable(d.id == state.departmentId, role = Role.RadioButton) { onEvent(NewTicketEvent.SelectDepartment(d.id)) }
-                                .testTag("department-${d.name}"),
-                            verticalAlignment = Alignment.CenterVertically,
-                        ) {
-                            RadioButton(selected = d.id == state.departmentId, onClick = null)
-                            Text(d.name, modifier = Modifier.padding(start = 12.dp))
+                    TextButton(onClick = { onEvent(NewTicketEvent.ReloadDepartments) }) {
+                        Text("Load departments again")
+                    }
+                else ->
+                    Column(Modifier.selectableGroup()) {
+                        for (d in state.departments) {
+                            Row(
+                                Modifier.fillMaxWidth()
+                                    .heightIn(min = 48.dp)
+                                    .selectable(d.id == state.departmentId, role = Role.RadioButton) {
+                                        onEvent(NewTicketEvent.SelectDepartment(d.id))
+                                    }
+                                    .testTag("department-${d.name}"),
+                                verticalAlignment = Alignment.CenterVertically,
+                            ) {
+                                RadioButton(selected = d.id == state.departmentId, onClick = null)
+                                Text(d.name, modifier = Modifier.padding(start = 12.dp))
+                            }
                         }
                     }
-                }
             }
             if (state.departmentError != null) ErrorText(state.departmentError)
             OutlinedTextField(
@@ -67,7 +73,9 @@ fun NewTicketScreen(state: NewTicketState, onEvent: (NewTicketEvent) -> Unit, mo
                 label = { Text("Subject") },
                 singleLine = true,
                 isError = state.subjectError != null,
-                supportingText = { Text(state.subjectError ?: "${state.subject.trim().length} / ${TicketLimits.MAX_SUBJECT}") },
+                supportingText = {
+                    Text(state.subjectError ?: "${state.subject.trim().length} / ${TicketLimits.MAX_SUBJECT}")
+                },
                 modifier = Modifier.fillMaxWidth().testTag("subject"),
             )
             OutlinedTextField(
@@ -79,7 +87,11 @@ fun NewTicketScreen(state: NewTicketState, onEvent: (NewTicketEvent) -> Unit, mo
                 supportingText = state.descriptionError?.let { { Text(it) } },
                 modifier = Modifier.fillMaxWidth().testTag("description"),
             )
-            PendingAttachments(state.attachments, state.submitting, onRemove = { onEvent(NewTicketEvent.RemoveAttachment(it)) })
+            PendingAttachments(
+                state.attachments,
+                state.submitting,
+                onRemove = { onEvent(NewTicketEvent.RemoveAttachment(it)) },
+            )
             OutlinedButton(
                 onClick = { onEvent(NewTicketEvent.AddAttachments) },
                 enabled = !state.submitting,

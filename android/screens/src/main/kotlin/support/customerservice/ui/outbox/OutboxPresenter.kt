@@ -18,20 +18,19 @@ data class OutboxState(
 
 sealed interface OutboxEvent {
     data class Retry(val id: Long) : OutboxEvent
+
     data class Discard(val id: Long) : OutboxEvent
+
     data object DismissError : OutboxEvent
 }
 
 /**
- * What waits for the server and what it refused, with retry and discard for
- * each refused change. The outbox has no listener of its own: every change
- * it goes through (queued, sent, refused) changes the ticket list, so the
- * list's updates are the cue to read it again.
+ * What waits for the server and what it refused, with retry and discard for each refused change. The outbox has no
+ * listener of its own: every change it goes through (queued, sent, refused) changes the ticket list, so the list's
+ * updates are the cue to read it again.
  */
-class OutboxPresenter(
-    private val core: CustomerServiceCore,
-    scope: CoroutineScope,
-) : Presenter<OutboxState, OutboxEvent>(OutboxState(), scope) {
+class OutboxPresenter(private val core: CustomerServiceCore, scope: CoroutineScope) :
+    Presenter<OutboxState, OutboxEvent>(OutboxState(), scope) {
 
     init {
         scope.launch { core.ticketsFlow(limit = 1).collect { reload() } }

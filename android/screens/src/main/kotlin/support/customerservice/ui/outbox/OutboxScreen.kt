@@ -34,41 +34,63 @@ fun OutboxScreen(state: OutboxState, onEvent: (OutboxEvent) -> Unit, modifier: M
         if (state.error != null) ErrorText(state.error, Modifier.padding(16.dp))
         when {
             state.loading -> LoadingPane()
-            state.items.isEmpty() -> MessagePane("Everything is sent", "Changes you make offline wait here until the server has them.")
-            else -> LazyColumn(Modifier.fillMaxSize().testTag("outbox")) {
-                items(state.items, key = { it.id }) { item ->
-                    OutboxRow(item, onEvent)
-                    HorizontalDivider(color = MaterialTheme.colorScheme.outlineVariant)
+            state.items.isEmpty() ->
+                MessagePane("Everything is sent", "Changes you make offline wait here until the server has them.")
+            else ->
+                LazyColumn(Modifier.fillMaxSize().testTag("outbox")) {
+                    items(state.items, key = { it.id }) { item ->
+                        OutboxRow(item, onEvent)
+                        HorizontalDivider(color = MaterialTheme.colorScheme.outlineVariant)
+                    }
                 }
-            }
         }
     }
 }
 
 @Composable
 private fun OutboxRow(item: OutboxItem, onEvent: (OutboxEvent) -> Unit) {
-    val what = when (item.kind) {
-        OutboxKind.CREATE_TICKET -> "New ticket"
-        OutboxKind.SEND_MESSAGE -> "Message"
-        OutboxKind.UPDATE_TICKET -> "Ticket change"
-    }
-    Column(Modifier.fillMaxWidth().padding(16.dp).testTag("outbox-${item.id}"), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+    val what =
+        when (item.kind) {
+            OutboxKind.CREATE_TICKET -> "New ticket"
+            OutboxKind.SEND_MESSAGE -> "Message"
+            OutboxKind.UPDATE_TICKET -> "Ticket change"
+        }
+    Column(
+        Modifier.fillMaxWidth().padding(16.dp).testTag("outbox-${item.id}"),
+        verticalArrangement = Arrangement.spacedBy(4.dp),
+    ) {
         Row(verticalAlignment = Alignment.CenterVertically) {
             Text(what, style = MaterialTheme.typography.labelLarge, modifier = Modifier.weight(1f))
-            Text(shortTime(item.createdAtMs), style = MaterialTheme.typography.labelSmall, color = MaterialTheme.colorScheme.onSurfaceVariant)
+            Text(
+                shortTime(item.createdAtMs),
+                style = MaterialTheme.typography.labelSmall,
+                color = MaterialTheme.colorScheme.onSurfaceVariant,
+            )
         }
         Text(item.summary, style = MaterialTheme.typography.bodyMedium, maxLines = 3)
         when (val s = item.state) {
-            SendState.Pending, SendState.Sent -> Text(
-                "Waiting for the server",
-                style = MaterialTheme.typography.bodySmall,
-                color = MaterialTheme.colorScheme.onSurfaceVariant,
-            )
+            SendState.Pending,
+            SendState.Sent ->
+                Text(
+                    "Waiting for the server",
+                    style = MaterialTheme.typography.bodySmall,
+                    color = MaterialTheme.colorScheme.onSurfaceVariant,
+                )
             is SendState.Failed -> {
                 ErrorText("Refused: ${s.reason}")
                 Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                    OutlinedButton(onClick = { onEvent(OutboxEvent.Retry(item.id)) }, modifier = Modifier.testTag("retry-${item.id}")) { Text("Retry") }
-                    TextButton(onClick = { onEvent(OutboxEvent.Discard(item.id)) }, modifier = Modifier.testTag("discard-${item.id}")) { Text("Discard") }
+                    OutlinedButton(
+                        onClick = { onEvent(OutboxEvent.Retry(item.id)) },
+                        modifier = Modifier.testTag("retry-${item.id}"),
+                    ) {
+                        Text("Retry")
+                    }
+                    TextButton(
+                        onClick = { onEvent(OutboxEvent.Discard(item.id)) },
+                        modifier = Modifier.testTag("discard-${item.id}"),
+                    ) {
+                        Text("Discard")
+                    }
                 }
             }
         }

@@ -37,9 +37,8 @@ import support.customerservice.ui.tickets.QueueCounts
 import support.customerservice.ui.tickets.TicketListState
 
 /**
- * Sample states of every screen (loading, empty, content, error, offline):
- * the screenshot tests render each of them, and the Android app's
- * `@Preview`s show the same ones.
+ * Sample states of every screen (loading, empty, content, error, offline): the screenshot tests render each of them,
+ * and the Android app's `@Preview`s show the same ones.
  */
 object Fixtures {
     private const val MINUTE = 60_000L
@@ -51,13 +50,15 @@ object Fixtures {
 
     val carla = UserInfo("u-carla", "Carla Customer", "carla.customer@demo.test", Role.CUSTOMER, null, null)
     val bea = UserInfo("u-bea", "Bea Billing", "bea.billing@demo.test", Role.AGENT, billing.id, StaffStatus.ACTIVE)
-    val sam = UserInfo("u-sam", "Sam Supervisor", "sam.supervisor@demo.test", Role.SUPERVISOR, billing.id, StaffStatus.ACTIVE)
+    val sam =
+        UserInfo("u-sam", "Sam Supervisor", "sam.supervisor@demo.test", Role.SUPERVISOR, billing.id, StaffStatus.ACTIVE)
 
-    val colleagues = listOf(
-        Colleague(bea.id, bea.name, Role.AGENT, StaffStatus.ACTIVE),
-        Colleague("u-bill", "Bill Billing", Role.AGENT, StaffStatus.OFF),
-        Colleague(sam.id, sam.name, Role.SUPERVISOR, StaffStatus.ACTIVE),
-    )
+    val colleagues =
+        listOf(
+            Colleague(bea.id, bea.name, Role.AGENT, StaffStatus.ACTIVE),
+            Colleague("u-bill", "Bill Billing", Role.AGENT, StaffStatus.OFF),
+            Colleague(sam.id, sam.name, Role.SUPERVISOR, StaffStatus.ACTIVE),
+        )
 
     fun ticket(
         n: Long?,
@@ -69,33 +70,83 @@ object Fixtures {
         unread: Int = 0,
         send: SendState = SendState.Sent,
         ageMinutes: Long = 5,
-    ) = TicketItem(
-        id = "t-${n ?: subject.hashCode()}",
-        number = n,
-        subject = subject,
-        status = status,
-        priority = priority,
-        departmentId = billing.id,
-        customerId = carla.id,
-        assigneeId = assignee?.id,
-        customerName = carla.name,
-        assigneeName = assignee?.name,
-        createdAtMs = now - ageMinutes * MINUTE - 3_600_000,
-        updatedAtMs = now - ageMinutes * MINUTE,
-        version = 1,
-        sendState = send,
-        lastMessage = last,
-        unreadCount = unread.toUInt(),
-    )
+    ) =
+        TicketItem(
+            id = "t-${n ?: subject.hashCode()}",
+            number = n,
+            subject = subject,
+            status = status,
+            priority = priority,
+            departmentId = billing.id,
+            customerId = carla.id,
+            assigneeId = assignee?.id,
+            customerName = carla.name,
+            assigneeName = assignee?.name,
+            createdAtMs = now - ageMinutes * MINUTE - 3_600_000,
+            updatedAtMs = now - ageMinutes * MINUTE,
+            version = 1,
+            sendState = send,
+            lastMessage = last,
+            unreadCount = unread.toUInt(),
+        )
 
-    val tickets = listOf(
-        ticket(1007, "Refund for a double charge", TicketStatus.IN_PROGRESS, Priority.HIGH, bea, "Bea: I've asked our bank to reverse the second charge.", unread = 2, ageMinutes = 3),
-        ticket(null, "New card not arriving", last = "I ordered it three weeks ago and it still isn't here.", send = SendState.Pending, ageMinutes = 1),
-        ticket(1006, "Invoice address is wrong", TicketStatus.OPEN, Priority.NORMAL, null, "Could you change the address on invoice INV-2291?", ageMinutes = 40),
-        ticket(1004, "Can't download my statement", TicketStatus.RESOLVED, Priority.LOW, bea, "📎 statement-october.pdf", ageMinutes = 60 * 26),
-        ticket(1001, "Change of plan", TicketStatus.CLOSED, Priority.NORMAL, bea, "Thanks, all sorted!", ageMinutes = 60 * 24 * 20),
-        ticket(1008, "Payment refused at checkout", TicketStatus.OPEN, Priority.URGENT, null, "The card works elsewhere.", send = SendState.Failed("ticket version conflict"), ageMinutes = 2),
-    )
+    val tickets =
+        listOf(
+            ticket(
+                1007,
+                "Refund for a double charge",
+                TicketStatus.IN_PROGRESS,
+                Priority.HIGH,
+                bea,
+                "Bea: I've asked our bank to reverse the second charge.",
+                unread = 2,
+                ageMinutes = 3,
+            ),
+            ticket(
+                null,
+                "New card not arriving",
+                last = "I ordered it three weeks ago and it still isn't here.",
+                send = SendState.Pending,
+                ageMinutes = 1,
+            ),
+            ticket(
+                1006,
+                "Invoice address is wrong",
+                TicketStatus.OPEN,
+                Priority.NORMAL,
+                null,
+                "Could you change the address on invoice INV-2291?",
+                ageMinutes = 40,
+            ),
+            ticket(
+                1004,
+                "Can't download my statement",
+                TicketStatus.RESOLVED,
+                Priority.LOW,
+                bea,
+                "📎 statement-october.pdf",
+                ageMinutes = 60 * 26,
+            ),
+            ticket(
+                1001,
+                "Change of plan",
+                TicketStatus.CLOSED,
+                Priority.NORMAL,
+                bea,
+                "Thanks, all sorted!",
+                ageMinutes = 60 * 24 * 20,
+            ),
+            ticket(
+                1008,
+                "Payment refused at checkout",
+                TicketStatus.OPEN,
+                Priority.URGENT,
+                null,
+                "The card works elsewhere.",
+                send = SendState.Failed("ticket version conflict"),
+                ageMinutes = 2,
+            ),
+        )
 
     // Sign-in
 
@@ -103,8 +154,19 @@ object Fixtures {
     val signInFilled = signIn.copy(email = "carla.customer@demo.test", password = "demo-password")
     val signInBusy = signInFilled.copy(busy = true)
     val signInError = signInFilled.copy(error = "Wrong email or password.")
-    val signInUnreachable = signInFilled.copy(error = "Can't reach the server at https://support.example.com. Check your connection and try again.")
-    val register = signIn.copy(mode = SignInMode.REGISTER, email = "new", name = "", emailError = "Enter an email address like name@example.com", nameError = "Enter your name", passwordError = "Use at least 8 characters")
+    val signInUnreachable =
+        signInFilled.copy(
+            error = "Can't reach the server at https://support.example.com. Check your connection and try again."
+        )
+    val register =
+        signIn.copy(
+            mode = SignInMode.REGISTER,
+            email = "new",
+            name = "",
+            emailError = "Enter an email address like name@example.com",
+            nameError = "Enter your name",
+            passwordError = "Use at least 8 characters",
+        )
 
     // Ticket lists
 
@@ -114,17 +176,33 @@ object Fixtures {
     val myTicketsOffline = myTickets.copy(sync = SyncState.OFFLINE)
     val myTicketsError = myTickets.copy(error = "Still offline: showing saved tickets.", sync = SyncState.OFFLINE)
 
-    private val counts = QueueCounts(
-        byStatus = mapOf(null to 6, TicketStatus.OPEN to 3, TicketStatus.IN_PROGRESS to 1, TicketStatus.RESOLVED to 1, TicketStatus.CLOSED to 1),
-        byAssignee = mapOf(AssigneeFilter.ANYONE to 6, AssigneeFilter.ME to 3, AssigneeFilter.UNASSIGNED to 3),
-    )
-    val queue = TicketListState(staff = true, loading = false, tickets = tickets, counts = counts, sync = SyncState.LIVE)
+    private val counts =
+        QueueCounts(
+            byStatus =
+                mapOf(
+                    null to 6,
+                    TicketStatus.OPEN to 3,
+                    TicketStatus.IN_PROGRESS to 1,
+                    TicketStatus.RESOLVED to 1,
+                    TicketStatus.CLOSED to 1,
+                ),
+            byAssignee = mapOf(AssigneeFilter.ANYONE to 6, AssigneeFilter.ME to 3, AssigneeFilter.UNASSIGNED to 3),
+        )
+    val queue =
+        TicketListState(staff = true, loading = false, tickets = tickets, counts = counts, sync = SyncState.LIVE)
     val queueLoading = TicketListState(staff = true)
-    val queueEmpty = TicketListState(staff = true, loading = false, sync = SyncState.LIVE, counts = QueueCounts(mapOf(null to 0), mapOf(AssigneeFilter.ANYONE to 0)))
+    val queueEmpty =
+        TicketListState(
+            staff = true,
+            loading = false,
+            sync = SyncState.LIVE,
+            counts = QueueCounts(mapOf(null to 0), mapOf(AssigneeFilter.ANYONE to 0)),
+        )
     val queueNoMatch = queueEmpty.copy(filter = queueEmpty.filter.copy(query = "printer"))
     val queueOffline = queue.copy(sync = SyncState.OFFLINE)
 
-    val staffStatus = StaffStatusState(myId = bea.id, status = StaffStatus.ACTIVE, colleagues = colleagues.filter { it.id != bea.id })
+    val staffStatus =
+        StaffStatusState(myId = bea.id, status = StaffStatus.ACTIVE, colleagues = colleagues.filter { it.id != bea.id })
     val staffStatusOff = staffStatus.copy(status = StaffStatus.OFF)
 
     // New ticket
@@ -132,76 +210,191 @@ object Fixtures {
     private val screenshot = PickedFile("/tmp/screenshot.png", "screenshot.png", "image/png", 482_133)
     val newTicket = NewTicketState(departments = listOf(billing, tech), loadingDepartments = false)
     val newTicketLoading = NewTicketState()
-    val newTicketFilled = newTicket.copy(
-        departmentId = billing.id,
-        subject = "Charged twice for November",
-        description = "My statement shows two charges of 29.90 on 3 November.",
-        attachments = listOf(UploadState(screenshot)),
-    )
-    val newTicketUploading = newTicketFilled.copy(submitting = true, attachments = listOf(UploadState(screenshot, sentBytes = 300_000)))
-    val newTicketInvalid = newTicket.copy(departmentError = "Choose a department", subjectError = "Enter a subject", descriptionError = "Describe the problem")
-    val newTicketError = newTicketFilled.copy(error = "Couldn't upload the attachments: Can't reach the server. Check your connection and try again. Nothing was sent; try again, or remove them to send the ticket offline.")
+    val newTicketFilled =
+        newTicket.copy(
+            departmentId = billing.id,
+            subject = "Charged twice for November",
+            description = "My statement shows two charges of 29.90 on 3 November.",
+            attachments = listOf(UploadState(screenshot)),
+        )
+    val newTicketUploading =
+        newTicketFilled.copy(submitting = true, attachments = listOf(UploadState(screenshot, sentBytes = 300_000)))
+    val newTicketInvalid =
+        newTicket.copy(
+            departmentError = "Choose a department",
+            subjectError = "Enter a subject",
+            descriptionError = "Describe the problem",
+        )
+    val newTicketError =
+        newTicketFilled.copy(
+            error =
+                "Couldn't upload the attachments: Can't reach the server. Check your connection and try again. Nothing was sent; try again, or remove them to send the ticket offline."
+        )
 
     // A ticket
 
     private val refund = tickets[0]
-    private fun message(id: String, author: UserInfo, body: String, minutesAgo: Long, internal: Boolean = false, attachments: List<AttachmentItem> = emptyList(), send: SendState = SendState.Sent) =
-        MessageItem(id, refund.id, author.id, author.name, body, internal, attachments, now - minutesAgo * MINUTE, send)
 
-    val detail = TicketDetail(
-        ticket = refund,
-        messages = listOf(
-            message("m1", carla, "Hello, I was charged twice for my November subscription. Statement attached.", 50, attachments = listOf(AttachmentItem("f1", "statement-november.pdf", "application/pdf", 182_400))),
-            message("m2", bea, "Thanks Carla, I can see both charges. Let me check with the payments team.", 30),
-            message("m3", bea, "Payments confirm the duplicate: refund 29.90 via the original card.", 25, internal = true),
-            message("m4", bea, "I've asked our bank to reverse the second charge. You'll see it in 3–5 days.", 5),
-            message("m5", carla, "Great, thank you!", 3),
-        ),
-        timeline = listOf(
-            TimelineItem("e1", refund.id, carla.id, carla.name, now - 50 * MINUTE, "opened the ticket"),
-            TimelineItem("e2", refund.id, bea.id, bea.name, now - 31 * MINUTE, "assignee: nobody → Bea Billing"),
-            TimelineItem("e3", refund.id, bea.id, bea.name, now - 31 * MINUTE, "status: open → in progress"),
-            TimelineItem("e4", refund.id, bea.id, bea.name, now - 20 * MINUTE, "call: 94 s"),
-        ),
-        typing = listOf(TypingUser(bea.id, bea.name)),
-        reads = listOf(ReadMarker(bea.id, bea.name, "m5", now - 2 * MINUTE), ReadMarker(carla.id, carla.name, "m4", now - 3 * MINUTE)),
-    )
+    private fun message(
+        id: String,
+        author: UserInfo,
+        body: String,
+        minutesAgo: Long,
+        internal: Boolean = false,
+        attachments: List<AttachmentItem> = emptyList(),
+        send: SendState = SendState.Sent,
+    ) = MessageItem(id, refund.id, author.id, author.name, body, internal, attachments, now - minutesAgo * MINUTE, send)
+
+    val detail =
+        TicketDetail(
+            ticket = refund,
+            messages =
+                listOf(
+                    message(
+                        "m1",
+                        carla,
+                        "Hello, I was charged twice for my November subscription. Statement attached.",
+                        50,
+                        attachments = listOf(AttachmentItem("f1", "statement-november.pdf", "application/pdf", 182_400)),
+                    ),
+                    message(
+                        "m2",
+                        bea,
+                        "Thanks Carla, I can see both charges. Let me check with the payments team.",
+                        30,
+                    ),
+                    message(
+                        "m3",
+                        bea,
+                        "Payments confirm the duplicate: refund 29.90 via the original card.",
+                        25,
+                        internal = true,
+                    ),
+                    message(
+                        "m4",
+                        bea,
+                        "I've asked our bank to reverse the second charge. You'll see it in 3–5 days.",
+                        5,
+                    ),
+                    message("m5", carla, "Great, thank you!", 3),
+                ),
+            timeline =
+                listOf(
+                    TimelineItem("e1", refund.id, carla.id, carla.name, now - 50 * MINUTE, "opened the ticket"),
+                    TimelineItem(
+                        "e2",
+                        refund.id,
+                        bea.id,
+                        bea.name,
+                        now - 31 * MINUTE,
+                        "assignee: nobody → Bea Billing",
+                    ),
+                    TimelineItem("e3", refund.id, bea.id, bea.name, now - 31 * MINUTE, "status: open → in progress"),
+                    TimelineItem("e4", refund.id, bea.id, bea.name, now - 20 * MINUTE, "call: 94 s"),
+                ),
+            typing = listOf(TypingUser(bea.id, bea.name)),
+            reads =
+                listOf(
+                    ReadMarker(bea.id, bea.name, "m5", now - 2 * MINUTE),
+                    ReadMarker(carla.id, carla.name, "m4", now - 3 * MINUTE),
+                ),
+        )
 
     private fun ticketState(me: UserInfo, d: TicketDetail) =
-        TicketState(ticketId = d.ticket.id, me = me, loading = false, detail = d, entries = TicketPresenter.entries(d, me.id), typing = d.typing.filter { it.userId != me.id }.map { it.name ?: "" }, sync = SyncState.LIVE, colleagues = colleagues)
+        TicketState(
+            ticketId = d.ticket.id,
+            me = me,
+            loading = false,
+            detail = d,
+            entries = TicketPresenter.entries(d, me.id),
+            typing = d.typing.filter { it.userId != me.id }.map { it.name ?: "" },
+            sync = SyncState.LIVE,
+            colleagues = colleagues,
+        )
 
     /** The customer never receives internal notes: the server filters them. */
     val customerTicket = ticketState(carla, detail.copy(messages = detail.messages.filter { !it.internal }))
     val staffTicket = ticketState(bea, detail.copy(typing = listOf(TypingUser(carla.id, carla.name))))
     val staffTicketNote = staffTicket.copy(internal = true, composer = "Refund approved by Sam")
     val ticketLoading = TicketState(ticketId = refund.id, me = carla)
-    val ticketError = TicketState(ticketId = refund.id, me = carla, loading = false, error = "Couldn't load this ticket: That no longer exists (no such ticket).")
-    val ticketOffline = customerTicket.copy(
-        sync = SyncState.OFFLINE,
-        detail = customerTicket.detail!!.copy(messages = customerTicket.detail.messages + message("m6", carla, "One more thing: the refund should go to my new card.", 0, send = SendState.Pending)),
-    ).let { it.copy(entries = TicketPresenter.entries(it.detail!!, carla.id)) }
+    val ticketError =
+        TicketState(
+            ticketId = refund.id,
+            me = carla,
+            loading = false,
+            error = "Couldn't load this ticket: That no longer exists (no such ticket).",
+        )
+    val ticketOffline =
+        customerTicket
+            .copy(
+                sync = SyncState.OFFLINE,
+                detail =
+                    customerTicket.detail!!.copy(
+                        messages =
+                            customerTicket.detail.messages +
+                                message(
+                                    "m6",
+                                    carla,
+                                    "One more thing: the refund should go to my new card.",
+                                    0,
+                                    send = SendState.Pending,
+                                )
+                    ),
+            )
+            .let { it.copy(entries = TicketPresenter.entries(it.detail!!, carla.id)) }
 
     // Outbox
 
     val outboxEmpty = OutboxState(loading = false, sync = SyncState.LIVE)
-    val outbox = OutboxState(
-        loading = false,
-        sync = SyncState.OFFLINE,
-        items = listOf(
-            OutboxItem(1, OutboxKind.CREATE_TICKET, "t-new", SendState.Pending, "New card not arriving", now - 2 * MINUTE),
-            OutboxItem(2, OutboxKind.SEND_MESSAGE, refund.id, SendState.Pending, "One more thing: the refund should go to my new card.", now - MINUTE),
-            OutboxItem(3, OutboxKind.UPDATE_TICKET, "t-1008", SendState.Failed("ticket version conflict: someone changed it first"), "priority → urgent", now - 30 * MINUTE),
-        ),
-    )
+    val outbox =
+        OutboxState(
+            loading = false,
+            sync = SyncState.OFFLINE,
+            items =
+                listOf(
+                    OutboxItem(
+                        1,
+                        OutboxKind.CREATE_TICKET,
+                        "t-new",
+                        SendState.Pending,
+                        "New card not arriving",
+                        now - 2 * MINUTE,
+                    ),
+                    OutboxItem(
+                        2,
+                        OutboxKind.SEND_MESSAGE,
+                        refund.id,
+                        SendState.Pending,
+                        "One more thing: the refund should go to my new card.",
+                        now - MINUTE,
+                    ),
+                    OutboxItem(
+                        3,
+                        OutboxKind.UPDATE_TICKET,
+                        "t-1008",
+                        SendState.Failed("ticket version conflict: someone changed it first"),
+                        "priority → urgent",
+                        now - 30 * MINUTE,
+                    ),
+                ),
+        )
 
     // Calls
 
-    private val incoming = CallInfo("c1", refund.id, CallDirection.INCOMING, CallPhase.Ringing, bea.name, refund.subject, false)
+    private val incoming =
+        CallInfo("c1", refund.id, CallDirection.INCOMING, CallPhase.Ringing, bea.name, refund.subject, false)
     val callIncoming = CallState(call = incoming)
     val callOutgoing = CallState(call = incoming.copy(direction = CallDirection.OUTGOING, callerName = null))
-    val callConnected = CallState(call = incoming.copy(phase = CallPhase.Connected), elapsedSeconds = 83, quality = CallQuality(12.0, 1.4, 0, 4100u, 4120u))
+    val callConnected =
+        CallState(
+            call = incoming.copy(phase = CallPhase.Connected),
+            elapsedSeconds = 83,
+            quality = CallQuality(12.0, 1.4, 0, 4100u, 4120u),
+        )
     val callMuted = callConnected.copy(call = callConnected.call!!.copy(muted = true))
-    val callReconnecting = callConnected.copy(call = callConnected.call!!.copy(phase = CallPhase.Reconnecting), quality = null)
+    val callReconnecting =
+        callConnected.copy(call = callConnected.call!!.copy(phase = CallPhase.Reconnecting), quality = null)
     val callEnded = CallState(call = incoming.copy(phase = CallPhase.Ended("ended")), elapsedSeconds = 94)
-    val callDeclined = CallState(call = incoming.copy(direction = CallDirection.OUTGOING, phase = CallPhase.Ended("declined")))
+    val callDeclined =
+        CallState(call = incoming.copy(direction = CallDirection.OUTGOING, phase = CallPhase.Ended("declined")))
 }

@@ -58,11 +58,19 @@ fun SignInScreen(state: SignInState, onEvent: (SignInEvent) -> Unit, modifier: M
                     Field("Name", state.name, state.nameError, "name", { onEvent(SignInEvent.NameChanged(it)) })
                 }
                 Field(
-                    "Email", state.email, state.emailError, "email", { onEvent(SignInEvent.EmailChanged(it)) },
+                    "Email",
+                    state.email,
+                    state.emailError,
+                    "email",
+                    { onEvent(SignInEvent.EmailChanged(it)) },
                     keyboard = KeyboardOptions(keyboardType = KeyboardType.Email, imeAction = ImeAction.Next),
                 )
                 Field(
-                    "Password", state.password, state.passwordError, "password", { onEvent(SignInEvent.PasswordChanged(it)) },
+                    "Password",
+                    state.password,
+                    state.passwordError,
+                    "password",
+                    { onEvent(SignInEvent.PasswordChanged(it)) },
                     password = true,
                     keyboard = KeyboardOptions(keyboardType = KeyboardType.Password, imeAction = ImeAction.Done),
                     onDone = { onEvent(SignInEvent.Submit) },
@@ -110,7 +118,8 @@ private fun Field(
         singleLine = true,
         isError = error != null,
         supportingText = error?.let { { Text(it) } },
-        visualTransformation = if (password) PasswordVisualTransformation() else androidx.compose.ui.text.input.VisualTransformation.None,
+        visualTransformation =
+            if (password) PasswordVisualTransformation() else androidx.compose.ui.text.input.VisualTransformation.None,
         keyboardOptions = keyboard,
         keyboardActions = KeyboardActions(onDone = { onDone() }),
         modifier = Modifier.fillMaxWidth().testTag(tag),

@@ -5,8 +5,8 @@ import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.padding
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Groups
-import androidx.compose.material3.BadgedBox
 import androidx.compose.material3.Badge
+import androidx.compose.material3.BadgedBox
 import androidx.compose.material3.DropdownMenu
 import androidx.compose.material3.DropdownMenuItem
 import androidx.compose.material3.Icon
@@ -30,8 +30,10 @@ import support.customerservice.core.StaffStatus
 import support.customerservice.ui.common.PresenceDot
 import support.customerservice.ui.common.label
 
-/** The staff top bar's actions: colleagues' presence and the Active/Off
- *  switch. [compact] (a phone's ticket screen) keeps only the switch. */
+/**
+ * The staff top bar's actions: colleagues' presence and the Active/Off switch. [compact] (a phone's ticket screen)
+ * keeps only the switch.
+ */
 @Composable
 fun StaffStatusActions(state: StaffStatusState, onEvent: (StaffStatusEvent) -> Unit, compact: Boolean = false) {
     if (!compact) Colleagues(state)
@@ -47,10 +49,11 @@ fun StaffStatusActions(state: StaffStatusState, onEvent: (StaffStatusEvent) -> U
             checked = state.active,
             onCheckedChange = { onEvent(StaffStatusEvent.SetActive(it)) },
             enabled = !state.switching,
-            modifier = Modifier.testTag("status-switch").semantics {
-                contentDescription = "Active for new chats and calls"
-                stateDescription = if (state.active) "Active" else "Off"
-            },
+            modifier =
+                Modifier.testTag("status-switch").semantics {
+                    contentDescription = "Active for new chats and calls"
+                    stateDescription = if (state.active) "Active" else "Off"
+                },
         )
     }
 }
@@ -60,7 +63,16 @@ private fun Colleagues(state: StaffStatusState) {
     var showColleagues by remember { mutableStateOf(false) }
     Box {
         IconButton(onClick = { showColleagues = true }, modifier = Modifier.testTag("colleagues")) {
-            BadgedBox(badge = { Badge(containerColor = MaterialTheme.colorScheme.secondaryContainer, contentColor = MaterialTheme.colorScheme.onSecondaryContainer) { Text("${state.activeColleagues}") } }) {
+            BadgedBox(
+                badge = {
+                    Badge(
+                        containerColor = MaterialTheme.colorScheme.secondaryContainer,
+                        contentColor = MaterialTheme.colorScheme.onSecondaryContainer,
+                    ) {
+                        Text("${state.activeColleagues}")
+                    }
+                }
+            ) {
                 Icon(Icons.Filled.Groups, contentDescription = "Colleagues: ${state.activeColleagues} active")
             }
         }

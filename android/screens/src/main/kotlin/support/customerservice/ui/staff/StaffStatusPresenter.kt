@@ -18,19 +18,22 @@ data class StaffStatusState(
     val switching: Boolean = false,
     val error: String? = null,
 ) {
-    val active: Boolean get() = status == StaffStatus.ACTIVE
-    val activeColleagues: Int get() = colleagues.count { it.status == StaffStatus.ACTIVE }
+    val active: Boolean
+        get() = status == StaffStatus.ACTIVE
+
+    val activeColleagues: Int
+        get() = colleagues.count { it.status == StaffStatus.ACTIVE }
 }
 
 sealed interface StaffStatusEvent {
     data class SetActive(val active: Boolean) : StaffStatusEvent
+
     data object DismissError : StaffStatusEvent
 }
 
 /**
- * The Active/Off switch of the staff top bar, and the colleagues' presence.
- * Switching needs the server: only Active staff are offered chats and calls,
- * so the switch shows what the server holds, never a guess.
+ * The Active/Off switch of the staff top bar, and the colleagues' presence. Switching needs the server: only Active
+ * staff are offered chats and calls, so the switch shows what the server holds, never a guess.
  */
 class StaffStatusPresenter(
     private val core: CustomerServiceCore,
@@ -43,11 +46,10 @@ class StaffStatusPresenter(
         scope.launch {
             core.colleaguesFlow().collect { all ->
                 val me = all.firstOrNull { it.id == myId }
-                val others = all.filter { it.id != myId }
-                    .sortedWith(compareBy<Colleague>({ it.status != StaffStatus.ACTIVE }, { it.name }))
-                setState {
-                    copy(colleagues = others, status = if (switching || me == null) status else me.status)
-                }
+                val others =
+                    all.filter { it.id != myId }
+                        .sortedWith(compareBy<Colleague>({ it.status != StaffStatus.ACTIVE }, { it.name }))
+                setState { copy(colleagues = others, status = if (switching || me == null) status else me.status) }
             }
         }
     }
@@ -67,7 +69,13 @@ class StaffStatusPresenter(
                 val user = core.setStatus(to)
                 setState { copy(switching = false, status = user.status ?: to) }
             } catch (e: CoreException) {
-                setState { copy(switching = false, error = "Could not switch ${if (to == StaffStatus.ACTIVE) "Active" else "Off"}: ${e.userMessage()}") }
+                setState {
+                    copy(
+                        switching = false,
+                        error =
+                            "Could not switch ${if (to == StaffStatus.ACTIVE) "Active" else "Off"}: ${e.userMessage()}",
+                    )
+                }
             }
         }
     }

@@ -34,13 +34,15 @@ data class QueueFilter(
     val sort: TicketSort = TicketSort.UPDATED,
     val query: String = "",
 ) {
-    fun toCore(): TicketFilter = TicketFilter.all().copy(
-        statuses = listOfNotNull(status),
-        priorities = listOfNotNull(priority),
-        assignee = assignee.wire,
-        query = query.trim().ifEmpty { null },
-        sort = sort,
-    )
+    fun toCore(): TicketFilter =
+        TicketFilter.all()
+            .copy(
+                statuses = listOfNotNull(status),
+                priorities = listOfNotNull(priority),
+                assignee = assignee.wire,
+                query = query.trim().ifEmpty { null },
+                sort = sort,
+            )
 }
 
 /** How many cached tickets each filter choice would show, the other choices kept. */
@@ -60,22 +62,29 @@ data class TicketListState(
     val refreshing: Boolean = false,
     val error: String? = null,
 ) {
-    val filtered: Boolean get() = filter.copy(sort = TicketSort.UPDATED) != QueueFilter()
+    val filtered: Boolean
+        get() = filter.copy(sort = TicketSort.UPDATED) != QueueFilter()
 }
 
 sealed interface TicketListEvent {
     data object Refresh : TicketListEvent
+
     data class SetStatus(val status: TicketStatus?) : TicketListEvent
+
     data class SetPriority(val priority: Priority?) : TicketListEvent
+
     data class SetAssignee(val assignee: AssigneeFilter) : TicketListEvent
+
     data class SetSort(val sort: TicketSort) : TicketListEvent
+
     data class SetQuery(val query: String) : TicketListEvent
+
     data object DismissError : TicketListEvent
 }
 
 /**
- * A customer's "My tickets" and the staff queue: the cached list, live, under
- * the chosen filter, with counts per filter (staff) and the connection state.
+ * A customer's "My tickets" and the staff queue: the cached list, live, under the chosen filter, with counts per filter
+ * (staff) and the connection state.
  */
 @OptIn(ExperimentalCoroutinesApi::class)
 class TicketListPresenter(
@@ -89,16 +98,15 @@ class TicketListPresenter(
 
     init {
         scope.launch {
-            filter.flatMapLatest { core.ticketsFlow(it.toCore(), pageSize) }
+            filter
+                .flatMapLatest { core.ticketsFlow(it.toCore(), pageSize) }
                 .catch { e -> setState { copy(loading = false, error = e.userMessage()) } }
                 .collect { list ->
                     val counts = if (current.staff) counts(filter.value) else QueueCounts()
                     setState { copy(loading = false, tickets = list, counts = counts) }
                 }
         }
-        scope.launch {
-            core.syncStateFlow().collect { s -> setState { copy(sync = s) } }
-        }
+        scope.launch { core.syncStateFlow().collect { s -> setState { copy(sync = s) } } }
     }
 
     override fun onEvent(event: TicketListEvent) {

@@ -5,14 +5,12 @@ import androidx.compose.foundation.horizontalScroll
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
-import androidx.compose.foundation.layout.Spacer
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.size
-import androidx.compose.foundation.layout.width
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.rememberScrollState
@@ -26,13 +24,13 @@ import androidx.compose.material3.Badge
 import androidx.compose.material3.ExperimentalMaterial3Api
 import androidx.compose.material3.FilterChip
 import androidx.compose.material3.HorizontalDivider
-import androidx.compose.material3.VerticalDivider
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Surface
 import androidx.compose.material3.Text
+import androidx.compose.material3.VerticalDivider
 import androidx.compose.material3.pulltorefresh.PullToRefreshBox
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
@@ -92,12 +90,13 @@ fun TicketListPane(
                     MessagePane("The queue is empty", "New tickets of your department appear here as they come in.")
                 state.tickets.isEmpty() ->
                     MessagePane("No tickets yet", "Open a ticket and our team will get back to you here.")
-                else -> LazyColumn(Modifier.fillMaxSize().testTag("ticket-list")) {
-                    items(state.tickets, key = { it.id }) { ticket ->
-                        TicketRow(ticket, state.staff, ticket.id == selectedId, onClick = { onOpen(ticket) })
-                        HorizontalDivider(color = MaterialTheme.colorScheme.outlineVariant)
+                else ->
+                    LazyColumn(Modifier.fillMaxSize().testTag("ticket-list")) {
+                        items(state.tickets, key = { it.id }) { ticket ->
+                            TicketRow(ticket, state.staff, ticket.id == selectedId, onClick = { onOpen(ticket) })
+                            HorizontalDivider(color = MaterialTheme.colorScheme.outlineVariant)
+                        }
                     }
-                }
             }
         }
     }
@@ -112,11 +111,16 @@ private fun QueueFilters(state: TicketListState, onEvent: (TicketListEvent) -> U
             onValueChange = { onEvent(TicketListEvent.SetQuery(it)) },
             placeholder = { Text("Search subjects") },
             leadingIcon = { Icon(Icons.Filled.Search, contentDescription = null) },
-            trailingIcon = if (f.query.isNotEmpty()) {
-                { IconButton(onClick = { onEvent(TicketListEvent.SetQuery("")) }) { Icon(Icons.Filled.Close, contentDescription = "Clear search") } }
-            } else {
-                null
-            },
+            trailingIcon =
+                if (f.query.isNotEmpty()) {
+                    {
+                        IconButton(onClick = { onEvent(TicketListEvent.SetQuery("")) }) {
+                            Icon(Icons.Filled.Close, contentDescription = "Clear search")
+                        }
+                    }
+                } else {
+                    null
+                },
             singleLine = true,
             modifier = Modifier.fillMaxWidth().padding(horizontal = 16.dp).testTag("search"),
         )
@@ -128,11 +132,17 @@ private fun QueueFilters(state: TicketListState, onEvent: (TicketListEvent) -> U
             }
             VerticalDivider(Modifier.height(24.dp))
             CountChip("Most pressing first", null, f.sort == TicketSort.PRIORITY, "sort-priority") {
-                onEvent(TicketListEvent.SetSort(if (f.sort == TicketSort.PRIORITY) TicketSort.UPDATED else TicketSort.PRIORITY))
+                onEvent(
+                    TicketListEvent.SetSort(
+                        if (f.sort == TicketSort.PRIORITY) TicketSort.UPDATED else TicketSort.PRIORITY
+                    )
+                )
             }
         }
         ChipRow {
-            CountChip("All", state.counts.byStatus[null], f.status == null, "status-all") { onEvent(TicketListEvent.SetStatus(null)) }
+            CountChip("All", state.counts.byStatus[null], f.status == null, "status-all") {
+                onEvent(TicketListEvent.SetStatus(null))
+            }
             for (s in TicketStatus.entries) {
                 CountChip(s.label, state.counts.byStatus[s], f.status == s, "status-${s.name.lowercase()}") {
                     onEvent(TicketListEvent.SetStatus(if (f.status == s) null else s))
@@ -154,7 +164,9 @@ private fun ChipRow(content: @Composable () -> Unit) {
         Modifier.fillMaxWidth().horizontalScroll(rememberScrollState()).padding(horizontal = 16.dp),
         horizontalArrangement = Arrangement.spacedBy(8.dp),
         verticalAlignment = Alignment.CenterVertically,
-    ) { content() }
+    ) {
+        content()
+    }
 }
 
 @Composable
@@ -172,9 +184,13 @@ fun TicketRow(ticket: TicketItem, staff: Boolean, selected: Boolean, onClick: ()
     val unread = ticket.unreadCount.toInt()
     Surface(
         color = if (selected) MaterialTheme.colorScheme.secondaryContainer else MaterialTheme.colorScheme.surface,
-        modifier = Modifier.fillMaxWidth().heightIn(min = 72.dp).clickable(onClick = onClick).testTag("ticket-${ticket.id}"),
+        modifier =
+            Modifier.fillMaxWidth().heightIn(min = 72.dp).clickable(onClick = onClick).testTag("ticket-${ticket.id}"),
     ) {
-        Column(Modifier.padding(horizontal = 16.dp, vertical = 10.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+        Column(
+            Modifier.padding(horizontal = 16.dp, vertical = 10.dp),
+            verticalArrangement = Arrangement.spacedBy(4.dp),
+        ) {
             Row(verticalAlignment = Alignment.CenterVertically) {
                 Text(
                     "${ticketNumber(ticket.number)}  ${ticket.subject}",
@@ -197,7 +213,9 @@ fun TicketRow(ticket: TicketItem, staff: Boolean, selected: Boolean, onClick: ()
                     Badge(
                         containerColor = MaterialTheme.colorScheme.primary,
                         modifier = Modifier.padding(start = 8.dp).semantics { contentDescription = "$unread unread" },
-                    ) { Text("$unread") }
+                    ) {
+                        Text("$unread")
+                    }
                 }
             }
             Row(horizontalArrangement = Arrangement.spacedBy(6.dp), verticalAlignment = Alignment.CenterVertically) {
@@ -205,7 +223,8 @@ fun TicketRow(ticket: TicketItem, staff: Boolean, selected: Boolean, onClick: ()
                 if (staff || ticket.priority != Priority.NORMAL) PriorityChip(ticket.priority)
                 if (staff) {
                     Text(
-                        listOfNotNull(ticket.customerName, ticket.assigneeName?.let { "→ $it" } ?: "unassigned").joinToString("  "),
+                        listOfNotNull(ticket.customerName, ticket.assigneeName?.let { "→ $it" } ?: "unassigned")
+                            .joinToString("  "),
                         style = MaterialTheme.typography.labelMedium,
                         color = MaterialTheme.colorScheme.onSurfaceVariant,
                         maxLines = 1,
@@ -219,15 +238,21 @@ fun TicketRow(ticket: TicketItem, staff: Boolean, selected: Boolean, onClick: ()
     }
 }
 
-/** The last message's first line; the core marks an attachment-only
- *  message "📎 name", drawn with the attachment icon (not every desktop font
- *  has the emoji). */
+/**
+ * The last message's first line; the core marks an attachment-only message "📎 name", drawn with the attachment icon
+ * (not every desktop font has the emoji).
+ */
 @Composable
 private fun Preview(text: String?, modifier: Modifier) {
     val attachment = text?.removePrefix(ATTACHMENT_MARK)?.takeIf { text.startsWith(ATTACHMENT_MARK) }
     Row(modifier, verticalAlignment = Alignment.CenterVertically) {
         if (attachment != null) {
-            Icon(Icons.Filled.AttachFile, contentDescription = "Attachment", modifier = Modifier.size(16.dp), tint = MaterialTheme.colorScheme.onSurfaceVariant)
+            Icon(
+                Icons.Filled.AttachFile,
+                contentDescription = "Attachment",
+                modifier = Modifier.size(16.dp),
+                tint = MaterialTheme.colorScheme.onSurfaceVariant,
+            )
         }
         Text(
             attachment ?: text ?: "",
@@ -246,20 +271,37 @@ private const val ATTACHMENT_MARK = "📎 "
 fun SendStateLabel(state: SendState, modifier: Modifier = Modifier) {
     when (state) {
         SendState.Sent -> {}
-        SendState.Pending -> Row(modifier, verticalAlignment = Alignment.CenterVertically) {
-            Icon(Icons.Filled.Schedule, contentDescription = null, modifier = Modifier.size(14.dp), tint = MaterialTheme.colorScheme.onSurfaceVariant)
-            Text(" Sending…", style = MaterialTheme.typography.labelSmall, color = MaterialTheme.colorScheme.onSurfaceVariant, modifier = Modifier.testTag("pending"))
-        }
-        is SendState.Failed -> Row(modifier, verticalAlignment = Alignment.CenterVertically) {
-            Icon(Icons.Filled.ErrorOutline, contentDescription = null, modifier = Modifier.size(14.dp), tint = MaterialTheme.colorScheme.error)
-            Text(
-                " Not sent: ${state.reason}",
-                style = MaterialTheme.typography.labelSmall,
-                color = MaterialTheme.colorScheme.error,
-                maxLines = 1,
-                overflow = TextOverflow.Ellipsis,
-                modifier = Modifier.testTag("failed"),
-            )
-        }
+        SendState.Pending ->
+            Row(modifier, verticalAlignment = Alignment.CenterVertically) {
+                Icon(
+                    Icons.Filled.Schedule,
+                    contentDescription = null,
+                    modifier = Modifier.size(14.dp),
+                    tint = MaterialTheme.colorScheme.onSurfaceVariant,
+                )
+                Text(
+                    " Sending…",
+                    style = MaterialTheme.typography.labelSmall,
+                    color = MaterialTheme.colorScheme.onSurfaceVariant,
+                    modifier = Modifier.testTag("pending"),
+                )
+            }
+        is SendState.Failed ->
+            Row(modifier, verticalAlignment = Alignment.CenterVertically) {
+                Icon(
+                    Icons.Filled.ErrorOutline,
+                    contentDescription = null,
+                    modifier = Modifier.size(14.dp),
+                    tint = MaterialTheme.colorScheme.error,
+                )
+                Text(
+                    " Not sent: ${state.reason}",
+                    style = MaterialTheme.typography.labelSmall,
+                    color = MaterialTheme.colorScheme.error,
+                    maxLines = 1,
+                    overflow = TextOverflow.Ellipsis,
+                    modifier = Modifier.testTag("failed"),
+                )
+            }
     }
 }
