@@ -6,7 +6,9 @@ import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.cancel
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.job
+import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.TestInfo
@@ -16,6 +18,7 @@ import support.customerservice.client.CustomerServiceCore
 import support.customerservice.client.InMemoryTokenStore
 import support.customerservice.core.AudioAnalyser
 import support.customerservice.core.AudioDevice
+import support.customerservice.core.TokenStore
 import support.customerservice.core.audioAnalyser
 import support.customerservice.core.combinedDevice
 import support.customerservice.core.toneSource
@@ -52,14 +55,16 @@ abstract class ScreensTest {
 
     @AfterEach
     fun stopServer() {
-        scope.cancel()
+        // The presenters end first, and are waited for: a flow still
+        // subscribing would otherwise call a core already closed.
+        runBlocking { scope.coroutineContext.job.cancelAndJoin() }
         cores.forEach { it.close() }
         server.close()
     }
 
-    /** A new device's core for [who] (a fresh cache), media on loopback. */
-    protected fun openCore(who: String): CustomerServiceCore =
-        CustomerServiceCore.open(server.url, dir.resolve(who).toString(), InMemoryTokenStore()).also {
+    /** A new device's core for [who] (a fresh cache, unless [who]'s was opened before), media on loopback. */
+    protected fun openCore(who: String, tokens: TokenStore = InMemoryTokenStore()): CustomerServiceCore =
+        CustomerServiceCore.open(server.url, dir.resolve(who).toString(), tokens).also {
             it.client.configureCallMedia(listOf("127.0.0.1:0"), false)
             cores += it
         }

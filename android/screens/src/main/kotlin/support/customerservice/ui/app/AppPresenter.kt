@@ -1,13 +1,16 @@
 package support.customerservice.ui.app
 
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.launch
 import support.customerservice.client.CustomerServiceCore
 import support.customerservice.core.CoreException
+import support.customerservice.core.OutboxItem
 import support.customerservice.core.SendState
 import support.customerservice.core.SyncState
 import support.customerservice.core.UserInfo
 import support.customerservice.ui.common.Presenter
+import support.customerservice.ui.common.outboxCues
 import support.customerservice.ui.common.userMessage
 
 /** A place in the app, below the home list. */
@@ -59,6 +62,9 @@ sealed interface AppEvent {
 class AppPresenter(private val core: CustomerServiceCore, scope: CoroutineScope) :
     Presenter<AppState, AppEvent>(AppState(user = core.currentUser), scope) {
 
+    /** The outbox as last read, for [outboxCues]. */
+    private val outbox = MutableStateFlow<List<OutboxItem>>(emptyList())
+
     init {
         scope.launch {
             core.syncStateFlow().collect { s ->
@@ -72,7 +78,7 @@ class AppPresenter(private val core: CustomerServiceCore, scope: CoroutineScope)
                 }
             }
         }
-        scope.launch { core.ticketsFlow(limit = 1).collect { countOutbox() } }
+        scope.launch { core.outboxCues(outbox).collect { countOutbox() } }
     }
 
     override fun onEvent(event: AppEvent) {
@@ -104,6 +110,7 @@ class AppPresenter(private val core: CustomerServiceCore, scope: CoroutineScope)
             } catch (_: CoreException) {
                 return
             }
+        outbox.value = items
         setState {
             copy(
                 outboxWaiting = items.count { it.state !is SendState.Failed },

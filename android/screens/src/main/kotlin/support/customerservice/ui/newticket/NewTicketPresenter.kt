@@ -110,14 +110,15 @@ class NewTicketPresenter(
                         departments = fresh,
                         loadingDepartments = false,
                         departmentId = departmentId ?: fresh.singleOrNull()?.id,
+                        // A failed load's message goes once the departments are there.
+                        error = error?.takeUnless { it.startsWith(DEPARTMENTS_FAILED) },
                     )
                 }
             } catch (e: CoreException) {
                 setState {
                     copy(
                         loadingDepartments = false,
-                        error =
-                            if (departments.isEmpty()) "Couldn't load the departments: ${e.userMessage()}" else error,
+                        error = if (departments.isEmpty()) "$DEPARTMENTS_FAILED ${e.userMessage()}" else error,
                     )
                 }
             }
@@ -184,5 +185,9 @@ class NewTicketPresenter(
                 setState { copy(submitting = false, error = e.userMessage()) }
             }
         }
+    }
+
+    private companion object {
+        const val DEPARTMENTS_FAILED = "Couldn't load the departments:"
     }
 }

@@ -1,12 +1,14 @@
 package support.customerservice.ui.outbox
 
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.flow.map
 import kotlinx.coroutines.launch
 import support.customerservice.client.CustomerServiceCore
 import support.customerservice.core.CoreException
 import support.customerservice.core.OutboxItem
 import support.customerservice.core.SyncState
 import support.customerservice.ui.common.Presenter
+import support.customerservice.ui.common.outboxCues
 import support.customerservice.ui.common.userMessage
 
 data class OutboxState(
@@ -26,14 +28,13 @@ sealed interface OutboxEvent {
 
 /**
  * What waits for the server and what it refused, with retry and discard for each refused change. The outbox has no
- * listener of its own: every change it goes through (queued, sent, refused) changes the ticket list, so the list's
- * updates are the cue to read it again.
+ * listener of its own: it is read again at each of [outboxCues] and at each connection change.
  */
 class OutboxPresenter(private val core: CustomerServiceCore, scope: CoroutineScope) :
     Presenter<OutboxState, OutboxEvent>(OutboxState(), scope) {
 
     init {
-        scope.launch { core.ticketsFlow(limit = 1).collect { reload() } }
+        scope.launch { core.outboxCues(state.map { it.items }).collect { reload() } }
         scope.launch {
             core.syncStateFlow().collect { s ->
                 setState { copy(sync = s) }
