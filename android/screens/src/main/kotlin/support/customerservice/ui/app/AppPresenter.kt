@@ -61,6 +61,7 @@ sealed interface AppEvent {
  */
 class AppPresenter(private val core: CustomerServiceCore, scope: CoroutineScope) :
     Presenter<AppState, AppEvent>(AppState(user = core.currentUser), scope) {
+    @Volatile private var signingOut = false
 
     /** The outbox as last read, for [outboxCues]. */
     private val outbox = MutableStateFlow<List<OutboxItem>>(emptyList())
@@ -68,7 +69,8 @@ class AppPresenter(private val core: CustomerServiceCore, scope: CoroutineScope)
     init {
         scope.launch {
             core.syncStateFlow().collect { s ->
-                if (s == SyncState.SIGNED_OUT && current.user != null) {
+                // Not when the user chose to: revoking the session ends it on the server too.
+                if (s == SyncState.SIGNED_OUT && current.user != null && !signingOut) {
                     setState {
                         AppState(
                             notice =
@@ -93,11 +95,14 @@ class AppPresenter(private val core: CustomerServiceCore, scope: CoroutineScope)
             AppEvent.Back -> setState { copy(stack = stack.dropLast(1)) }
             AppEvent.SignOut ->
                 scope.launch {
+                    signingOut = true
                     try {
                         core.signOut()
                         setState { AppState() }
                     } catch (e: CoreException) {
                         setState { copy(notice = "Couldn't sign out: ${e.userMessage()}") }
+                    } finally {
+                        signingOut = false
                     }
                 }
         }

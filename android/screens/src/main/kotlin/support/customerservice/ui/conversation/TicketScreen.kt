@@ -39,7 +39,6 @@ import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Surface
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
-import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
@@ -215,14 +214,17 @@ private fun Conversation(state: TicketState, onEvent: (TicketEvent) -> Unit, mod
     val list = rememberLazyListState()
     val lastSeen =
         state.entries.lastOrNull { it is ConversationEntry.Message && it.mine && it.seenBy.isNotEmpty() }?.key
-    LaunchedEffect(state.entries.size) { if (state.entries.isNotEmpty()) list.scrollToItem(state.entries.size - 1) }
+    // Newest at the bottom, anchored there (as chats are): a new message shows
+    // in the frame that composes it, and one arriving while the user reads
+    // further up does not move what they read.
     LazyColumn(
         modifier.fillMaxWidth().testTag("conversation"),
         state = list,
-        verticalArrangement = Arrangement.spacedBy(8.dp),
+        reverseLayout = true,
+        verticalArrangement = Arrangement.spacedBy(8.dp, Alignment.Bottom),
         contentPadding = androidx.compose.foundation.layout.PaddingValues(16.dp),
     ) {
-        items(state.entries, key = { it.key }) { entry ->
+        items(state.entries.asReversed(), key = { it.key }) { entry ->
             when (entry) {
                 is ConversationEntry.Event -> TimelineLine(entry)
                 is ConversationEntry.Message -> MessageBubble(entry, entry.key == lastSeen, state.opening, onEvent)

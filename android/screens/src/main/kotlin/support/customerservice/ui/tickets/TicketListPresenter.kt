@@ -4,6 +4,7 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.ExperimentalCoroutinesApi
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.catch
+import kotlinx.coroutines.flow.collectLatest
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.flatMapLatest
 import kotlinx.coroutines.launch
@@ -49,6 +50,8 @@ data class QueueFilter(
 data class QueueCounts(
     val byStatus: Map<TicketStatus?, Int> = emptyMap(),
     val byAssignee: Map<AssigneeFilter, Int> = emptyMap(),
+    /** The filter they were counted under (they follow the list shortly after). */
+    val filter: QueueFilter? = null,
 )
 
 data class TicketListState(
@@ -95,6 +98,7 @@ class TicketListPresenter(
 ) : Presenter<TicketListState, TicketListEvent>(TicketListState(staff = staff), scope) {
 
     private val filter = MutableStateFlow(QueueFilter())
+    private val listVersion = MutableStateFlow(0L)
 
     init {
         scope.launch {
@@ -102,9 +106,20 @@ class TicketListPresenter(
                 .flatMapLatest { core.ticketsFlow(it.toCore(), pageSize) }
                 .catch { e -> setState { copy(loading = false, error = e.userMessage()) } }
                 .collect { list ->
-                    val counts = if (current.staff) counts(filter.value) else QueueCounts()
-                    setState { copy(loading = false, tickets = list, counts = counts) }
+                    setState { copy(loading = false, tickets = list) }
+                    listVersion.value++
                 }
+        }
+        // The counts follow the list, never hold it back: eight counts over a
+        // large cache take longer than the page itself.
+        if (staff) {
+            scope.launch {
+                listVersion.collectLatest { version ->
+                    if (version == 0L) return@collectLatest
+                    val counts = counts(filter.value)
+                    setState { copy(counts = counts) }
+                }
+            }
         }
         scope.launch { core.syncStateFlow().collect { s -> setState { copy(sync = s) } } }
     }
@@ -145,6 +160,7 @@ class TicketListPresenter(
         return QueueCounts(
             byStatus = statuses.associateWith { core.countTickets(f.copy(status = it).toCore()) },
             byAssignee = AssigneeFilter.entries.associateWith { core.countTickets(f.copy(assignee = it).toCore()) },
+            filter = f,
         )
     }
 

@@ -70,7 +70,10 @@ class TicketListPresenterTest : ScreensTest() {
         vararg ids: String,
     ): TicketListState =
         presenter.state.probe().awaitMatching("the list under $filter") { s ->
-            !s.loading && s.filter == filter && s.tickets.map { it.id } == ids.toList()
+            !s.loading &&
+                s.filter == filter &&
+                s.tickets.map { it.id } == ids.toList() &&
+                (!s.staff || s.counts.filter == filter)
         }
 
     private fun statusCounts(all: Int, open: Int, inProgress: Int, resolved: Int = 0, closed: Int = 0) =

@@ -9,7 +9,6 @@ import kotlin.test.assertFalse
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import kotlinx.coroutines.delay
-import org.junit.jupiter.api.Disabled
 import org.junit.jupiter.api.Test
 import support.customerservice.client.CustomerServiceCore
 import support.customerservice.core.Priority
@@ -216,11 +215,6 @@ class TicketPresenterTest : ScreensTest() {
         }
     }
 
-    @Disabled(
-        "Core bug: a change queued while an earlier change of the same ticket is still unconfirmed carries the same " +
-            "version (update_ticket reads it from the cache, complete_op does not move the later ones on), so the " +
-            "server refuses it as a conflict with the user's own change. Needs a core fix."
-    )
     @Test
     fun `two changes in a row both reach the server`() = coreTest {
         printerTicket()
