@@ -11,7 +11,6 @@ import kotlin.system.exitProcess
 import kotlinx.coroutines.Dispatchers
 import support.customerservice.client.CustomerServiceCore
 import support.customerservice.core.CoreException
-import support.customerservice.core.fileTokenStore
 import support.customerservice.ui.app.AppGraph
 import support.customerservice.ui.app.CustomerServiceApp
 
@@ -37,10 +36,12 @@ fun parseOptions(args: Array<String>, env: Map<String, String> = System.getenv()
         when (val arg = rest.next()) {
             "--server" -> server = rest.valueOf(arg)
             "--data-dir" -> dataDir = Path.of(rest.valueOf(arg))
-            "--audio" ->
+            "--audio" -> {
+                val kind = rest.valueOf(arg)
                 audio =
-                    AudioChoice.entries.firstOrNull { it.name.equals(rest.valueOf(arg), ignoreCase = true) }
-                        ?: throw IllegalArgumentException("--audio takes system, tone or silent")
+                    AudioChoice.entries.firstOrNull { it.name.equals(kind, ignoreCase = true) }
+                        ?: throw IllegalArgumentException("--audio takes system, tone or silent, not $kind")
+            }
             "--dark" -> dark = true
             "--light" -> dark = false
             "-h",
@@ -71,7 +72,7 @@ fun main(args: Array<String>) {
             CustomerServiceCore.open(
                 options.server,
                 options.dataDir.toString(),
-                fileTokenStore(options.dataDir.resolve("session").toString()),
+                FileTokenStore(options.dataDir.resolve("session")),
             )
         } catch (e: CoreException) {
             System.err.println("cannot open the app's data in ${options.dataDir}: $e")
