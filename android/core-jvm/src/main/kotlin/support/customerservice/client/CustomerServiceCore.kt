@@ -134,6 +134,9 @@ class CustomerServiceCore(val client: Client, private val io: CoroutineDispatche
 
     suspend fun departments(): List<DepartmentInfo> = withContext(io) { client.departments() }
 
+    /** One cached ticket, or null when it is not in the cache. */
+    suspend fun ticket(ticketId: String): TicketItem? = withContext(io) { client.ticketDetail(ticketId)?.ticket }
+
     suspend fun refreshDepartments(): List<DepartmentInfo> = client.refreshDepartments()
 
     suspend fun pendingCount(): Long = withContext(io) { client.pendingCount() }

@@ -65,7 +65,7 @@ class ScreenStatesTest {
             State("my-tickets-offline", "Offline: showing saved data") {
                 Frame("My tickets") { TicketListPane(Fixtures.myTicketsOffline, {}, {}, it) }
             },
-            State("my-tickets-error", "Still offline") {
+            State("my-tickets-error", "Couldn't refresh") {
                 Frame("My tickets") { TicketListPane(Fixtures.myTicketsError, {}, {}, it) }
             },
             State("queue", "Invoice address is wrong") {
@@ -122,6 +122,8 @@ class ScreenStatesTest {
             State("outbox", "Refused: ticket version conflict") {
                 Frame("Outbox") { OutboxScreen(Fixtures.outbox, {}, it) }
             },
+            State("outbox-loading", "Outbox") { Frame("Outbox") { OutboxScreen(Fixtures.outboxLoading, {}, it) } },
+            State("outbox-error", "storage failed") { Frame("Outbox") { OutboxScreen(Fixtures.outboxError, {}, it) } },
             State("outbox-empty", "Everything is sent") {
                 Frame("Outbox") { OutboxScreen(Fixtures.outboxEmpty, {}, it) }
             },

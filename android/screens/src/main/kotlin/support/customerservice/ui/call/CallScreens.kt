@@ -126,10 +126,14 @@ fun CallScreen(state: CallState, onEvent: (CallEvent) -> Unit, modifier: Modifie
                         RoundButton(
                             if (call.muted) Icons.Filled.MicOff else Icons.Filled.Mic,
                             if (call.muted) "Unmute" else "Mute",
-                            MaterialTheme.colorScheme.secondaryContainer,
+                            // Muted reads as a switched-on toggle: inverted colours.
+                            if (call.muted) MaterialTheme.colorScheme.inverseSurface
+                            else MaterialTheme.colorScheme.secondaryContainer,
                             "mute",
                             call.phase != CallPhase.Ringing,
-                            contentColor = MaterialTheme.colorScheme.onSecondaryContainer,
+                            contentColor =
+                                if (call.muted) MaterialTheme.colorScheme.inverseOnSurface
+                                else MaterialTheme.colorScheme.onSecondaryContainer,
                         ) {
                             onEvent(CallEvent.ToggleMute)
                         }

@@ -64,8 +64,8 @@ fun PriorityChip(priority: Priority, modifier: Modifier = Modifier) {
     val scheme = MaterialTheme.colorScheme
     val (container, content) =
         when (priority) {
-            Priority.URGENT -> scheme.error to scheme.onError
-            Priority.HIGH -> scheme.errorContainer to scheme.onErrorContainer
+            Priority.URGENT -> AppTheme.extra.urgent to AppTheme.extra.onUrgent
+            Priority.HIGH -> AppTheme.extra.high to AppTheme.extra.onHigh
             Priority.NORMAL -> scheme.surfaceVariant to scheme.onSurfaceVariant
             Priority.LOW -> scheme.surfaceContainer to scheme.onSurfaceVariant
         }

@@ -1,11 +1,10 @@
 package support.customerservice.ui.conversation
 
 import androidx.compose.foundation.background
+import androidx.compose.foundation.horizontalScroll
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
-import androidx.compose.foundation.layout.ExperimentalLayoutApi
-import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
@@ -15,6 +14,7 @@ import androidx.compose.foundation.layout.widthIn
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.lazy.rememberLazyListState
+import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.shape.RoundedCornerShape
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.automirrored.filled.Send
@@ -105,14 +105,13 @@ fun TicketScreen(state: TicketState, onEvent: (TicketEvent) -> Unit, modifier: M
     }
 }
 
-@OptIn(ExperimentalLayoutApi::class)
 @Composable
 private fun TicketHeader(state: TicketState, ticket: TicketItem, onEvent: (TicketEvent) -> Unit) {
-    FlowRow(
-        Modifier.fillMaxWidth().padding(horizontal = 16.dp, vertical = 8.dp),
+    // One row that scrolls sideways: on a phone the conversation keeps the height.
+    Row(
+        Modifier.fillMaxWidth().horizontalScroll(rememberScrollState()).padding(horizontal = 16.dp, vertical = 8.dp),
         horizontalArrangement = Arrangement.spacedBy(8.dp),
-        verticalArrangement = Arrangement.spacedBy(4.dp),
-        itemVerticalAlignment = Alignment.CenterVertically,
+        verticalAlignment = Alignment.CenterVertically,
     ) {
         if (state.staff) {
             Picker(
@@ -277,34 +276,45 @@ private fun MessageBubble(
         Modifier.fillMaxWidth(),
         horizontalAlignment = if (entry.mine && !m.internal) Alignment.End else Alignment.Start,
     ) {
-        Surface(
-            color = container,
-            contentColor = content,
-            shape = RoundedCornerShape(12.dp),
-            modifier = Modifier.widthIn(max = 560.dp).testTag(if (m.internal) "note-${m.id}" else "message-${m.id}"),
+        // At most 85 % of the width (and 560 dp), so the side tells who wrote it.
+        Box(
+            Modifier.fillMaxWidth(0.85f),
+            contentAlignment = if (entry.mine && !m.internal) Alignment.CenterEnd else Alignment.CenterStart,
         ) {
-            Column(
-                Modifier.padding(horizontal = 12.dp, vertical = 8.dp),
-                verticalArrangement = Arrangement.spacedBy(4.dp),
+            Surface(
+                color = container,
+                contentColor = content,
+                shape = RoundedCornerShape(12.dp),
+                modifier = Modifier.widthIn(max = 560.dp).testTag(if (m.internal) "note-${m.id}" else "message-${m.id}"),
             ) {
-                Row(verticalAlignment = Alignment.CenterVertically) {
-                    if (m.internal) {
-                        Icon(Icons.Filled.Lock, contentDescription = null, modifier = Modifier.size(14.dp))
+                Column(
+                    Modifier.padding(horizontal = 12.dp, vertical = 8.dp),
+                    verticalArrangement = Arrangement.spacedBy(4.dp),
+                ) {
+                    Row(verticalAlignment = Alignment.CenterVertically) {
+                        if (m.internal) {
+                            Icon(Icons.Filled.Lock, contentDescription = null, modifier = Modifier.size(14.dp))
+                            Text(
+                                " Internal note · ",
+                                style = MaterialTheme.typography.labelMedium,
+                                fontStyle = FontStyle.Italic,
+                            )
+                        }
                         Text(
-                            " Internal note · ",
+                            if (entry.mine) "You" else m.authorName ?: "…",
                             style = MaterialTheme.typography.labelMedium,
-                            fontStyle = FontStyle.Italic,
+                        )
+                        Text(
+                            "  ${shortTime(m.createdAtMs)}",
+                            style = MaterialTheme.typography.labelSmall,
+                            color = content.copy(alpha = 0.7f),
                         )
                     }
-                    Text(if (entry.mine) "You" else m.authorName ?: "…", style = MaterialTheme.typography.labelMedium)
-                    Text(
-                        "  ${shortTime(m.createdAtMs)}",
-                        style = MaterialTheme.typography.labelSmall,
-                        color = content.copy(alpha = 0.7f),
-                    )
+                    if (m.body.isNotEmpty()) Text(m.body, style = MaterialTheme.typography.bodyMedium)
+                    for (a in m.attachments) AttachmentChip(a, a.id in opening) {
+                        onEvent(TicketEvent.OpenAttachment(a))
+                    }
                 }
-                if (m.body.isNotEmpty()) Text(m.body, style = MaterialTheme.typography.bodyMedium)
-                for (a in m.attachments) AttachmentChip(a, a.id in opening) { onEvent(TicketEvent.OpenAttachment(a)) }
             }
         }
         SendStateLabel(m.sendState, Modifier.padding(top = 2.dp))

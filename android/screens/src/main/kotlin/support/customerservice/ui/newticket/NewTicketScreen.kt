@@ -38,12 +38,20 @@ fun NewTicketScreen(state: NewTicketState, onEvent: (NewTicketEvent) -> Unit, mo
     Column(
         modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
+        horizontalAlignment = Alignment.CenterHorizontally,
     ) {
-        Column(Modifier.widthIn(max = 640.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
+        Column(Modifier.widthIn(max = 640.dp).fillMaxWidth(), verticalArrangement = Arrangement.spacedBy(12.dp)) {
             Text("Department", style = MaterialTheme.typography.titleSmall)
             when {
                 state.loadingDepartments && state.departments.isEmpty() ->
-                    CircularProgressIndicator(Modifier.size(24.dp))
+                    Row(verticalAlignment = Alignment.CenterVertically) {
+                        CircularProgressIndicator(Modifier.size(20.dp), strokeWidth = 2.dp)
+                        Text(
+                            "Loading departments…",
+                            style = MaterialTheme.typography.bodyMedium,
+                            modifier = Modifier.padding(start = 12.dp),
+                        )
+                    }
                 state.departments.isEmpty() ->
                     TextButton(onClick = { onEvent(NewTicketEvent.ReloadDepartments) }) {
                         Text("Load departments again")

@@ -14,6 +14,8 @@ import support.customerservice.ui.common.userMessage
 data class OutboxState(
     val loading: Boolean = true,
     val items: List<OutboxItem> = emptyList(),
+    /** Which ticket each item is about: "#1007 Refund please" (by ticket id). */
+    val tickets: Map<String, String> = emptyMap(),
     val sync: SyncState = SyncState.CONNECTING,
     val error: String? = null,
 )
@@ -65,7 +67,17 @@ class OutboxPresenter(private val core: CustomerServiceCore, scope: CoroutineSco
     private suspend fun reload() {
         try {
             val items = core.outbox()
-            setState { copy(loading = false, items = items) }
+            val tickets =
+                items
+                    .map { it.ticketId }
+                    .distinct()
+                    .mapNotNull { id ->
+                        core.ticket(id)?.let { t ->
+                            id to listOfNotNull(t.number?.let { "#$it" }, t.subject).joinToString(" ")
+                        }
+                    }
+                    .toMap()
+            setState { copy(loading = false, items = items, tickets = tickets) }
         } catch (e: CoreException) {
             setState { copy(loading = false, error = e.userMessage()) }
         }

@@ -31,15 +31,17 @@ import support.customerservice.ui.common.shortTime
 fun OutboxScreen(state: OutboxState, onEvent: (OutboxEvent) -> Unit, modifier: Modifier = Modifier) {
     Column(modifier.fillMaxSize()) {
         ConnectionBanner(state.sync)
-        if (state.error != null) ErrorText(state.error, Modifier.padding(16.dp))
+        if (state.error != null && state.items.isNotEmpty()) ErrorText(state.error, Modifier.padding(16.dp))
         when {
             state.loading -> LoadingPane()
+            state.items.isEmpty() && state.error != null ->
+                MessagePane("Couldn't read the outbox", state.error, isError = true)
             state.items.isEmpty() ->
                 MessagePane("Everything is sent", "Changes you make offline wait here until the server has them.")
             else ->
                 LazyColumn(Modifier.fillMaxSize().testTag("outbox")) {
                     items(state.items, key = { it.id }) { item ->
-                        OutboxRow(item, onEvent)
+                        OutboxRow(item, state.tickets[item.ticketId], onEvent)
                         HorizontalDivider(color = MaterialTheme.colorScheme.outlineVariant)
                     }
                 }
@@ -48,7 +50,7 @@ fun OutboxScreen(state: OutboxState, onEvent: (OutboxEvent) -> Unit, modifier: M
 }
 
 @Composable
-private fun OutboxRow(item: OutboxItem, onEvent: (OutboxEvent) -> Unit) {
+private fun OutboxRow(item: OutboxItem, ticket: String?, onEvent: (OutboxEvent) -> Unit) {
     val what =
         when (item.kind) {
             OutboxKind.CREATE_TICKET -> "New ticket"
@@ -60,7 +62,13 @@ private fun OutboxRow(item: OutboxItem, onEvent: (OutboxEvent) -> Unit) {
         verticalArrangement = Arrangement.spacedBy(4.dp),
     ) {
         Row(verticalAlignment = Alignment.CenterVertically) {
-            Text(what, style = MaterialTheme.typography.labelLarge, modifier = Modifier.weight(1f))
+            Text(
+                listOfNotNull(what, ticket?.takeIf { item.kind != OutboxKind.CREATE_TICKET }).joinToString(" · "),
+                style = MaterialTheme.typography.labelLarge,
+                maxLines = 1,
+                overflow = androidx.compose.ui.text.style.TextOverflow.Ellipsis,
+                modifier = Modifier.weight(1f),
+            )
             Text(
                 shortTime(item.createdAtMs),
                 style = MaterialTheme.typography.labelSmall,

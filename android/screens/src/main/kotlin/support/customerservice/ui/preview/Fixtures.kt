@@ -174,7 +174,8 @@ object Fixtures {
     val myTicketsEmpty = TicketListState(staff = false, loading = false, sync = SyncState.LIVE)
     val myTickets = TicketListState(staff = false, loading = false, tickets = tickets, sync = SyncState.LIVE)
     val myTicketsOffline = myTickets.copy(sync = SyncState.OFFLINE)
-    val myTicketsError = myTickets.copy(error = "Still offline: showing saved tickets.", sync = SyncState.OFFLINE)
+    val myTicketsError =
+        myTickets.copy(error = "Couldn't refresh: the server can't be reached.", sync = SyncState.OFFLINE)
 
     private val counts =
         QueueCounts(
@@ -196,7 +197,11 @@ object Fixtures {
             staff = true,
             loading = false,
             sync = SyncState.LIVE,
-            counts = QueueCounts(mapOf(null to 0), mapOf(AssigneeFilter.ANYONE to 0)),
+            counts =
+                QueueCounts(
+                    (listOf(null) + TicketStatus.entries).associateWith { 0 },
+                    AssigneeFilter.entries.associateWith { 0 },
+                ),
         )
     val queueNoMatch = queueEmpty.copy(filter = queueEmpty.filter.copy(query = "printer"))
     val queueOffline = queue.copy(sync = SyncState.OFFLINE)
@@ -345,11 +350,16 @@ object Fixtures {
 
     // Outbox
 
+    val outboxLoading = OutboxState()
+    val outboxError =
+        OutboxState(loading = false, sync = SyncState.LIVE, error = "This device's storage failed: disk I/O error")
     val outboxEmpty = OutboxState(loading = false, sync = SyncState.LIVE)
     val outbox =
         OutboxState(
             loading = false,
             sync = SyncState.OFFLINE,
+            tickets =
+                mapOf(refund.id to "#1007 Refund for a double charge", "t-1008" to "#1008 Payment refused at checkout"),
             items =
                 listOf(
                     OutboxItem(

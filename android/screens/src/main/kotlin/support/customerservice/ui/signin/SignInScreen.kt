@@ -82,7 +82,8 @@ fun SignInScreen(state: SignInState, onEvent: (SignInEvent) -> Unit, modifier: M
                     modifier = Modifier.fillMaxWidth().testTag("submit"),
                 ) {
                     if (state.busy) {
-                        CircularProgressIndicator(Modifier.size(20.dp), strokeWidth = 2.dp)
+                        CircularProgressIndicator(Modifier.size(18.dp), strokeWidth = 2.dp)
+                        Text(if (register) "  Creating your account…" else "  Signing in…")
                     } else {
                         Text(if (register) "Create account" else "Sign in")
                     }

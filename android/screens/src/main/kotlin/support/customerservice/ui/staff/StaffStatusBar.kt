@@ -65,11 +65,13 @@ private fun Colleagues(state: StaffStatusState) {
         IconButton(onClick = { showColleagues = true }, modifier = Modifier.testTag("colleagues")) {
             BadgedBox(
                 badge = {
-                    Badge(
-                        containerColor = MaterialTheme.colorScheme.secondaryContainer,
-                        contentColor = MaterialTheme.colorScheme.onSecondaryContainer,
-                    ) {
-                        Text("${state.activeColleagues}")
+                    if (state.activeColleagues > 0) {
+                        Badge(
+                            containerColor = MaterialTheme.colorScheme.secondaryContainer,
+                            contentColor = MaterialTheme.colorScheme.onSecondaryContainer,
+                        ) {
+                            Text("${state.activeColleagues}")
+                        }
                     }
                 }
             ) {

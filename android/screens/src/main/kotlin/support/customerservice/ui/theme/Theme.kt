@@ -69,6 +69,11 @@ data class ExtraColors(
     val off: Color,
     val warning: Color,
     val onWarning: Color,
+    /** Priorities: urgent is the loudest in both themes. */
+    val urgent: Color,
+    val onUrgent: Color,
+    val high: Color,
+    val onHigh: Color,
 )
 
 private val LightExtra =
@@ -79,6 +84,10 @@ private val LightExtra =
         off = Color(0xFF80868B),
         warning = Color(0xFFFFE0B2),
         onWarning = Color(0xFF4E2600),
+        urgent = Color(0xFFC62828),
+        onUrgent = Color.White,
+        high = Color(0xFFFFDAD6),
+        onHigh = Color(0xFF410002),
     )
 
 private val DarkExtra =
@@ -89,6 +98,10 @@ private val DarkExtra =
         off = Color(0xFF9AA0A6),
         warning = Color(0xFF5D3A00),
         onWarning = Color(0xFFFFE0B2),
+        urgent = Color(0xFFE53935),
+        onUrgent = Color.White,
+        high = Color(0xFF5C2B28),
+        onHigh = Color(0xFFFFDAD6),
     )
 
 val LocalExtraColors = staticCompositionLocalOf { LightExtra }

@@ -150,7 +150,10 @@ class TicketListPresenter(
             core.reconnectNow()
             val live = withTimeoutOrNull(REFRESH_WAIT_MS) { core.syncStateFlow().first { it == SyncState.LIVE } }
             setState {
-                copy(refreshing = false, error = if (live == null) "Still offline: showing saved tickets." else null)
+                copy(
+                    refreshing = false,
+                    error = if (live == null) "Couldn't refresh: the server can't be reached." else null,
+                )
             }
         }
     }

@@ -125,18 +125,18 @@ private fun QueueFilters(state: TicketListState, onEvent: (TicketListEvent) -> U
             modifier = Modifier.fillMaxWidth().padding(horizontal = 16.dp).testTag("search"),
         )
         ChipRow {
-            for (a in AssigneeFilter.entries) {
-                CountChip(a.label, state.counts.byAssignee[a], f.assignee == a, "assignee-${a.name.lowercase()}") {
-                    onEvent(TicketListEvent.SetAssignee(a))
-                }
-            }
-            VerticalDivider(Modifier.height(24.dp))
             CountChip("Most pressing first", null, f.sort == TicketSort.PRIORITY, "sort-priority") {
                 onEvent(
                     TicketListEvent.SetSort(
                         if (f.sort == TicketSort.PRIORITY) TicketSort.UPDATED else TicketSort.PRIORITY
                     )
                 )
+            }
+            VerticalDivider(Modifier.height(24.dp))
+            for (a in AssigneeFilter.entries) {
+                CountChip(a.label, state.counts.byAssignee[a], f.assignee == a, "assignee-${a.name.lowercase()}") {
+                    onEvent(TicketListEvent.SetAssignee(a))
+                }
             }
         }
         ChipRow {
@@ -183,7 +183,7 @@ private fun CountChip(label: String, count: Int?, selected: Boolean, tag: String
 fun TicketRow(ticket: TicketItem, staff: Boolean, selected: Boolean, onClick: () -> Unit) {
     val unread = ticket.unreadCount.toInt()
     Surface(
-        color = if (selected) MaterialTheme.colorScheme.secondaryContainer else MaterialTheme.colorScheme.surface,
+        color = if (selected) MaterialTheme.colorScheme.surfaceContainerHigh else MaterialTheme.colorScheme.surface,
         modifier =
             Modifier.fillMaxWidth().heightIn(min = 72.dp).clickable(onClick = onClick).testTag("ticket-${ticket.id}"),
     ) {
@@ -193,7 +193,7 @@ fun TicketRow(ticket: TicketItem, staff: Boolean, selected: Boolean, onClick: ()
         ) {
             Row(verticalAlignment = Alignment.CenterVertically) {
                 Text(
-                    "${ticketNumber(ticket.number)}  ${ticket.subject}",
+                    ticket.number?.let { "${ticketNumber(it)}  ${ticket.subject}" } ?: ticket.subject,
                     style = MaterialTheme.typography.titleSmall,
                     fontWeight = if (unread > 0) FontWeight.Bold else FontWeight.Medium,
                     maxLines = 1,
@@ -232,8 +232,8 @@ fun TicketRow(ticket: TicketItem, staff: Boolean, selected: Boolean, onClick: ()
                         modifier = Modifier.weight(1f, fill = false),
                     )
                 }
-                SendStateLabel(ticket.sendState)
             }
+            if (ticket.sendState != SendState.Sent) SendStateLabel(ticket.sendState)
         }
     }
 }

@@ -281,7 +281,7 @@ class TicketListPresenterTest : ScreensTest() {
 
         assertTrue(presenter.state.value.refreshing)
         val done = presenter.state.probe().awaitMatching("the refresh given up") { !it.refreshing }
-        assertEquals("Still offline: showing saved tickets.", done.error)
+        assertEquals("Couldn't refresh: the server can't be reached.", done.error)
         assertEquals(listOf(ticket.id), done.tickets.map { it.id })
 
         presenter.onEvent(TicketListEvent.DismissError)
