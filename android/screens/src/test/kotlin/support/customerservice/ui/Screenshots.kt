@@ -2,6 +2,7 @@ package support.customerservice.ui
 
 import androidx.compose.ui.geometry.Size
 import androidx.compose.ui.graphics.toAwtImage
+import androidx.compose.ui.semantics.SemanticsActions
 import androidx.compose.ui.semantics.SemanticsNode
 import androidx.compose.ui.semantics.SemanticsProperties
 import androidx.compose.ui.semantics.getOrNull
@@ -74,7 +75,31 @@ fun SkikoComposeUiTest.screenshot(name: String) {
             }
             .map { it.config.getOrNull(SemanticsProperties.Text)?.joinToString() }
     if (cut.isNotEmpty()) fail("$file: text cut off at the window's edge: $cut")
+    val small =
+        onAllNodes(SemanticsMatcher.keyIsDefined(SemanticsActions.OnClick), useUnmergedTree = true)
+            .fetchSemanticsNodes()
+            .filter { !it.scrollsHorizontally() } // clipped by the row's edge, not small
+            .filter { node ->
+                val t = node.touchBoundsInRoot
+                val onScreen =
+                    t.bottom > 0 && t.top < image.height / SCREENSHOT_DENSITY && t.right > 0 && t.left < width
+                onScreen && (t.width < MIN_TOUCH_DP - 0.5f || t.height < MIN_TOUCH_DP - 0.5f)
+            }
+            .map { node ->
+                node.label() + " ${node.touchBoundsInRoot.width.toInt()}×${node.touchBoundsInRoot.height.toInt()}"
+            }
+    if (small.isNotEmpty()) fail("$file: touch targets under $MIN_TOUCH_DP dp: $small")
 }
+
+/** Material's minimum touch target (accessibility guidelines). */
+private const val MIN_TOUCH_DP = 48f
+
+private fun SemanticsNode.label(): String =
+    config.getOrNull(SemanticsProperties.ContentDescription)?.joinToString()
+        ?: config.getOrNull(SemanticsProperties.Text)?.joinToString()
+        ?: config.getOrNull(SemanticsProperties.TestTag)
+        ?: children.firstNotNullOfOrNull { c -> c.config.getOrNull(SemanticsProperties.Text)?.joinToString() }
+        ?: "node ${id}"
 
 private fun SemanticsNode.scrollsHorizontally(): Boolean {
     var node: SemanticsNode? = this
