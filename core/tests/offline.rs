@@ -202,6 +202,19 @@ async fn offline_work_survives_a_kill_mid_drain_and_arrives_once_in_order() {
     );
 }
 
+/// A ticket a customer opened in `dept` over HTTP, as the server answered it.
+async fn ticket_from_ann(backend: &Backend, dept: &str) -> serde_json::Value {
+    let ann = backend.customer_token("ann@x.example", "Ann").await;
+    backend
+        .call(
+            reqwest::Method::POST,
+            "/v1/tickets",
+            &ann,
+            Some(json!({"department_id": dept, "subject": "S", "body": "B"})),
+        )
+        .await
+}
+
 #[tokio::test]
 async fn a_stale_staff_change_is_surfaced_not_overwritten() {
     let backend = Backend::start().await;
@@ -218,15 +231,7 @@ async fn a_stale_staff_change_is_surfaced_not_overwritten() {
             ),
         )
         .await;
-    let ann = backend.customer_token("ann@x.example", "Ann").await;
-    let ticket = backend
-        .call(
-            reqwest::Method::POST,
-            "/v1/tickets",
-            &ann,
-            Some(json!({"department_id": dept, "subject": "S", "body": "B"})),
-        )
-        .await;
+    let ticket = ticket_from_ann(&backend, &dept).await;
     let ticket_id = ticket["id"].as_str().unwrap().to_string();
 
     let dir = tempfile::tempdir().unwrap();
@@ -316,15 +321,7 @@ async fn two_changes_in_a_row_both_reach_the_server() {
     let mut backend = Backend::start().await;
     let dept = backend.department("Support").await;
     let bea_email = backend.agent("Bea", &dept).await;
-    let ann = backend.customer_token("ann@x.example", "Ann").await;
-    let ticket = backend
-        .call(
-            reqwest::Method::POST,
-            "/v1/tickets",
-            &ann,
-            Some(json!({"department_id": dept, "subject": "S", "body": "B"})),
-        )
-        .await;
+    let ticket = ticket_from_ann(&backend, &dept).await;
     let ticket_id = ticket["id"].as_str().unwrap().to_string();
 
     let dir = tempfile::tempdir().unwrap();

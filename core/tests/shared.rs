@@ -57,6 +57,23 @@ impl ColleaguesListener for Colleagues {
     }
 }
 
+/// Ann, a customer on her own device, who opened a ticket in `dept`.
+async fn ann_with_ticket(
+    backend: &Backend,
+    dept: &str,
+) -> (tempfile::TempDir, Arc<cs_core::Client>, TicketItem) {
+    let dir = tempfile::tempdir().unwrap();
+    let ann = client(backend, dir.path());
+    ann.register("ann@x.example".into(), PASSWORD.into(), "Ann".into())
+        .await
+        .unwrap();
+    ann.refresh_departments().await.unwrap();
+    let ticket = ann
+        .create_ticket(dept.to_string(), "Refund".into(), "Charged twice".into())
+        .unwrap();
+    (dir, ann, ticket)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn typing_reads_presence_and_names_reach_the_listeners() {
     let backend = Backend::start().await;
@@ -64,15 +81,7 @@ async fn typing_reads_presence_and_names_reach_the_listeners() {
     let bea_email = backend.agent("Bea", &dept).await;
     let cid_email = backend.agent("Cid", &dept).await;
 
-    let ann_dir = tempfile::tempdir().unwrap();
-    let ann = client(&backend, ann_dir.path());
-    ann.register("ann@x.example".into(), PASSWORD.into(), "Ann".into())
-        .await
-        .unwrap();
-    ann.refresh_departments().await.unwrap();
-    let ticket = ann
-        .create_ticket(dept.clone(), "Refund".into(), "Charged twice".into())
-        .unwrap();
+    let (_ann_dir, ann, ticket) = ann_with_ticket(&backend, &dept).await;
     eventually("the ticket is sent", || {
         ann.tickets(TicketFilter::default(), 10).unwrap()[0].send_state == SendState::Sent
     })
@@ -179,15 +188,7 @@ async fn a_name_first_seen_on_a_read_receipt_comes_with_the_later_rows() {
     let dept = backend.department("Support").await;
     let bea_email = backend.agent("Bea", &dept).await;
 
-    let ann_dir = tempfile::tempdir().unwrap();
-    let ann = client(&backend, ann_dir.path());
-    ann.register("ann@x.example".into(), PASSWORD.into(), "Ann".into())
-        .await
-        .unwrap();
-    ann.refresh_departments().await.unwrap();
-    let ticket = ann
-        .create_ticket(dept.clone(), "Refund".into(), "Charged twice".into())
-        .unwrap();
+    let (_ann_dir, ann, ticket) = ann_with_ticket(&backend, &dept).await;
     eventually("Ann is live with the ticket sent", || {
         ann.sync_state() == SyncState::Live
             && ann.tickets(TicketFilter::default(), 10).unwrap()[0].send_state == SendState::Sent
