@@ -205,14 +205,7 @@ async fn offline_work_survives_a_kill_mid_drain_and_arrives_once_in_order() {
 /// A ticket a customer opened in `dept` over HTTP, as the server answered it.
 async fn ticket_from_ann(backend: &Backend, dept: &str) -> serde_json::Value {
     let ann = backend.customer_token("ann@x.example", "Ann").await;
-    backend
-        .call(
-            reqwest::Method::POST,
-            "/v1/tickets",
-            &ann,
-            Some(json!({"department_id": dept, "subject": "S", "body": "B"})),
-        )
-        .await
+    backend.open_ticket(&ann, dept, "S").await
 }
 
 #[tokio::test]

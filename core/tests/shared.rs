@@ -318,14 +318,7 @@ async fn the_list_previews_the_newest_message_and_counts_what_is_unread() {
     let ann_token = backend.token_of("ann@x.example").await;
     let mut more = Vec::new();
     for subject in ["Login", "Invoice"] {
-        let t = backend
-            .call(
-                Method::POST,
-                "/v1/tickets",
-                &ann_token,
-                Some(json!({"department_id": dept, "subject": subject, "body": "B"})),
-            )
-            .await;
+        let t = backend.open_ticket(&ann_token, &dept, subject).await;
         more.push(t["id"].as_str().unwrap().to_string());
     }
     eventually("Bea has all three", || {
@@ -483,14 +476,7 @@ async fn a_ticket_transferred_away_leaves_the_old_departments_caches() {
     let ann = backend.customer_token("ann@x.example", "Ann").await;
     let mut tickets = Vec::new();
     for subject in ["Live", "While away", "Stays"] {
-        let t = backend
-            .call(
-                Method::POST,
-                "/v1/tickets",
-                &ann,
-                Some(json!({"department_id": x, "subject": subject, "body": "B"})),
-            )
-            .await;
+        let t = backend.open_ticket(&ann, &x, subject).await;
         tickets.push(t["id"].as_str().unwrap().to_string());
     }
     let admin = backend.token_of(ADMIN).await;
@@ -553,14 +539,7 @@ async fn staff_moved_to_another_department_resync_with_their_new_sight() {
     let ann = backend.customer_token("ann@x.example", "Ann").await;
     let mut ids = Vec::new();
     for dept in [&x, &y] {
-        let t = backend
-            .call(
-                Method::POST,
-                "/v1/tickets",
-                &ann,
-                Some(json!({"department_id": dept, "subject": "S", "body": "B"})),
-            )
-            .await;
+        let t = backend.open_ticket(&ann, dept, "S").await;
         ids.push(t["id"].as_str().unwrap().to_string());
     }
     let dir = tempfile::tempdir().unwrap();

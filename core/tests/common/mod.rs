@@ -96,6 +96,18 @@ impl Backend {
         response["token"].as_str().unwrap().to_string()
     }
 
+    /// A ticket opened over HTTP by the customer whose session is `token`;
+    /// the server's answer.
+    pub async fn open_ticket(&self, token: &str, dept: &str, subject: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/v1/tickets",
+            token,
+            Some(json!({"department_id": dept, "subject": subject, "body": "B"})),
+        )
+        .await
+    }
+
     /// A department, made by the admin; its id.
     pub async fn department(&self, name: &str) -> String {
         let admin = self.token_of(ADMIN).await;

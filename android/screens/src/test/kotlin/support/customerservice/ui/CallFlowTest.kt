@@ -40,8 +40,7 @@ class CallFlowTest : ScreensTest() {
         val headset = TestAudio(440.0)
         runScreenTest(Device.PHONE) {
             setContent { CustomerServiceApp(graph(customer, audio = phone), dark = false) }
-            waitForTag("ticket-$ticket")
-            onNodeWithTag("ticket-$ticket").performClick()
+            openTicket(ticket)
             waitForText("Please call me.")
 
             runBlocking { agent.placeCall(ticket, headset.device()) }

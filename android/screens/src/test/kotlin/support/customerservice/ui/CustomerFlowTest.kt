@@ -76,8 +76,7 @@ class CustomerFlowTest : ScreensTest() {
         val ticket = runBlocking { core.createTicket(billing, "Card declined", "At the checkout.") }
         runScreenTest(Device.PHONE) {
             setContent { CustomerServiceApp(graph(core), dark = false) }
-            waitForTag("ticket-${ticket.id}")
-            onNodeWithTag("ticket-${ticket.id}").performClick()
+            openTicket(ticket.id)
             waitForText("At the checkout.")
             waitUntil("the ticket sent", UI_WAIT_MS) {
                 core.syncState == SyncState.LIVE && runBlocking { core.pendingCount() } == 0L

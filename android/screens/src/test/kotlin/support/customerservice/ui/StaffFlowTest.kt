@@ -94,8 +94,7 @@ class StaffFlowTest : ScreensTest() {
         // At a desk: the queue and the ticket side by side.
         runScreenTest(Device.TABLET) {
             setContent { CustomerServiceApp(graph(core), dark = false) }
-            waitForTag("ticket-$ticket")
-            onNodeWithTag("ticket-$ticket").performClick()
+            openTicket(ticket)
             waitForText("Approved by finance")
             onNodeWithTag("status-switch").assertExists()
             screenshot("flows/2-staff-tablet")
@@ -111,8 +110,7 @@ class StaffFlowTest : ScreensTest() {
         }
         runScreenTest(Device.PHONE) {
             setContent { CustomerServiceApp(graph(customer), dark = false) }
-            waitForTag("ticket-$ticket")
-            onNodeWithTag("ticket-$ticket").performClick()
+            openTicket(ticket)
             waitForText("Refund on its way.")
             waitForText("Handled by Bea Billing")
             assertEquals(0, countText("Approved by finance"), "the internal note is not shown to the customer")
@@ -166,8 +164,7 @@ class StaffFlowTest : ScreensTest() {
         }
         runScreenTest(Device.PHONE) {
             setContent { CustomerServiceApp(graph(customer), dark = false) }
-            waitForTag("ticket-$ticket")
-            onNodeWithTag("ticket-$ticket").performClick()
+            openTicket(ticket)
             waitForText("About my bill.")
             onNodeWithTag("call").performClick()
             waitForText("Ringing…")

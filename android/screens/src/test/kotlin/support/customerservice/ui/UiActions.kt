@@ -5,6 +5,8 @@ import androidx.compose.ui.test.SkikoComposeUiTest
 import androidx.compose.ui.test.hasContentDescription
 import androidx.compose.ui.test.hasTestTag
 import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.onNodeWithTag
+import androidx.compose.ui.test.performClick
 
 /** How long a screen may take to show what the server or the core sends. */
 const val UI_WAIT_MS = 20_000L
@@ -37,3 +39,9 @@ fun SkikoComposeUiTest.waitForDescription(text: String, timeoutMs: Long = UI_WAI
 /** How many nodes show [text] now. */
 fun SkikoComposeUiTest.countText(text: String): Int =
     onAllNodes(hasText(text, substring = true), useUnmergedTree = true).fetchSemanticsNodes().size
+
+/** Opens a ticket from the list, once the list shows it. */
+fun SkikoComposeUiTest.openTicket(id: String) {
+    waitForTag("ticket-$id")
+    onNodeWithTag("ticket-$id").performClick()
+}

@@ -210,6 +210,7 @@ private fun messageFrame() =
             val http = HttpClient.newHttpClient()
             val endToEnd = mutableListOf<Double>()
             val uiOnly = mutableListOf<Double>()
+            var framesBeforeWatcher = 0
             for (i in 0 until 210) {
                 val body = "message $i"
                 waitingFor.set(body)
@@ -227,9 +228,16 @@ private fun messageFrame() =
                 val frame = renderUntil(scene, { shownAt.get() != 0L })
                 val answer = response.await()
                 check(answer.statusCode() == 201) { "post: ${answer.statusCode()} ${answer.body()}" }
+                // The watcher's subscription may hear of the message after the
+                // screen's own did: wait for it rather than count nothing.
+                val deadline = System.nanoTime() + 1_000_000_000
+                while (arrivedAt.get() == 0L && System.nanoTime() < deadline) yield()
+                check(arrivedAt.get() != 0L) { "the core never reported message $i" }
                 if (i >= 10) { // the first ten warm up
                     endToEnd += ms(frame - sent)
-                    uiOnly += ms(frame - arrivedAt.get().takeIf { it != 0L }.let { it ?: frame })
+                    val fromCore = frame - arrivedAt.get()
+                    if (fromCore <= 0) framesBeforeWatcher++
+                    uiOnly += ms(maxOf(0L, fromCore))
                 }
                 // 20 messages a second.
                 val next = sent + 50_000_000
@@ -249,7 +257,7 @@ private fun messageFrame() =
                 """{"bench": "message_to_frame", "messages": ${e.size}, "rate_per_s": 20, """ +
                     """"post_to_frame_p50_ms": ${"%.1f".format(percentile(e, 0.5))}, "post_to_frame_p99_ms": ${"%.1f".format(percentile(e, 0.99))}, """ +
                     """"core_update_to_frame_p50_ms": ${"%.1f".format(percentile(u, 0.5))}, "core_update_to_frame_p99_ms": ${"%.1f".format(percentile(u, 0.99))}, """ +
-                    """"frame_render_p50_ms": ${"%.1f".format(percentile(frames, 0.5))}, "frame_render_p99_ms": ${"%.1f".format(percentile(frames, 0.99))}, """ +
+                    """"frames_before_the_watchers_update": $framesBeforeWatcher, "frame_render_p50_ms": ${"%.1f".format(percentile(frames, 0.5))}, "frame_render_p99_ms": ${"%.1f".format(percentile(frames, 0.99))}, """ +
                     """"heap_used_mib": ${"%.1f".format(heapUsedMib())}, "peak_rss_mib": ${"%.1f".format(peakRssMib())}}"""
             )
             dir.toFile().deleteRecursively()

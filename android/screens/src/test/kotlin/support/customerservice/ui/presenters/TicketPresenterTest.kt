@@ -224,7 +224,11 @@ class TicketPresenterTest : ScreensTest() {
         presenter.onEvent(TicketEvent.SetStatus(TicketStatus.IN_PROGRESS))
         presenter.onEvent(TicketEvent.SetPriority(Priority.HIGH))
 
-        awaitTicket(bea.core, ticket.id, "both changes settled") { it.ticket.sendState != SendState.Pending }
+        awaitTicket(bea.core, ticket.id, "both changes settled") {
+            it.ticket.sendState != SendState.Pending &&
+                it.ticket.status == TicketStatus.IN_PROGRESS &&
+                it.ticket.priority == Priority.HIGH
+        }
         assertEquals(emptyList(), bea.core.outbox())
         val onServer = server.ticket(ticket.id, ann.token)
         assertEquals("in_progress" to "high", onServer.text("status") to onServer.text("priority"))
