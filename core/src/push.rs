@@ -7,9 +7,10 @@
 use std::collections::HashMap;
 
 use protocol as wire;
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
 use uuid::Uuid;
 
+use crate::api::{check, network_error};
 use crate::client::{Client, authed};
 use crate::error::CoreError;
 
@@ -30,6 +31,9 @@ pub enum PushAction {
         ticket_id: String,
         caller_name: String,
         ticket_subject: String,
+        /// When the call stops ringing (Unix milliseconds): a push that
+        /// arrives after it must not ring. `None` from older servers.
+        ring_deadline_ms: Option<i64>,
     },
     /// Take down the call screen of this call.
     StopRinging {
@@ -51,6 +55,37 @@ pub enum PushAction {
         ticket_id: String,
         status: String,
     },
+    /// The push self-test's push arrived (see `Client::send_test_push`).
+    Test {
+        push_id: String,
+        /// When the server handed it to FCM (Unix milliseconds).
+        sent_at_ms: i64,
+    },
+}
+
+/// What the server answered when asked for a test push: sent, or the step
+/// that failed, for the app's push self-test to show.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum TestPushOutcome {
+    /// FCM accepted it; a `PushAction::Test` with this `push_id` should
+    /// arrive shortly.
+    Sent { push_id: String, sent_at_ms: i64 },
+    /// The server does not know this token for this account (it was never
+    /// registered, or was dropped).
+    NotRegistered { message: String },
+    /// The server has no FCM credentials configured.
+    PushDisabled { message: String },
+    /// FCM says the token is no longer valid (the server forgot it).
+    TokenRejected { message: String },
+    /// FCM refused or could not take the push: the server's credentials, a
+    /// quota, or an outage; the message says which.
+    FcmFailed { code: String, message: String },
+}
+
+fn rfc3339_ms(field: &str, value: &str) -> Result<i64, CoreError> {
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|t| t.timestamp_millis())
+        .map_err(|_| CoreError::invalid(format!("push field {field} is not a time: {value:?}")))
 }
 
 fn checked_id(field: &str, value: String) -> Result<String, CoreError> {
@@ -76,6 +111,7 @@ pub fn parse_push(data: HashMap<String, String>) -> Result<PushAction, CoreError
             ticket_id,
             ticket_subject,
             caller_name,
+            ring_deadline,
             ..
         } => PushAction::IncomingCall {
             push_id,
@@ -83,6 +119,9 @@ pub fn parse_push(data: HashMap<String, String>) -> Result<PushAction, CoreError
             ticket_id: checked_id("ticket_id", ticket_id)?,
             caller_name,
             ticket_subject,
+            ring_deadline_ms: ring_deadline
+                .map(|t| rfc3339_ms("ring_deadline", &t))
+                .transpose()?,
         },
         wire::PushData::StopRinging {
             push_id,
@@ -113,6 +152,10 @@ pub fn parse_push(data: HashMap<String, String>) -> Result<PushAction, CoreError
             ticket_id: checked_id("ticket_id", ticket_id)?,
             status,
         },
+        wire::PushData::Test { push_id, sent_at } => PushAction::Test {
+            push_id,
+            sent_at_ms: rfc3339_ms("sent_at", &sent_at)?,
+        },
     })
 }
 
@@ -141,6 +184,67 @@ impl Client {
                 .api
                 .send_empty(Method::POST, "/v1/devices", Some(&session), Some(&body))
                 .await
+        })
+        .await
+    }
+
+    /// The push self-test: asks the server to send a test push to this
+    /// device's (registered) token at once. `Sent` means FCM accepted it; the
+    /// app then waits for `PushAction::Test` with the same `push_id`.
+    /// Offline and sign-in problems are errors, as elsewhere.
+    pub async fn send_test_push(&self, token: String) -> Result<TestPushOutcome, CoreError> {
+        let path = format!("/v1/devices/{}/test", urlencode(token.trim()));
+        authed(self.inner().clone(), |inner, session| async move {
+            let response = inner
+                .api
+                .http()
+                .post(inner.api.url(&path))
+                .bearer_auth(session)
+                .send()
+                .await
+                .map_err(network_error)?;
+            let status = response.status();
+            if status.is_success() {
+                let sent: wire::TestPushSent =
+                    response.json().await.map_err(|e| CoreError::Server {
+                        message: format!("unreadable answer: {e}"),
+                    })?;
+                return Ok(TestPushOutcome::Sent {
+                    push_id: sent.push_id,
+                    sent_at_ms: sent.sent_at.timestamp_millis(),
+                });
+            }
+            if !matches!(
+                status,
+                StatusCode::NOT_FOUND | StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE
+            ) {
+                return Err(check(response).await.err().unwrap_or(CoreError::Server {
+                    message: status.to_string(),
+                }));
+            }
+            let error = response
+                .json::<wire::ErrorBody>()
+                .await
+                .map(|body| body.error)
+                .unwrap_or_else(|_| wire::ErrorDetail {
+                    code: String::new(),
+                    message: status.to_string(),
+                });
+            Ok(match (status, error.code.as_str()) {
+                (StatusCode::NOT_FOUND, _) => TestPushOutcome::NotRegistered {
+                    message: error.message,
+                },
+                (StatusCode::SERVICE_UNAVAILABLE, _) => TestPushOutcome::PushDisabled {
+                    message: error.message,
+                },
+                (_, "push_token_unregistered") => TestPushOutcome::TokenRejected {
+                    message: error.message,
+                },
+                _ => TestPushOutcome::FcmFailed {
+                    code: error.code,
+                    message: error.message,
+                },
+            })
         })
         .await
     }
@@ -206,8 +310,51 @@ mod tests {
                 ticket_id: ticket,
                 caller_name: "Bea".into(),
                 ticket_subject: "No sound".into(),
+                ring_deadline_ms: None,
             }
         );
+    }
+
+    #[test]
+    fn the_ring_deadline_and_the_test_push_carry_their_times() {
+        let id = Uuid::now_v7().to_string();
+        let call = parse_push(map(&[
+            ("type", "incoming_call"),
+            ("push_id", "p1"),
+            ("call_id", &id),
+            ("ticket_id", &id),
+            ("ticket_number", "42"),
+            ("ticket_subject", "No sound"),
+            ("caller_id", &id),
+            ("caller_name", "Bea"),
+            ("created_at", "2026-11-24T15:00:00Z"),
+            ("ring_deadline", "2026-11-24T15:00:30Z"),
+        ]));
+        assert!(matches!(
+            call,
+            Ok(PushAction::IncomingCall {
+                ring_deadline_ms: Some(1_795_532_430_000),
+                ..
+            })
+        ));
+        let test = parse_push(map(&[
+            ("type", "test"),
+            ("push_id", "p9"),
+            ("sent_at", "2026-11-24T15:00:00.250Z"),
+        ]));
+        assert_eq!(
+            test.unwrap(),
+            PushAction::Test {
+                push_id: "p9".into(),
+                sent_at_ms: 1_795_532_400_250,
+            }
+        );
+        let broken = parse_push(map(&[
+            ("type", "test"),
+            ("push_id", "p"),
+            ("sent_at", "soon"),
+        ]));
+        assert!(matches!(broken, Err(CoreError::Invalid { .. })));
     }
 
     #[test]

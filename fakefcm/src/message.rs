@@ -35,6 +35,27 @@ const ANDROID_FIELDS: &[&str] = &[
     "fcm_options",
     "direct_boot_ok",
 ];
+/// `AndroidNotification` (a subset: the fields of its reference page that a
+/// server is likely to send).
+const ANDROID_NOTIFICATION_FIELDS: &[&str] = &[
+    "title",
+    "body",
+    "icon",
+    "color",
+    "sound",
+    "tag",
+    "click_action",
+    "channel_id",
+    "ticker",
+    "sticky",
+    "event_time",
+    "local_only",
+    "notification_priority",
+    "default_sound",
+    "visibility",
+    "notification_count",
+    "image",
+];
 const APNS_FIELDS: &[&str] = &["headers", "payload", "fcm_options", "live_activity_token"];
 const NOTIFICATION_FIELDS: &[&str] = &["title", "body", "image"];
 
@@ -262,6 +283,28 @@ pub(crate) fn check_request(request: &Value) -> Result<(), String> {
         if let Some(data) = a.get("data") {
             string_map(data, "message.android.data")?;
         }
+        if let Some(notification) = a.get("notification") {
+            let n = object(notification, "message.android.notification")?;
+            only_fields(
+                n,
+                ANDROID_NOTIFICATION_FIELDS,
+                "message.android.notification",
+            )?;
+            for key in [
+                "title",
+                "body",
+                "tag",
+                "channel_id",
+                "click_action",
+                "sound",
+            ] {
+                if n.get(key).is_some_and(|v| !v.is_string()) {
+                    return Err(format!(
+                        "Invalid value at 'message.android.notification.{key}'"
+                    ));
+                }
+            }
+        }
     }
     if let Some(apns) = message.get("apns") {
         let a = object(apns, "message.apns")?;
@@ -332,6 +375,17 @@ mod tests {
         assert!(with(json!({"token": "t", "apns": {"headers": {"apns-priority": 10}}})).is_err());
         assert!(with(json!({"token": "t", "apns": {"headers": {"apns-priority": "10"}}})).is_ok());
         assert!(check_request(&json!({"message": {"token": "t"}, "extra": 1})).is_err());
+        let android_notification =
+            |n: Value| with(json!({"token": "t", "android": {"notification": n}}));
+        assert!(android_notification(json!({"tag": "t1", "channel_id": "messages"})).is_ok());
+        assert!(
+            android_notification(json!({"tag": 1})).is_err(),
+            "tag is a string"
+        );
+        assert!(
+            android_notification(json!({"collapse": "x"})).is_err(),
+            "unknown field"
+        );
     }
 
     #[test]

@@ -22,6 +22,16 @@ pub struct Device {
     pub token: String,
 }
 
+/// `POST /v1/devices/{token}/test`: the test push was handed to FCM. The
+/// device should receive a push of type `test` with this `push_id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TestPushSent {
+    pub push_id: String,
+    /// When FCM accepted it.
+    pub sent_at: chrono::DateTime<chrono::Utc>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -55,6 +65,10 @@ pub enum PushData {
         caller_name: String,
         /// RFC 3339.
         created_at: String,
+        /// RFC 3339: the call stops ringing then, so a push that arrives
+        /// later must not ring. Absent from servers before it was added.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ring_deadline: Option<String>,
     },
     /// The call was answered elsewhere, declined, cancelled or missed.
     StopRinging {
@@ -75,5 +89,12 @@ pub enum PushData {
         ticket_id: String,
         ticket_number: String,
         status: String,
+    },
+    /// The push self-test: the app asked the server to send it this, and
+    /// measures how long it took to arrive.
+    Test {
+        push_id: String,
+        /// RFC 3339, when the server handed it to FCM.
+        sent_at: String,
     },
 }

@@ -189,6 +189,14 @@ async fn a_call_pushes_once_to_each_offline_device_and_stops_ringing_when_answer
     assert!(push["data"]["push_id"].is_string());
     assert_eq!(push["android"]["priority"], "HIGH");
     assert_eq!(push["android"]["ttl"], "30s");
+    // The deadline lets a late push stay silent: ringing ends 30 s after the call began.
+    let time = |key: &str| {
+        chrono::DateTime::parse_from_rfc3339(push["data"][key].as_str().unwrap()).unwrap()
+    };
+    assert_eq!(
+        (time("ring_deadline") - time("created_at")).num_seconds(),
+        30
+    );
     assert_eq!(push["apns"]["headers"]["apns-priority"], "10");
     assert_eq!(push["apns"]["headers"]["apns-push-type"], "alert");
     assert_eq!(push["apns"]["payload"]["aps"]["category"], "INCOMING_CALL");
@@ -271,6 +279,9 @@ async fn a_new_message_reaches_an_offline_customer_as_a_collapsed_notification()
     assert_eq!(push["data"]["message_id"], message["id"]);
     assert_eq!(push["data"]["ticket_id"], ticket_id);
     assert_eq!(push["android"]["collapse_key"], ticket_id);
+    // Shown by the system while the app is in the background: one per ticket, in the app's channel.
+    assert_eq!(push["android"]["notification"]["tag"], ticket_id);
+    assert_eq!(push["android"]["notification"]["channel_id"], "messages");
     assert_eq!(push["apns"]["headers"]["apns-collapse-id"], ticket_id);
 
     // A status change is news for the customer too.
@@ -722,4 +733,79 @@ async fn what_a_crashed_instance_left_behind_expires() {
     assert_eq!(taken_over.len(), 1);
     assert_eq!(taken_over[0].data("push_id"), Some(id.to_string().as_str()));
     s.app.stop().await;
+}
+
+#[tokio::test]
+async fn the_push_self_test_reaches_the_device_at_once_or_says_which_step_failed() {
+    let s = scene().await;
+    register(&s.customer, "ann-phone").await;
+    // The app runs the test while it is on screen: its socket is open.
+    let _socket = WsClient::connect(&s.app.base, &s.customer.token).await;
+
+    let sent = s
+        .customer
+        .post("/v1/devices/ann-phone/test", json!({}))
+        .await;
+    sent.expect(StatusCode::OK);
+    let push_id = sent.body["push_id"].as_str().unwrap().to_string();
+    assert!(sent.body["sent_at"].is_string(), "{}", sent.body);
+    // Sent before the answer, outside the queue: FCM has it already.
+    let tests = s.fake.accepted();
+    let test = of_type(&tests, "test", "ann-phone");
+    assert_eq!(test.len(), 1, "{tests:?}");
+    assert_eq!(test[0].data("push_id"), Some(push_id.as_str()));
+    assert!(test[0].data("sent_at").is_some());
+    assert_eq!(test[0].message["android"]["priority"], "HIGH");
+
+    // Another account's token, or one never registered: 404, nothing sent.
+    register(&s.agent, "ada-phone").await;
+    for token in ["ada-phone", "nobody"] {
+        let resp = s
+            .customer
+            .post(&format!("/v1/devices/{token}/test"), json!({}))
+            .await;
+        resp.expect(StatusCode::NOT_FOUND);
+        assert_eq!(resp.body["error"]["code"], "device_not_found");
+    }
+    assert_eq!(of_type(&s.fake.accepted(), "test", "ada-phone").len(), 0);
+
+    // FCM no longer knows the token: 502 with the reason, and it is forgotten.
+    s.fake.unregister("ann-phone");
+    let resp = s
+        .customer
+        .post("/v1/devices/ann-phone/test", json!({}))
+        .await;
+    resp.expect(StatusCode::BAD_GATEWAY);
+    assert_eq!(resp.body["error"]["code"], "push_token_unregistered");
+    assert_eq!(device_count(&s.app, "ann-phone").await, 0);
+
+    // FCM down: 502 at once (the test does not retry).
+    register(&s.customer, "ann-tablet").await;
+    s.fake.fail_next(1, Failure::ServerError);
+    let resp = s
+        .customer
+        .post("/v1/devices/ann-tablet/test", json!({}))
+        .await;
+    resp.expect(StatusCode::BAD_GATEWAY);
+    assert_eq!(resp.body["error"]["code"], "push_unavailable");
+
+    // Signed out: 401.
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/devices/ann-tablet/test", s.app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    s.app.stop().await;
+}
+
+#[tokio::test]
+async fn the_push_self_test_on_a_server_without_push_says_push_is_off() {
+    let app = TestApp::start().await;
+    let ann = app.customer("Ann").await;
+    register(&ann, "ann-phone").await;
+    let resp = ann.post("/v1/devices/ann-phone/test", json!({})).await;
+    resp.expect(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(resp.body["error"]["code"], "push_disabled");
+    app.stop().await;
 }

@@ -4,13 +4,14 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use protocol::{Device, ErrorBody, RegisterDevice};
+use protocol::{Device, ErrorBody, RegisterDevice, TestPushSent};
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::db::{self, now_micros};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
+use crate::push::{PushError, message};
 
 /// FCM tokens are about 160 characters; leave room, refuse abuse.
 pub const MAX_TOKEN_CHARS: usize = 4096;
@@ -92,6 +93,77 @@ pub async fn unregister(
     db::devices::unregister(&mut tx, &token, caller.id()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The push self-test: sends a test push to one of the signed-in user's
+/// devices at once, outside the queue, and answers what FCM said, so the
+/// app can tell which step failed (this device's token, this server, FCM).
+/// It goes even while the app holds a WebSocket (the app is on screen
+/// while it tests).
+#[utoipa::path(post, path = "/v1/devices/{token}/test", tag = "devices",
+    params(("token" = String, Path, description = "the FCM registration token")),
+    responses(
+        (status = 200, description = "FCM accepted the test push", body = TestPushSent),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "the token is not registered to this account", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 502, description = "FCM refused the push (the code says why)", body = ErrorBody),
+        (status = 503, description = "push is off on this server", body = ErrorBody),
+    ))]
+pub async fn send_test(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(token): Path<String>,
+) -> ApiResult<Json<TestPushSent>> {
+    check_token(&token)?;
+    if !db::devices::is_registered_to(state.db.reader(), &token, caller.id()).await? {
+        return Err(ApiError::not_found(
+            "device_not_found",
+            "this token is not registered for push on this account: register it first",
+        ));
+    }
+    let push_id = uuid::Uuid::now_v7();
+    let message = message::test(push_id, chrono::Utc::now());
+    let Some(outcome) = state.push.send_now(message, &token).await else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "push_disabled",
+            "push notifications are off on this server (no FCM credentials configured)",
+        ));
+    };
+    match outcome {
+        Ok(()) => Ok(Json(TestPushSent {
+            push_id: push_id.to_string(),
+            sent_at: chrono::Utc::now(),
+        })),
+        Err(PushError::Unregistered) => {
+            let mut tx = state.db.writer().begin().await?;
+            db::devices::forget_token(&mut tx, &token).await?;
+            tx.commit().await?;
+            Err(push_failed(
+                "push_token_unregistered",
+                "FCM says this device's token is no longer valid; the app gets a new one on its next start",
+            ))
+        }
+        Err(PushError::Auth(reason)) => Err(push_failed(
+            "push_auth_failed",
+            format!("this server's FCM credentials were refused: {reason}"),
+        )),
+        Err(PushError::InvalidArgument(reason)) => Err(push_failed(
+            "push_rejected",
+            format!("FCM refused the push: {reason}"),
+        )),
+        Err(e @ (PushError::QuotaExceeded { .. } | PushError::Retryable { .. })) => {
+            Err(push_failed(
+                "push_unavailable",
+                format!("FCM could not take it now: {e}"),
+            ))
+        }
+    }
+}
+
+fn push_failed(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_GATEWAY, code, message)
 }
 
 /// Drops the devices registered from a session (sign-out).

@@ -46,4 +46,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(calls::hangup))
         .routes(routes!(devices::register))
         .routes(routes!(devices::unregister))
+        .routes(routes!(devices::send_test))
 }

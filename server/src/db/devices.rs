@@ -53,6 +53,20 @@ pub async fn register(
     Ok(owner.is_none() || moved)
 }
 
+/// True if `token` is registered to `user_id`.
+pub async fn is_registered_to<'e>(
+    db: impl Executor<'e, Database = Any>,
+    token: &str,
+    user_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT 1 FROM devices WHERE token = $1 AND user_id = $2")
+        .bind(token.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some())
+}
+
 /// Removes the user's device `token` and its queued pushes; false if the
 /// user had no such device.
 pub async fn unregister(

@@ -63,7 +63,7 @@ impl Push {
                         caller_name,
                         ticket,
                         self.ring_timeout_secs,
-                        ring_deadline / 1_000_000,
+                        db::from_micros(ring_deadline),
                     ),
                     device_token: target.token,
                     user_id: target.user_id,

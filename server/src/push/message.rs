@@ -2,6 +2,7 @@
 //! (the worker adds it). Every data value is a string, as FCM requires, and
 //! every message carries its `push_id` so a duplicate can be recognised.
 
+use chrono::{DateTime, Utc};
 use protocol::{Call, Message, PushData, Ticket, TicketStatus};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -24,7 +25,7 @@ pub fn incoming_call(
     caller_name: &str,
     ticket: &Ticket,
     ring_timeout_secs: u64,
-    expires_at_unix: i64,
+    ring_deadline: DateTime<Utc>,
 ) -> Value {
     json!({
         "data": data(PushData::IncomingCall {
@@ -36,13 +37,14 @@ pub fn incoming_call(
             caller_id: call.caller_id.to_string(),
             caller_name: caller_name.to_string(),
             created_at: call.created_at.to_rfc3339(),
+            ring_deadline: Some(ring_deadline.to_rfc3339()),
         }),
         "android": {"priority": "HIGH", "ttl": format!("{ring_timeout_secs}s")},
         "apns": {
             "headers": {
                 "apns-priority": "10",
                 "apns-push-type": "alert",
-                "apns-expiration": expires_at_unix.to_string(),
+                "apns-expiration": ring_deadline.timestamp().to_string(),
                 "apns-collapse-id": call.id.to_string(),
             },
             "payload": {"aps": {
@@ -71,6 +73,23 @@ pub fn stop_ringing(push_id: Uuid, call_id: Uuid, reason: &str, ttl_secs: u64) -
     })
 }
 
+/// The push self-test's message: data only and high priority, as an
+/// incoming call is, so it travels the path a call's push takes; pointless
+/// after a minute.
+pub fn test(push_id: Uuid, sent_at: DateTime<Utc>) -> Value {
+    json!({
+        "data": data(PushData::Test {
+            push_id: push_id.to_string(),
+            sent_at: sent_at.to_rfc3339(),
+        }),
+        "android": {"priority": "HIGH", "ttl": "60s"},
+        "apns": {
+            "headers": {"apns-priority": "5", "apns-push-type": "background"},
+            "payload": {"aps": {"content-available": 1}},
+        },
+    })
+}
+
 /// Why a call stopped ringing someone, as the app is told.
 pub fn stop_reason(call: &Call) -> &'static str {
     match call.state {
@@ -83,14 +102,23 @@ pub fn stop_reason(call: &Call) -> &'static str {
     }
 }
 
+/// The Android notification channel of chat and ticket notifications (the
+/// app creates it; FCM posts to it while the app is in the background).
+pub const MESSAGES_CHANNEL: &str = "messages";
+
 /// A visible notification about a ticket, collapsed per ticket: a newer one
-/// replaces the older on the device.
+/// replaces the older on the device (`tag` on Android, `apns-collapse-id`
+/// and `thread-id` on iOS).
 fn ticket_notification(ticket: &Ticket, body: &str, data: Value) -> Value {
     let collapse = ticket.id.to_string();
     json!({
         "notification": {"title": ticket.subject, "body": body},
         "data": data,
-        "android": {"priority": "HIGH", "collapse_key": collapse},
+        "android": {
+            "priority": "HIGH",
+            "collapse_key": collapse,
+            "notification": {"tag": collapse, "channel_id": MESSAGES_CHANNEL},
+        },
         "apns": {
             "headers": {
                 "apns-priority": "10",

@@ -113,6 +113,19 @@ impl Push {
         self.sender.is_some()
     }
 
+    /// Sends one message to `token` at once, outside the queue, and answers
+    /// FCM's verdict (the push self-test: the caller wants to know which
+    /// step failed). `None` when push is off on this server.
+    pub async fn send_now(
+        &self,
+        mut message: serde_json::Value,
+        token: &str,
+    ) -> Option<Result<(), PushError>> {
+        let sender = self.sender.as_ref()?;
+        message["token"] = serde_json::Value::String(token.to_string());
+        Some(sender.send(&message).await)
+    }
+
     /// Waits for the worker to finish its sends in flight and give back its
     /// claims, and for the other push tasks to end (after shutdown began).
     pub async fn stopped(&self) {

@@ -5,6 +5,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flowOn
 import kotlinx.coroutines.withContext
+import support.customerservice.client.push.PushCheckServer
 import support.customerservice.core.AttachmentItem
 import support.customerservice.core.AudioDevice
 import support.customerservice.core.CallInfo
@@ -20,6 +21,7 @@ import support.customerservice.core.PushAction
 import support.customerservice.core.PushPlatform
 import support.customerservice.core.StaffStatus
 import support.customerservice.core.SyncState
+import support.customerservice.core.TestPushOutcome
 import support.customerservice.core.TicketChanges
 import support.customerservice.core.TicketDetail
 import support.customerservice.core.TicketFilter
@@ -35,7 +37,8 @@ import support.customerservice.core.parsePush
  * Calls that touch the core's cache (SQLite) run on [io], never on the caller's (main) thread. Errors are the core's
  * typed [CoreException]s. Anything not wrapped here is on [client].
  */
-class CustomerServiceCore(val client: Client, private val io: CoroutineDispatcher = Dispatchers.IO) : AutoCloseable {
+class CustomerServiceCore(val client: Client, private val io: CoroutineDispatcher = Dispatchers.IO) :
+    AutoCloseable, PushCheckServer {
 
     companion object {
         /**
@@ -183,7 +186,13 @@ class CustomerServiceCore(val client: Client, private val io: CoroutineDispatche
     // Push
 
     /** Registers the FCM token (after sign-in, and on every refresh). */
-    suspend fun registerPushToken(token: String) = client.registerPushToken(PushPlatform.ANDROID, token)
+    override suspend fun registerPushToken(token: String) = client.registerPushToken(PushPlatform.ANDROID, token)
+
+    /** Stops pushes to [token] (sign-out drops the session's devices on the server by itself). */
+    suspend fun unregisterPushToken(token: String) = client.unregisterPushToken(token)
+
+    /** The push self-test: the server sends a test push to [token] at once, or says which step failed. */
+    override suspend fun sendTestPush(token: String): TestPushOutcome = client.sendTestPush(token)
 
     /** What FirebaseMessagingService.onMessageReceived should do with a push. */
     fun pushAction(data: Map<String, String>): PushAction = parsePush(data)

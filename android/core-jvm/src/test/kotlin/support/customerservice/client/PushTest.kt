@@ -29,7 +29,7 @@ class PushTest {
                     "created_at" to "2026-11-24T15:00:00Z",
                 )
             )
-        assertEquals(PushAction.IncomingCall("p1", callId, ticketId, "Bea", "No sound"), action)
+        assertEquals(PushAction.IncomingCall("p1", callId, ticketId, "Bea", "No sound", null), action)
     }
 
     @Test

@@ -18,6 +18,7 @@ import support.customerservice.ui.conversation.ticketTitle
 import support.customerservice.ui.newticket.NewTicketScreen
 import support.customerservice.ui.outbox.OutboxScreen
 import support.customerservice.ui.preview.Fixtures
+import support.customerservice.ui.settings.PushCheckScreen
 import support.customerservice.ui.signin.SignInScreen
 import support.customerservice.ui.staff.StaffStatusActions
 import support.customerservice.ui.theme.CustomerServiceTheme
@@ -134,6 +135,20 @@ class ScreenStatesTest {
             State("call-reconnecting", "Reconnecting…") { CallScreen(Fixtures.callReconnecting, {}) },
             State("call-ended", "Call ended") { CallScreen(Fixtures.callEnded, {}) },
             State("call-declined", "Declined") { CallScreen(Fixtures.callDeclined, {}) },
+            State("push-check-running", "Checking…") {
+                Frame("Check notifications") { PushCheckScreen(Fixtures.pushCheckRunning, {}, it) }
+            },
+            State("push-check-passed", "arrived 412 ms after asking") {
+                Frame("Check notifications") { PushCheckScreen(Fixtures.pushCheckPassed, {}, it) }
+            },
+            State("push-check-fcm-failed", "no longer accepts this device's token") {
+                Frame("Check notifications") { PushCheckScreen(Fixtures.pushCheckFcmFailed, {}, it) }
+            },
+            State("push-check-notifications-off", "Open settings") {
+                Frame("Check notifications") {
+                    PushCheckScreen(Fixtures.pushCheckNotificationsOff, {}, it, onOpenSettings = {})
+                }
+            },
         )
 
     @TestFactory

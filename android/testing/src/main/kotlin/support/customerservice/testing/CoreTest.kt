@@ -27,6 +27,10 @@ fun coreTest(limit: Duration = 2.minutes, body: suspend CoreTest.() -> Unit): Te
     }
 
 class CoreTest(private val background: CoroutineScope) {
+    /** A scope for work the test starts (on real threads), cancelled when the test ends. */
+    val scope: CoroutineScope
+        get() = background
+
     /** Starts collecting this flow now, keeping every value for the test to check. */
     fun <T : Any> Flow<T>.probe(): FlowProbe<T> = FlowProbe(this, background)
 }

@@ -20,6 +20,9 @@ sealed interface Route {
     data class Ticket(val id: String) : Route
 
     data object Outbox : Route
+
+    /** "Check notifications": the push self-test. */
+    data object PushCheck : Route
 }
 
 data class AppState(

@@ -14,6 +14,7 @@ import androidx.compose.material.icons.automirrored.filled.Logout
 import androidx.compose.material.icons.filled.Add
 import androidx.compose.material.icons.filled.Call
 import androidx.compose.material.icons.filled.CheckCircle
+import androidx.compose.material.icons.filled.NotificationsActive
 import androidx.compose.material.icons.filled.Outbox
 import androidx.compose.material.icons.filled.Refresh
 import androidx.compose.material3.Badge
@@ -29,6 +30,7 @@ import androidx.compose.material3.TopAppBar
 import androidx.compose.material3.VerticalDivider
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.DisposableEffect
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.remember
@@ -39,6 +41,8 @@ import androidx.compose.ui.unit.Dp
 import androidx.compose.ui.unit.dp
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.emptyFlow
 import support.customerservice.core.UserInfo
 import support.customerservice.ui.call.CallPresenter
 import support.customerservice.ui.call.CallScreen
@@ -54,6 +58,8 @@ import support.customerservice.ui.newticket.NewTicketPresenter
 import support.customerservice.ui.newticket.NewTicketScreen
 import support.customerservice.ui.outbox.OutboxPresenter
 import support.customerservice.ui.outbox.OutboxScreen
+import support.customerservice.ui.settings.PushCheckPresenter
+import support.customerservice.ui.settings.PushCheckScreen
 import support.customerservice.ui.signin.SignInPresenter
 import support.customerservice.ui.signin.SignInScreen
 import support.customerservice.ui.staff.StaffStatusActions
@@ -75,11 +81,20 @@ fun <P : Presenter<*, *>> rememberPresenter(graph: AppGraph, vararg keys: Any?, 
 }
 
 /** The whole app: sign-in, then the customer's or the staff member's screens. */
+/**
+ * The whole app. [openTicket] brings tickets to the front from outside the screens (a tapped notification, a deep
+ * link): each id opens at once from the cache, once the user is signed in.
+ */
 @Composable
-fun CustomerServiceApp(graph: AppGraph, dark: Boolean = androidx.compose.foundation.isSystemInDarkTheme()) {
+fun CustomerServiceApp(
+    graph: AppGraph,
+    dark: Boolean = androidx.compose.foundation.isSystemInDarkTheme(),
+    openTicket: Flow<String> = emptyFlow(),
+) {
     CustomerServiceTheme(dark) {
         val app = rememberPresenter(graph) { AppPresenter(graph.core, it) }
         val state by app.state.collectAsState()
+        LaunchedEffect(app, openTicket) { openTicket.collect { id -> app.onEvent(AppEvent.Select(id)) } }
         val user = state.user
         if (user == null) {
             val signIn =
@@ -145,7 +160,9 @@ private fun SignedIn(graph: AppGraph, app: AppPresenter, state: AppState, user: 
         val top = state.top
         if (wide) {
             Row(Modifier.fillMaxSize().testTag("list-detail")) {
-                Box(Modifier.width(400.dp).fillMaxHeight()) { Home(app, state, user, list, status) }
+                Box(Modifier.width(400.dp).fillMaxHeight()) {
+                    Home(app, state, user, list, status, pushCheck = graph.pushCheck != null)
+                }
                 VerticalDivider()
                 Box(Modifier.weight(1f).fillMaxHeight().testTag("detail-pane")) {
                     if (top == null) {
@@ -159,7 +176,7 @@ private fun SignedIn(graph: AppGraph, app: AppPresenter, state: AppState, user: 
                 }
             }
         } else if (top == null) {
-            Home(app, state, user, list, status)
+            Home(app, state, user, list, status, pushCheck = graph.pushCheck != null)
         } else {
             RouteScreen(graph, app, user, top, status, showBack = true)
         }
@@ -174,6 +191,7 @@ private fun Home(
     user: UserInfo,
     list: TicketListPresenter,
     status: StaffStatusPresenter?,
+    pushCheck: Boolean,
 ) {
     val listState by list.state.collectAsState()
     Scaffold(
@@ -190,6 +208,14 @@ private fun Home(
                         Icon(Icons.Filled.Refresh, contentDescription = "Refresh")
                     }
                     OutboxButton(state) { app.onEvent(AppEvent.Open(Route.Outbox)) }
+                    if (pushCheck) {
+                        IconButton(
+                            onClick = { app.onEvent(AppEvent.Open(Route.PushCheck)) },
+                            modifier = Modifier.testTag("push-check"),
+                        ) {
+                            Icon(Icons.Filled.NotificationsActive, contentDescription = "Check notifications")
+                        }
+                    }
                     if (status != null) {
                         val s by status.state.collectAsState()
                         StaffStatusActions(s, status::onEvent)
@@ -296,6 +322,15 @@ private fun RouteScreen(
                 topBar = { TopAppBar(title = { Text("Outbox") }, navigationIcon = back, actions = { staffActions() }) }
             ) { padding ->
                 OutboxScreen(s, p::onEvent, Modifier.padding(padding))
+            }
+        }
+        Route.PushCheck -> {
+            val selfTest = graph.pushCheck ?: return
+            val p = rememberPresenter(graph, route) { PushCheckPresenter(selfTest, it) }
+            val s by p.state.collectAsState()
+            Scaffold(topBar = { TopAppBar(title = { Text("Check notifications") }, navigationIcon = back) }) { padding
+                ->
+                PushCheckScreen(s, p::onEvent, Modifier.padding(padding), graph.openNotificationSettings)
             }
         }
         is Route.Ticket -> {

@@ -132,8 +132,9 @@ class TicketPresenter(
     private val audio: CallAudio,
 ) : Presenter<TicketState, TicketEvent>(TicketState(ticketId = ticketId, me = me), scope) {
 
-    private var typingSentAt = 0L
-    private var typingStop: Job? = null
+    /** While the user types: repeats "typing" so it never lapses on the others' side, then says "stopped". */
+    private var typingBeat: Job? = null
+    @Volatile private var lastKeyAt = 0L
     private var markedRead: String? = null
 
     init {
@@ -196,23 +197,30 @@ class TicketPresenter(
 
     private fun composerChanged(text: String) {
         setState { copy(composer = text, error = null) }
-        val now = System.currentTimeMillis()
-        if (text.isNotBlank() && now - typingSentAt > TYPING_REPEAT_MS) {
-            typingSentAt = now
-            runCatching { core.setTyping(current.ticketId, true) }
+        lastKeyAt = System.currentTimeMillis()
+        if (text.isBlank()) {
+            stopTyping()
+        } else if (typingBeat?.isActive != true) {
+            // A beat, not one signal per key: a signal sent while the socket reconnects is lost, the next one is not.
+            typingBeat =
+                scope.launch {
+                    try {
+                        while (true) {
+                            runCatching { core.setTyping(current.ticketId, true) }
+                            val idleLeft = TYPING_IDLE_MS - (System.currentTimeMillis() - lastKeyAt)
+                            delay(minOf(TYPING_REPEAT_MS, idleLeft.coerceAtLeast(0)))
+                            if (System.currentTimeMillis() - lastKeyAt >= TYPING_IDLE_MS) break
+                        }
+                    } finally {
+                        runCatching { core.setTyping(current.ticketId, false) }
+                    }
+                }
         }
-        typingStop?.cancel()
-        typingStop =
-            scope.launch {
-                delay(TYPING_IDLE_MS)
-                stopTyping()
-            }
     }
 
     private fun stopTyping() {
-        if (typingSentAt == 0L) return
-        typingSentAt = 0L
-        runCatching { core.setTyping(current.ticketId, false) }
+        typingBeat?.cancel()
+        typingBeat = null
     }
 
     private fun addAttachments(files: List<PickedFile>) {
@@ -234,7 +242,6 @@ class TicketPresenter(
             return
         }
         setState { copy(sending = true, error = null) }
-        typingStop?.cancel()
         stopTyping()
         scope.launch {
             try {

@@ -1,5 +1,7 @@
 package support.customerservice.ui.preview
 
+import support.customerservice.client.push.PushCheckResult
+import support.customerservice.client.push.PushCheckStep
 import support.customerservice.core.AttachmentItem
 import support.customerservice.core.CallDirection
 import support.customerservice.core.CallInfo
@@ -29,6 +31,8 @@ import support.customerservice.ui.conversation.TicketPresenter
 import support.customerservice.ui.conversation.TicketState
 import support.customerservice.ui.newticket.NewTicketState
 import support.customerservice.ui.outbox.OutboxState
+import support.customerservice.ui.settings.PushCheckState
+import support.customerservice.ui.settings.StepStatus
 import support.customerservice.ui.signin.SignInMode
 import support.customerservice.ui.signin.SignInState
 import support.customerservice.ui.staff.StaffStatusState
@@ -407,4 +411,49 @@ object Fixtures {
     val callEnded = CallState(call = incoming.copy(phase = CallPhase.Ended("ended")), elapsedSeconds = 94)
     val callDeclined =
         CallState(call = incoming.copy(direction = CallDirection.OUTGOING, phase = CallPhase.Ended("declined")))
+
+    // Check notifications
+
+    private fun pushSteps(vararg statuses: StepStatus) = PushCheckStep.entries.zip(statuses).toMap()
+
+    val pushCheckRunning =
+        PushCheckState(
+            running = true,
+            statuses =
+                pushSteps(
+                    StepStatus.PASSED,
+                    StepStatus.PASSED,
+                    StepStatus.RUNNING,
+                    StepStatus.WAITING,
+                    StepStatus.WAITING,
+                ),
+        )
+    val pushCheckPassed =
+        PushCheckState(
+            statuses = PushCheckStep.entries.associateWith { StepStatus.PASSED },
+            result = PushCheckResult.Passed(roundTripMs = 412),
+        )
+    val pushCheckFcmFailed =
+        PushCheckState(
+            statuses =
+                pushSteps(
+                    StepStatus.PASSED,
+                    StepStatus.PASSED,
+                    StepStatus.PASSED,
+                    StepStatus.FAILED,
+                    StepStatus.SKIPPED,
+                ),
+            result = PushCheckResult.Failed(PushCheckStep.FCM, "FCM no longer accepts this device's token."),
+        )
+    val pushCheckNotificationsOff =
+        PushCheckState(
+            statuses =
+                PushCheckStep.entries.associateWith { StepStatus.SKIPPED } +
+                    (PushCheckStep.NOTIFICATIONS to StepStatus.FAILED),
+            result =
+                PushCheckResult.Failed(
+                    PushCheckStep.NOTIFICATIONS,
+                    "Notifications are turned off for this app. Turn them on in the system settings.",
+                ),
+        )
 }

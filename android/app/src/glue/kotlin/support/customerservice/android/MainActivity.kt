@@ -1,0 +1,70 @@
+package support.customerservice.android
+
+import android.content.Intent
+import android.os.Bundle
+import androidx.activity.ComponentActivity
+import androidx.activity.compose.setContent
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.produceState
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.flow.MutableSharedFlow
+import support.customerservice.client.push.PushSelfTest
+import support.customerservice.ui.app.AppGraph
+import support.customerservice.ui.app.CustomerServiceApp
+import support.customerservice.ui.call.CallAudio
+
+/**
+ * Glue (AndroidX): the app's window. Shows the shared screens once the core is open, forwards deep links (a tapped
+ * notification) to them, and asks for the notification permission in context (after the screens are up).
+ */
+class MainActivity : ComponentActivity() {
+    private val openTicket = MutableSharedFlow<String>(replay = 1)
+    private val files by lazy { AndroidFiles(this) }
+    private val notificationsPermission =
+        registerForActivityResult(ActivityResultContracts.RequestMultiplePermissions()) {}
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        files // registers the document picker before the activity starts
+        val services = appServices
+        setContent {
+            val core by
+                produceState(initialValue = null as support.customerservice.client.CustomerServiceCore?) {
+                    value = services.core.await()
+                }
+            core?.let {
+                val graph =
+                    AppGraph(
+                        core = it,
+                        serverUrl = BuildConfig.SERVER_URL,
+                        picker = files,
+                        opener = files,
+                        audio = CallAudio { services.calls.newDevice() },
+                        presenterContext = Dispatchers.Main.immediate,
+                        pushCheck = PushSelfTest(services.pushDevice, it),
+                        openNotificationSettings = { startActivity(Permissions.notificationSettings(this)) },
+                    )
+                CustomerServiceApp(graph, openTicket = openTicket)
+            }
+        }
+        handle(intent)
+        Permissions.missing(this, Permissions.forNotifications)
+            .takeIf { it.isNotEmpty() }
+            ?.let { notificationsPermission.launch(it.toTypedArray()) }
+    }
+
+    override fun onNewIntent(intent: Intent) {
+        super.onNewIntent(intent)
+        handle(intent)
+    }
+
+    private fun handle(intent: Intent?) {
+        DeepLinks.ticketId(intent)?.let {
+            services().messages.clear(it)
+            openTicket.tryEmit(it)
+        }
+    }
+
+    private fun services() = appServices
+}
