@@ -108,4 +108,7 @@ dependencies {
     testImplementation(libs.junit)
     testImplementation(libs.kotlin.test.junit)
     testImplementation(libs.androidx.test.monitor)
+    // For ../testing (the real server as a child process), shared with the Maven build.
+    testImplementation(libs.kotlinx.coroutines.test)
+    testImplementation(libs.kotlinx.serialization.json)
 }

@@ -9,13 +9,18 @@ import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performTextInput
 import kotlin.test.assertEquals
 import kotlin.test.assertTrue
+import kotlinx.coroutines.flow.MutableSharedFlow
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import support.customerservice.client.all
+import support.customerservice.client.push.PushDecision
+import support.customerservice.client.push.PushDevice
+import support.customerservice.client.push.PushSelfTest
 import support.customerservice.core.SendState
 import support.customerservice.core.SyncState
 import support.customerservice.core.TicketFilter
 import support.customerservice.testing.TestServer
+import support.customerservice.ui.app.AppGraph
 import support.customerservice.ui.app.CustomerServiceApp
 
 /** A customer's flows through the whole app, against the real core and server. */
@@ -133,6 +138,45 @@ class CustomerFlowTest : ScreensTest() {
             onNodeWithTag("ticket-${first.id}").assertIsDisplayed()
         }
     }
+
+    /** A phone whose notifications are allowed and whose FCM token is fixed; test pushes never come. */
+    private class QuietPhone : PushDevice {
+        override val testPushes = MutableSharedFlow<PushDecision.TestArrived>()
+
+        override fun notificationsAllowed() = true
+
+        override suspend fun token() = "fcm-token-of-this-phone"
+    }
+
+    @Test
+    fun `a notification tapped opens its ticket, and Check notifications says the server has push off`() {
+        val core = openCore("carla")
+        runBlocking {
+            core.register("carla@example.com", TestServer.PASSWORD, "Carla Customer")
+            core.refreshDepartments()
+        }
+        val ticket = runBlocking { core.createTicket(billing, "Refund please", "I was charged twice.") }
+        val deepLinks = MutableSharedFlow<String>(replay = 1)
+        val graph = graph(core).copyWith(pushCheck = PushSelfTest(QuietPhone(), core))
+        runScreenTest(Device.PHONE) {
+            setContent { CustomerServiceApp(graph, dark = false, openTicket = deepLinks) }
+            waitForText("Refund please")
+            deepLinks.tryEmit(ticket.id)
+            waitForText("I was charged twice.")
+            onNodeWithTag("back").performClick()
+
+            onNodeWithTag("push-check").performClick()
+            // The test server has no FCM credentials: the check stops at the server, after registering the token.
+            waitFor(
+                "the server step failed",
+                hasTestTag("push-check-summary") and hasText("Push notifications are off on this server."),
+            )
+            screenshot("flows/7-check-notifications-phone")
+        }
+    }
 }
+
+private fun AppGraph.copyWith(pushCheck: PushSelfTest) =
+    AppGraph(core, serverUrl, picker, opener, audio, presenterContext, pushCheck)
 
 private fun androidx.compose.ui.test.SemanticsNodeInteraction.assertIsDisplayed() = assertExists()
