@@ -7,6 +7,7 @@ import androidx.activity.compose.setContent
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.produceState
 import androidx.compose.runtime.remember
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -14,8 +15,8 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.launch
 import support.customerservice.android.calls.CallIntents
-import support.customerservice.android.calls.FullScreenIntentAccess
 import support.customerservice.android.calls.LockScreen
+import support.customerservice.client.CustomerServiceCore
 import support.customerservice.ui.call.CallEvent
 import support.customerservice.ui.call.CallPresenter
 import support.customerservice.ui.call.CallScreen
@@ -40,12 +41,7 @@ class IncomingCallActivity : ComponentActivity() {
         LockScreen.showOver(this)
         val services = appServices
         setContent {
-            val core by
-                androidx.compose.runtime.produceState(
-                    initialValue = null as support.customerservice.client.CustomerServiceCore?
-                ) {
-                    value = services.core.await()
-                }
+            val core by produceState<CustomerServiceCore?>(null) { value = services.core.await() }
             core?.let {
                 val presenter = remember(it) { CallPresenter(it, scope, { services.calls.newDevice() }) { finish() } }
                 val state by presenter.state.collectAsState()
@@ -65,7 +61,6 @@ class IncomingCallActivity : ComponentActivity() {
             }
         }
         handle(intent)
-        if (!FullScreenIntentAccess.granted(this)) FullScreenIntentAccess.settingsIntent(this)?.let(::startActivity)
     }
 
     override fun onNewIntent(intent: Intent) {

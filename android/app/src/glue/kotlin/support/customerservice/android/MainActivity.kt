@@ -3,12 +3,16 @@ package support.customerservice.android
 import android.content.Intent
 import android.os.Bundle
 import androidx.activity.ComponentActivity
+import androidx.activity.compose.BackHandler
 import androidx.activity.compose.setContent
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.produceState
+import androidx.compose.runtime.remember
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.MutableSharedFlow
+import support.customerservice.android.calls.FullScreenIntentAccess
+import support.customerservice.client.CustomerServiceCore
 import support.customerservice.client.push.PushSelfTest
 import support.customerservice.ui.app.AppGraph
 import support.customerservice.ui.app.CustomerServiceApp
@@ -29,29 +33,37 @@ class MainActivity : ComponentActivity() {
         files // registers the document picker before the activity starts
         val services = appServices
         setContent {
-            val core by
-                produceState(initialValue = null as support.customerservice.client.CustomerServiceCore?) {
-                    value = services.core.await()
-                }
+            val core by produceState<CustomerServiceCore?>(null) { value = services.core.await() }
             core?.let {
                 val graph =
-                    AppGraph(
-                        core = it,
-                        serverUrl = BuildConfig.SERVER_URL,
-                        picker = files,
-                        opener = files,
-                        audio = CallAudio { services.calls.newDevice() },
-                        presenterContext = Dispatchers.Main.immediate,
-                        pushCheck = PushSelfTest(services.pushDevice, it),
-                        openNotificationSettings = { startActivity(Permissions.notificationSettings(this)) },
-                    )
-                CustomerServiceApp(graph, openTicket = openTicket)
+                    remember(it) {
+                        AppGraph(
+                            core = it,
+                            serverUrl = BuildConfig.SERVER_URL,
+                            picker = files,
+                            opener = files,
+                            audio = CallAudio { services.calls.newDevice() },
+                            presenterContext = Dispatchers.Main.immediate,
+                            pushCheck = PushSelfTest(services.pushDevice, it),
+                            openNotificationSettings = { startActivity(Permissions.notificationSettings(this)) },
+                        )
+                    }
+                CustomerServiceApp(
+                    graph,
+                    openTicket = openTicket,
+                    backHandler = { enabled, onBack -> BackHandler(enabled, onBack) },
+                )
             }
         }
         handle(intent)
         Permissions.missing(this, Permissions.forNotifications)
             .takeIf { it.isNotEmpty() }
             ?.let { notificationsPermission.launch(it.toTypedArray()) }
+        // Android 14+: calls take the screen only if the user allows it; ask once, on the system's page.
+        if (FullScreenIntentAccess.shouldAsk(this)) {
+            FullScreenIntentAccess.settingsIntent(this)?.let(::startActivity)
+            FullScreenIntentAccess.markAsked(this)
+        }
     }
 
     override fun onNewIntent(intent: Intent) {
@@ -61,10 +73,8 @@ class MainActivity : ComponentActivity() {
 
     private fun handle(intent: Intent?) {
         DeepLinks.ticketId(intent)?.let {
-            services().messages.clear(it)
+            appServices.messages.clear(it)
             openTicket.tryEmit(it)
         }
     }
-
-    private fun services() = appServices
 }

@@ -112,4 +112,13 @@ class IncomingCallNotificationTest {
         assertEquals(Settings.ACTION_MANAGE_APP_USE_FULL_SCREEN_INTENT, settings.action)
         assertEquals("package:${context.packageName}", settings.dataString)
     }
+
+    @Test
+    fun `a user without full-screen permission is sent to the setting once, not at every start`() {
+        // Robolectric's NotificationManager denies full-screen intents, as Android 14+ does before the user allows it.
+        assertEquals(false, FullScreenIntentAccess.granted(context))
+        assertEquals(true, FullScreenIntentAccess.shouldAsk(context))
+        FullScreenIntentAccess.markAsked(context)
+        assertEquals(false, FullScreenIntentAccess.shouldAsk(context))
+    }
 }

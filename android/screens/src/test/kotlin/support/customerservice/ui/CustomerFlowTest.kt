@@ -158,12 +158,25 @@ class CustomerFlowTest : ScreensTest() {
         val ticket = runBlocking { core.createTicket(billing, "Refund please", "I was charged twice.") }
         val deepLinks = MutableSharedFlow<String>(replay = 1)
         val graph = graph(core).copyWith(pushCheck = PushSelfTest(QuietPhone(), core))
+        // The system back, as Android's BackHandler would take it.
+        var back: Pair<Boolean, () -> Unit>? = null
         runScreenTest(Device.PHONE) {
-            setContent { CustomerServiceApp(graph, dark = false, openTicket = deepLinks) }
+            setContent {
+                CustomerServiceApp(
+                    graph,
+                    dark = false,
+                    openTicket = deepLinks,
+                    backHandler = { on, go -> back = on to go },
+                )
+            }
             waitForText("Refund please")
+            assertEquals(false, back?.first, "nothing to go back to on the home list")
             deepLinks.tryEmit(ticket.id)
             waitForText("I was charged twice.")
-            onNodeWithTag("back").performClick()
+            val (enabled, goBack) = back!!
+            assertEquals(true, enabled)
+            goBack()
+            waitForTag("push-check")
 
             onNodeWithTag("push-check").performClick()
             // The test server has no FCM credentials: the check stops at the server, after registering the token.

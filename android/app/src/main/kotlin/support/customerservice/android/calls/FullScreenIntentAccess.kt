@@ -17,6 +17,16 @@ object FullScreenIntentAccess {
         Build.VERSION.SDK_INT < Build.VERSION_CODES.UPSIDE_DOWN_CAKE ||
             context.getSystemService(NotificationManager::class.java).canUseFullScreenIntent()
 
+    /** Whether to send the user to the setting now: it is denied and the app has not asked before. */
+    fun shouldAsk(context: Context): Boolean =
+        !granted(context) && !prefs(context).getBoolean(ASKED, false) && settingsIntent(context) != null
+
+    fun markAsked(context: Context) = prefs(context).edit().putBoolean(ASKED, true).apply()
+
+    private fun prefs(context: Context) = context.getSharedPreferences("calls", Context.MODE_PRIVATE)
+
+    private const val ASKED = "asked_full_screen_intent"
+
     /** The system page where the user allows it for this app (Android 14+), or `null` where it needs no setting. */
     fun settingsIntent(context: Context): Intent? =
         if (Build.VERSION.SDK_INT < Build.VERSION_CODES.UPSIDE_DOWN_CAKE) {

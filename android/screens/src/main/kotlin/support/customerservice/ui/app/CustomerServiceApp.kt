@@ -80,20 +80,23 @@ fun <P : Presenter<*, *>> rememberPresenter(graph: AppGraph, vararg keys: Any?, 
     return presenter
 }
 
-/** The whole app: sign-in, then the customer's or the staff member's screens. */
 /**
- * The whole app. [openTicket] brings tickets to the front from outside the screens (a tapped notification, a deep
- * link): each id opens at once from the cache, once the user is signed in.
+ * The whole app: sign-in, then the customer's or the staff member's screens. [openTicket] brings tickets to the front
+ * from outside the screens (a tapped notification, a deep link): each id opens at once from the cache while the user is
+ * signed in. [backHandler] is the platform's system back (Android's `BackHandler`; none on the desktop), enabled while
+ * something is open above the home list.
  */
 @Composable
 fun CustomerServiceApp(
     graph: AppGraph,
     dark: Boolean = androidx.compose.foundation.isSystemInDarkTheme(),
     openTicket: Flow<String> = emptyFlow(),
+    backHandler: @Composable (enabled: Boolean, onBack: () -> Unit) -> Unit = { _, _ -> },
 ) {
     CustomerServiceTheme(dark) {
         val app = rememberPresenter(graph) { AppPresenter(graph.core, it) }
         val state by app.state.collectAsState()
+        backHandler(state.user != null && state.stack.isNotEmpty()) { app.onEvent(AppEvent.Back) }
         LaunchedEffect(app, openTicket) { openTicket.collect { id -> app.onEvent(AppEvent.Select(id)) } }
         val user = state.user
         if (user == null) {
