@@ -16,7 +16,6 @@ import support.customerservice.client.CustomerServiceCore
 import support.customerservice.client.push.PushSelfTest
 import support.customerservice.ui.app.AppGraph
 import support.customerservice.ui.app.CustomerServiceApp
-import support.customerservice.ui.call.CallAudio
 
 /**
  * Glue (AndroidX): the app's window. Shows the shared screens once the core is open, forwards deep links (a tapped
@@ -25,12 +24,15 @@ import support.customerservice.ui.call.CallAudio
 class MainActivity : ComponentActivity() {
     private val openTicket = MutableSharedFlow<String>(replay = 1)
     private val files by lazy { AndroidFiles(this) }
+    private val callAudio by lazy { PhoneCallAudio(this, appServices.calls) }
     private val notificationsPermission =
         registerForActivityResult(ActivityResultContracts.RequestMultiplePermissions()) {}
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        files // registers the document picker before the activity starts
+        // Both register for activity results, which must happen before the activity starts.
+        files
+        callAudio
         val services = appServices
         setContent {
             val core by produceState<CustomerServiceCore?>(null) { value = services.core.await() }
@@ -42,7 +44,7 @@ class MainActivity : ComponentActivity() {
                             serverUrl = BuildConfig.SERVER_URL,
                             picker = files,
                             opener = files,
-                            audio = CallAudio { services.calls.newDevice() },
+                            audio = callAudio,
                             presenterContext = Dispatchers.Main.immediate,
                             pushCheck = PushSelfTest(services.pushDevice, it),
                             openNotificationSettings = { startActivity(Permissions.notificationSettings(this)) },

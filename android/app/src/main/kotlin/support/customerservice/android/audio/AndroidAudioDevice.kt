@@ -9,6 +9,7 @@ import android.media.MediaRecorder
 import android.media.audiofx.AcousticEchoCanceler
 import android.media.audiofx.NoiseSuppressor
 import support.customerservice.android.calls.ClosableAudio
+import support.customerservice.client.audio.AudioUnavailableException
 import support.customerservice.client.audio.FRAME_SAMPLES
 import support.customerservice.client.audio.FrameChunker
 import support.customerservice.client.audio.FrameQueue
@@ -97,40 +98,60 @@ class AndroidAudioDevice private constructor(private val record: AudioRecord, pr
         const val SAMPLE_RATE = 48_000
         private const val JOIN_MS = 500L
 
-        /** Opens both sides, or throws when the microphone or speaker cannot be had (in use, permission denied). */
+        /** Opens both sides, or throws [AudioUnavailableException] (in use, permission denied). */
         @SuppressLint("MissingPermission") // the call screen asks for RECORD_AUDIO before a call starts
         fun open(): AndroidAudioDevice {
             val recordMin =
                 AudioRecord.getMinBufferSize(SAMPLE_RATE, AudioFormat.CHANNEL_IN_MONO, AudioFormat.ENCODING_PCM_16BIT)
             val record =
-                AudioRecord.Builder()
-                    .setAudioSource(MediaRecorder.AudioSource.VOICE_COMMUNICATION)
-                    .setAudioFormat(format(AudioFormat.CHANNEL_IN_MONO))
-                    .setBufferSizeInBytes(maxOf(recordMin, FRAME_BYTES * 2))
-                    .build()
-            check(record.state == AudioRecord.STATE_INITIALIZED) { "the microphone cannot be opened" }
+                opening("microphone") {
+                    AudioRecord.Builder()
+                        .setAudioSource(MediaRecorder.AudioSource.VOICE_COMMUNICATION)
+                        .setAudioFormat(format(AudioFormat.CHANNEL_IN_MONO))
+                        .setBufferSizeInBytes(maxOf(recordMin, FRAME_BYTES * 2))
+                        .build()
+                }
+            if (record.state != AudioRecord.STATE_INITIALIZED) {
+                record.release()
+                throw AudioUnavailableException("the microphone cannot be opened (in use, or not allowed)")
+            }
             val trackMin =
                 AudioTrack.getMinBufferSize(SAMPLE_RATE, AudioFormat.CHANNEL_OUT_MONO, AudioFormat.ENCODING_PCM_16BIT)
             val track =
-                AudioTrack.Builder()
-                    .setAudioAttributes(
-                        AudioAttributes.Builder()
-                            .setUsage(AudioAttributes.USAGE_VOICE_COMMUNICATION)
-                            .setContentType(AudioAttributes.CONTENT_TYPE_SPEECH)
-                            .build()
-                    )
-                    .setAudioFormat(format(AudioFormat.CHANNEL_OUT_MONO))
-                    .setTransferMode(AudioTrack.MODE_STREAM)
-                    .setBufferSizeInBytes(maxOf(trackMin, FRAME_BYTES * 2))
-                    .build()
+                opening("speaker", onFailure = record::release) {
+                    AudioTrack.Builder()
+                        .setAudioAttributes(
+                            AudioAttributes.Builder()
+                                .setUsage(AudioAttributes.USAGE_VOICE_COMMUNICATION)
+                                .setContentType(AudioAttributes.CONTENT_TYPE_SPEECH)
+                                .build()
+                        )
+                        .setAudioFormat(format(AudioFormat.CHANNEL_OUT_MONO))
+                        .setTransferMode(AudioTrack.MODE_STREAM)
+                        .setBufferSizeInBytes(maxOf(trackMin, FRAME_BYTES * 2))
+                        .build()
+                }
             if (track.state != AudioTrack.STATE_INITIALIZED) {
                 record.release()
-                error("the speaker cannot be opened")
+                track.release()
+                throw AudioUnavailableException("the speaker cannot be opened")
             }
             return AndroidAudioDevice(record, track)
         }
 
         private const val FRAME_BYTES = FRAME_SAMPLES * 2
+
+        /** The platform's refusals (no permission, unsupported format) as the one error the screens show. */
+        private inline fun <T> opening(what: String, onFailure: () -> Unit = {}, open: () -> T): T =
+            try {
+                open()
+            } catch (e: SecurityException) {
+                onFailure()
+                throw AudioUnavailableException("the $what is not allowed for this app")
+            } catch (e: UnsupportedOperationException) {
+                onFailure()
+                throw AudioUnavailableException("the $what cannot be opened: ${e.message}")
+            }
 
         private fun format(channel: Int) =
             AudioFormat.Builder()

@@ -6,6 +6,7 @@ import kotlinx.coroutines.delay
 import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import support.customerservice.client.CustomerServiceCore
+import support.customerservice.client.audio.AudioUnavailableException
 import support.customerservice.core.CallDirection
 import support.customerservice.core.CallInfo
 import support.customerservice.core.CallPhase
@@ -147,7 +148,11 @@ class CallPresenter(
     override fun onEvent(event: CallEvent) {
         val call = current.call ?: return
         when (event) {
-            CallEvent.Accept -> act { core.acceptCall(call.id, audio.device()) }
+            CallEvent.Accept ->
+                act {
+                    if (audio.requestMicrophone()) core.acceptCall(call.id, audio.device())
+                    else setState { copy(error = MICROPHONE_REFUSED) }
+                }
             CallEvent.Decline -> act { core.declineCall(call.id) }
             CallEvent.HangUp -> act { core.hangUp(call.id) }
             CallEvent.ToggleMute ->
@@ -168,6 +173,8 @@ class CallPresenter(
                 block()
             } catch (e: CoreException) {
                 setState { copy(error = e.userMessage()) }
+            } catch (e: AudioUnavailableException) {
+                setState { copy(error = "Couldn't answer: ${e.message}") }
             } finally {
                 setState { copy(busy = false) }
             }

@@ -5,6 +5,7 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import support.customerservice.client.CustomerServiceCore
+import support.customerservice.client.audio.AudioUnavailableException
 import support.customerservice.core.AttachmentItem
 import support.customerservice.core.Colleague
 import support.customerservice.core.CoreException
@@ -19,6 +20,7 @@ import support.customerservice.core.TicketStatus
 import support.customerservice.core.TimelineItem
 import support.customerservice.core.UserInfo
 import support.customerservice.ui.call.CallAudio
+import support.customerservice.ui.call.MICROPHONE_REFUSED
 import support.customerservice.ui.common.AttachmentPicker
 import support.customerservice.ui.common.FileOpener
 import support.customerservice.ui.common.PickedFile
@@ -286,9 +288,15 @@ class TicketPresenter(
         setState { copy(placingCall = true, error = null) }
         scope.launch {
             try {
+                if (!audio.requestMicrophone()) {
+                    setState { copy(error = MICROPHONE_REFUSED) }
+                    return@launch
+                }
                 core.placeCall(current.ticketId, audio.device())
             } catch (e: CoreException) {
                 setState { copy(error = "Couldn't call: ${e.userMessage()}") }
+            } catch (e: AudioUnavailableException) {
+                setState { copy(error = "Couldn't call: ${e.message}") }
             } finally {
                 setState { copy(placingCall = false) }
             }

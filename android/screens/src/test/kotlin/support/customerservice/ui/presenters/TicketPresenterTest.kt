@@ -11,6 +11,8 @@ import kotlin.test.assertTrue
 import kotlinx.coroutines.delay
 import org.junit.jupiter.api.Test
 import support.customerservice.client.CustomerServiceCore
+import support.customerservice.client.audio.AudioUnavailableException
+import support.customerservice.core.AudioDevice
 import support.customerservice.core.Priority
 import support.customerservice.core.SendState
 import support.customerservice.core.SyncState
@@ -21,6 +23,8 @@ import support.customerservice.testing.CoreTest
 import support.customerservice.testing.TestServer
 import support.customerservice.testing.coreTest
 import support.customerservice.ui.ScreensTest
+import support.customerservice.ui.call.CallAudio
+import support.customerservice.ui.call.MICROPHONE_REFUSED
 import support.customerservice.ui.common.AttachmentPicker
 import support.customerservice.ui.common.FileOpener
 import support.customerservice.ui.conversation.ConversationEntry
@@ -68,7 +72,8 @@ class TicketPresenterTest : ScreensTest() {
         ticketId: String = ticket.id,
         picker: AttachmentPicker = TestPicker(),
         opener: FileOpener = TestOpener(),
-    ) = TicketPresenter(who.core, scope, ticketId, who.user, picker, opener, TestAudio(440.0))
+        audio: CallAudio = TestAudio(440.0),
+    ) = TicketPresenter(who.core, scope, ticketId, who.user, picker, opener, audio)
 
     private suspend fun CoreTest.loaded(presenter: TicketPresenter): TicketState =
         presenter.state.probe().awaitMatching("the ticket loaded") { it.detail != null }
@@ -424,5 +429,35 @@ class TicketPresenterTest : ScreensTest() {
         assertEquals(listOf("screenshot.png" to 0L), failed.attachments.map { it.file.name to it.sentBytes })
         assertEquals(emptyList(), ann.core.outbox())
         assertEquals(listOf("It jams."), failed.messages.map { it.item.body })
+    }
+
+    @Test
+    fun `a call without the microphone says so, places nothing, and can be tried again`() = coreTest {
+        printerTicket()
+        val refused =
+            object : CallAudio {
+                override fun device(): AudioDevice = error("not opened without the permission")
+
+                override suspend fun requestMicrophone() = false
+            }
+        val customer = presenter(ann, audio = refused)
+        loaded(customer)
+        customer.onEvent(TicketEvent.Call)
+        val s = customer.state.probe().awaitMatching("the refusal") { it.error != null && !it.placingCall }
+        assertEquals(MICROPHONE_REFUSED, s.error)
+        assertTrue(ann.core.client.calls().isEmpty(), "no call was placed")
+    }
+
+    @Test
+    fun `a microphone another app holds is a readable error, not a crash`() = coreTest {
+        printerTicket()
+        val busy = CallAudio {
+            throw AudioUnavailableException("the microphone cannot be opened (in use, or not allowed)")
+        }
+        val customer = presenter(ann, audio = busy)
+        loaded(customer)
+        customer.onEvent(TicketEvent.Call)
+        val s = customer.state.probe().awaitMatching("the error") { it.error != null && !it.placingCall }
+        assertEquals("Couldn't call: the microphone cannot be opened (in use, or not allowed)", s.error)
     }
 }
