@@ -1,0 +1,160 @@
+import Foundation
+@_exported import CustomerServiceCore
+
+/// What the app's screens hold: the core's `Client` with `async` functions and `AsyncStream`s instead of listeners.
+/// Calls that touch the core's cache run on a background task, never on the caller's (main) thread. Errors are the
+/// core's typed `CoreError`s. Anything not wrapped here is on `client`.
+public final class CustomerServiceClient: @unchecked Sendable {
+    public let client: Client
+
+    public init(client: Client) { self.client = client }
+
+    /// Opens the cache in `dataDir` and restores the session kept in `tokenStore`. Call it off the main thread.
+    public convenience init(serverURL: String, dataDir: String, tokenStore: TokenStore) throws {
+        self.init(client: try Client(serverUrl: serverURL, dataDir: dataDir, tokenStore: tokenStore))
+    }
+
+    public var currentUser: UserInfo? { client.currentUser() }
+    public var syncState: SyncState { client.syncState() }
+
+    // Session
+
+    public func register(email: String, password: String, name: String) async throws -> UserInfo {
+        try await client.register(email: email, password: password, name: name)
+    }
+
+    public func signIn(email: String, password: String) async throws -> UserInfo {
+        try await client.signIn(email: email, password: password)
+    }
+
+    public func signOut() async throws { try await client.signOut() }
+
+    // Observing: the first value comes at once from the cache; ending the stream ends the core's subscription.
+
+    public func tickets(_ filter: TicketFilter = .all, limit: UInt32 = 50) -> AsyncStream<[TicketItem]> {
+        coreStream { client.observeTickets(filter: filter, limit: limit, listener: $0) }
+    }
+
+    public func ticket(_ ticketId: String) -> AsyncStream<TicketDetail> {
+        coreStream { client.observeTicket(ticketId: ticketId, listener: $0) }
+    }
+
+    public func syncStates() -> AsyncStream<SyncState> {
+        coreStream { client.observeSyncState(listener: $0) }
+    }
+
+    public func calls() -> AsyncStream<[CallInfo]> {
+        coreStream { client.observeCalls(listener: $0) }
+    }
+
+    public func colleagues() -> AsyncStream<[Colleague]> {
+        coreStream { client.observeColleagues(listener: $0) }
+    }
+
+    // Changes: shown at once as pending, sent when the server is reachable
+
+    public func createTicket(departmentId: String, subject: String, body: String) async throws -> TicketItem {
+        try await background { try $0.createTicket(departmentId: departmentId, subject: subject, body: body) }
+    }
+
+    public func sendMessage(
+        ticketId: String, body: String, attachmentIds: [String] = [], internal: Bool = false
+    ) async throws -> MessageItem {
+        try await background {
+            try $0.sendMessage(ticketId: ticketId, body: body, attachmentIds: attachmentIds, internal: `internal`)
+        }
+    }
+
+    public func closeTicket(_ ticketId: String) async throws {
+        try await background { try $0.closeTicket(ticketId: ticketId) }
+    }
+
+    public func updateTicket(_ ticketId: String, _ changes: TicketChanges) async throws {
+        try await background { try $0.updateTicket(ticketId: ticketId, changes: changes) }
+    }
+
+    public func countTickets(_ filter: TicketFilter) async throws -> Int {
+        Int(try await background { try $0.countTickets(filter: filter) })
+    }
+
+    public func setStatus(_ status: StaffStatus) async throws -> UserInfo {
+        try await client.setStatus(status: status)
+    }
+
+    public func departments() async throws -> [DepartmentInfo] {
+        try await background { try $0.departments() }
+    }
+
+    public func refreshDepartments() async throws -> [DepartmentInfo] {
+        try await client.refreshDepartments()
+    }
+
+    public func outbox() async throws -> [OutboxItem] {
+        try await background { try $0.outbox() }
+    }
+
+    public func retryOutboxItem(_ id: Int64) async throws {
+        try await background { try $0.retryOutboxItem(id: id) }
+    }
+
+    public func discardOutboxItem(_ id: Int64) async throws {
+        try await background { try $0.discardOutboxItem(id: id) }
+    }
+
+    public func setTyping(_ ticketId: String, _ typing: Bool) {
+        try? client.setTyping(ticketId: ticketId, typing: typing)
+    }
+
+    public func markRead(ticketId: String, messageId: String) async throws {
+        try await client.markRead(ticketId: ticketId, messageId: messageId)
+    }
+
+    public func reconnectNow() { client.reconnectNow() }
+
+    // Calls
+
+    public func placeCall(ticketId: String, audio: AudioDevice) async throws -> CallInfo {
+        try await client.placeCall(ticketId: ticketId, audio: audio)
+    }
+
+    public func acceptCall(_ callId: String, audio: AudioDevice) async throws -> CallInfo {
+        try await client.acceptCall(callId: callId, audio: audio)
+    }
+
+    public func declineCall(_ callId: String) async throws { try await client.declineCall(callId: callId) }
+
+    public func hangUp(_ callId: String) async throws { try await client.hangUp(callId: callId) }
+
+    public func setCallMuted(_ callId: String, _ muted: Bool) throws {
+        try client.setCallMuted(callId: callId, muted: muted)
+    }
+
+    // Push
+
+    /// Registers an APNs alert token (through FCM) or the PushKit VoIP token.
+    public func registerPushToken(_ token: String, platform: PushPlatform = .ios) async throws {
+        try await client.registerPushToken(platform: platform, token: token)
+    }
+
+    public func sendTestPush(_ token: String) async throws -> TestPushOutcome {
+        try await client.sendTestPush(token: token)
+    }
+
+    /// The typed action of a push's payload (APNs `userInfo` string values, or FCM data).
+    public func pushAction(_ data: [String: String]) throws -> PushAction {
+        try parsePush(data: data)
+    }
+
+    /// Runs a blocking cache call off the caller's thread.
+    private func background<T: Sendable>(_ work: @escaping @Sendable (Client) throws -> T) async throws -> T {
+        let client = self.client
+        return try await Task.detached(priority: .userInitiated) { try work(client) }.value
+    }
+}
+
+extension TicketFilter {
+    /// Every ticket, newest activity first.
+    public static var all: TicketFilter {
+        TicketFilter(statuses: [], priorities: [], assignee: nil, departmentId: nil, query: nil, sort: .updated)
+    }
+}
