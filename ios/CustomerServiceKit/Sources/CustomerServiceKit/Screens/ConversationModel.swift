@@ -1,0 +1,200 @@
+import CustomerServiceCore
+import Foundation
+
+/// One line of the conversation: a message, or a change from the ticket's timeline, in time order.
+public enum ConversationEntry: Equatable, Sendable {
+    case message(MessageItem, readBy: [String])
+    case change(TimelineItem)
+
+    public var atMs: Int64 {
+        switch self {
+        case .message(let m, _): return m.createdAtMs
+        case .change(let t): return t.createdAtMs
+        }
+    }
+}
+
+public struct ConversationState: Equatable, Sendable {
+    public let ticketId: String
+    public let me: UserInfo
+    public var detail: TicketDetail?
+    public var entries: [ConversationEntry] = []
+    /// Names of the others typing now.
+    public var typing: [String] = []
+    public var composer = ""
+    /// Staff: the next message is an internal note the customer never sees.
+    public var internalNote = false
+    public var sending = false
+    public var placingCall = false
+    public var error: String?
+
+    public var staff: Bool { me.role != .customer }
+    public var canSend: Bool { !sending && !composer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+    public var canClose: Bool {
+        guard let status = detail?.ticket.status else { return false }
+        return status != .closed
+    }
+}
+
+public enum ConversationEvent: Sendable {
+    case composerChanged(String)
+    case toggleInternal
+    case send
+    case closeTicket
+    case setStatus(TicketStatus)
+    case setPriority(Priority)
+    case assign(String?)
+    case call
+    case dismissError
+}
+
+/// A ticket's screen, for its customer and for staff: messages with the timeline inline, typing, read receipts, the
+/// composer and internal notes, the staff properties (status, priority, assignee), close and call. Sending works
+/// offline: the message shows at once as pending and goes when the server is reachable.
+public final class ConversationModel: StateHolder<ConversationState>, @unchecked Sendable {
+    public static let typingRepeat: TimeInterval = 3
+    public static let typingIdle: TimeInterval = 5
+
+    private let core: CustomerServiceClient
+    private let audio: CallAudio
+    private let lock = NSLock()
+    private var lastKeyAt = Date.distantPast
+    private var typingBeat: Task<Void, Never>?
+    private var markedRead: String?
+
+    public init(core: CustomerServiceClient, ticketId: String, me: UserInfo, audio: CallAudio) {
+        self.core = core
+        self.audio = audio
+        super.init(ConversationState(ticketId: ticketId, me: me))
+        let stream = core.ticket(ticketId)
+        launch { [weak self] in
+            for await detail in stream {
+                guard let self else { return }
+                self.show(detail)
+            }
+        }
+    }
+
+    public func send(_ event: ConversationEvent) {
+        switch event {
+        case .composerChanged(let text): composerChanged(text)
+        case .toggleInternal: update { $0.internalNote.toggle() }
+        case .send: sendMessage()
+        case .closeTicket: act { try await $0.closeTicket($1) }
+        case .setStatus(let status): change(TicketChanges(status: status, priority: nil, assigneeId: nil, unassign: false, departmentId: nil))
+        case .setPriority(let priority): change(TicketChanges(status: nil, priority: priority, assigneeId: nil, unassign: false, departmentId: nil))
+        case .assign(let id): change(TicketChanges(status: nil, priority: nil, assigneeId: id, unassign: id == nil, departmentId: nil))
+        case .call: call()
+        case .dismissError: update { $0.error = nil }
+        }
+    }
+
+    private func show(_ detail: TicketDetail) {
+        let others = detail.typing.filter { $0.userId != state.me.id }.map { $0.name ?? "Someone" }
+        update {
+            $0.detail = detail
+            $0.typing = others
+            $0.entries = Self.entries(detail, me: $0.me.id)
+        }
+        // The newest message from someone else is read as soon as it is on screen.
+        if let last = detail.messages.last(where: { $0.authorId != state.me.id && $0.sendState == .sent }),
+            last.id != markedRead
+        {
+            markedRead = last.id
+            launch { [core] in try? await core.markRead(ticketId: detail.ticket.id, messageId: last.id) }
+        }
+    }
+
+    static func entries(_ detail: TicketDetail, me: String) -> [ConversationEntry] {
+        let position = Dictionary(detail.messages.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let messages = detail.messages.enumerated().map { index, message -> ConversationEntry in
+            // A reader has read a message if their marker is on it or on a later one.
+            let readers =
+                message.authorId == me
+                ? detail.reads.filter { $0.userId != me && (position[$0.messageId] ?? -1) >= index }
+                    .map { $0.userName ?? "Someone" }
+                : []
+            return .message(message, readBy: readers)
+        }
+        return (messages + detail.timeline.map(ConversationEntry.change)).sorted { $0.atMs < $1.atMs }
+    }
+
+    private func composerChanged(_ text: String) {
+        update { $0.composer = text; $0.error = nil }
+        lock.withLock { lastKeyAt = Date() }
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            stopTyping()
+            return
+        }
+        guard lock.withLock({ typingBeat == nil }) else { return }
+        // A beat, not one signal per key: a signal lost while the socket reconnects is sent again.
+        let beat = Task { [weak self, core, ticketId = state.ticketId] in
+            defer { core.setTyping(ticketId, false) }
+            while !Task.isCancelled {
+                core.setTyping(ticketId, true)
+                guard let self else { return }
+                let idleLeft = Self.typingIdle - Date().timeIntervalSince(self.lock.withLock { self.lastKeyAt })
+                try? await Task.sleep(nanoseconds: UInt64(max(0, min(Self.typingRepeat, idleLeft)) * 1e9))
+                if Date().timeIntervalSince(self.lock.withLock({ self.lastKeyAt })) >= Self.typingIdle { break }
+            }
+            self?.lock.withLock { self?.typingBeat = nil }
+        }
+        lock.withLock { typingBeat = beat }
+    }
+
+    private func stopTyping() {
+        lock.withLock {
+            typingBeat?.cancel()
+            typingBeat = nil
+        }
+    }
+
+    private func sendMessage() {
+        let s = state
+        guard s.canSend else { return }
+        let body = s.composer.trimmingCharacters(in: .whitespacesAndNewlines)
+        stopTyping()
+        update { $0.sending = true; $0.error = nil }
+        launch { [weak self, core] in
+            do {
+                _ = try await core.sendMessage(ticketId: s.ticketId, body: body, internal: s.staff && s.internalNote)
+                self?.update { $0.composer = ""; $0.sending = false; $0.internalNote = false }
+            } catch {
+                self?.update { $0.sending = false; $0.error = "Couldn't send: \(userMessage(error))" }
+            }
+        }
+    }
+
+    private func change(_ changes: TicketChanges) {
+        act { try await $0.updateTicket($1, changes) }
+    }
+
+    private func act(_ work: @escaping @Sendable (CustomerServiceClient, String) async throws -> Void) {
+        let ticketId = state.ticketId
+        launch { [weak self, core] in
+            do { try await work(core, ticketId) } catch { self?.update { $0.error = userMessage(error) } }
+        }
+    }
+
+    private func call() {
+        guard !state.placingCall else { return }
+        update { $0.placingCall = true; $0.error = nil }
+        launch { [weak self, core, audio, ticketId = state.ticketId] in
+            defer { self?.update { $0.placingCall = false } }
+            guard await audio.requestMicrophone() else {
+                self?.update { $0.error = CallAudioMessages.microphoneRefused }
+                return
+            }
+            do {
+                _ = try await core.placeCall(ticketId: ticketId, audio: try audio.device())
+            } catch {
+                self?.update { $0.error = "Couldn't call: \(userMessage(error))" }
+            }
+        }
+    }
+
+    public override func close() {
+        stopTyping()
+        super.close()
+    }
+}
