@@ -7,15 +7,25 @@
 // (scripts/bindings, copied in by scripts/test-swift or scripts/ios-xcframework).
 import PackageDescription
 
+// The core itself: on Linux the host-built libcs_core.so through a module map
+// (scripts/test-swift); on Apple platforms the XCFramework that
+// scripts/ios-xcframework builds (static libraries for iOS, the simulator
+// and macOS, with the same header and module map).
+#if os(Linux)
+let coreFFI: Target = .systemLibrary(name: "CustomerServiceCoreFFI", path: "Sources/CustomerServiceCoreFFI")
+#else
+let coreFFI: Target = .binaryTarget(name: "CustomerServiceCoreFFI", path: "CustomerServiceCoreFFI.xcframework")
+#endif
+
 let package = Package(
     name: "CustomerServiceKit",
-    platforms: [.iOS(.v16), .macOS(.v13)],
+    platforms: [.iOS(.v17), .macOS(.v14)],
     products: [
         .library(name: "CustomerServiceKit", targets: ["CustomerServiceKit"]),
     ],
     targets: [
-        // The C declarations of the core's FFI; links libcs_core.
-        .systemLibrary(name: "CustomerServiceCoreFFI", path: "Sources/CustomerServiceCoreFFI"),
+        // The C declarations of the core's FFI, and the library.
+        coreFFI,
         // uniffi's generated Swift over that FFI.
         .target(name: "CustomerServiceCore", dependencies: ["CustomerServiceCoreFFI"], exclude: ["README.md"]),
         // What the app's views hold: async functions, AsyncStreams, one state holder per screen.

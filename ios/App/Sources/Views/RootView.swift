@@ -1,0 +1,85 @@
+import CustomerServiceKit
+import SwiftUI
+
+/// Waits for the core, then shows sign-in or the signed-in app.
+struct RootView: View {
+    let services: AppServices
+    let links: DeepLinks
+    @State private var core: CustomerServiceClient?
+    @State private var user: UserInfo?
+    @State private var failure: String?
+
+    var body: some View {
+        Group {
+            if let core, let user {
+                SignedInView(core: core, user: user, audio: PhoneCallAudio(calls: services.calls), links: links) {
+                    Task {
+                        try? await core.signOut()
+                        self.user = nil
+                    }
+                }
+            } else if let core {
+                SignInView(model: Observed(SignInModel(core: core, serverURL: services.serverURL) { signedIn in
+                    Task { @MainActor in user = signedIn }
+                }))
+            } else if let failure {
+                ContentUnavailableView("Couldn't open the app's data", systemImage: "exclamationmark.triangle", description: Text(failure))
+            } else {
+                ProgressView()
+            }
+        }
+        .task {
+            do {
+                let opened = try await services.open()
+                core = opened
+                user = opened.currentUser
+            } catch {
+                failure = userMessage(error)
+            }
+        }
+    }
+}
+
+/// The list and the open ticket: side by side on iPad (a split view), stacked on iPhone.
+struct SignedInView: View {
+    let core: CustomerServiceClient
+    let user: UserInfo
+    let audio: CallAudio
+    let links: DeepLinks
+    let signOut: () -> Void
+    @State private var selected: String?
+    @State private var creating = false
+    @State private var showingOutbox = false
+
+    var body: some View {
+        NavigationSplitView {
+            TicketListView(model: Observed(TicketListModel(core: core, staff: user.role != .customer)), selected: $selected)
+                .navigationTitle(user.role == .customer ? "My tickets" : "Queue")
+                .toolbar {
+                    ToolbarItem { Button("Outbox", systemImage: "tray.and.arrow.up") { showingOutbox = true } }
+                    if user.role == .customer {
+                        ToolbarItem { Button("New ticket", systemImage: "square.and.pencil") { creating = true } }
+                    }
+                    ToolbarItem(placement: .cancellationAction) { Button("Sign out", action: signOut) }
+                }
+        } detail: {
+            if let selected {
+                TicketView(model: Observed(ConversationModel(core: core, ticketId: selected, me: user, audio: audio)))
+                    .id(selected)
+            } else {
+                ContentUnavailableView("Select a ticket", systemImage: "bubble.left.and.bubble.right")
+            }
+        }
+        .sheet(isPresented: $creating) {
+            NewTicketView(model: Observed(NewTicketModel(core: core) { id in
+                Task { @MainActor in
+                    creating = false
+                    selected = id
+                }
+            }))
+        }
+        .sheet(isPresented: $showingOutbox) { OutboxView(model: Observed(OutboxModel(core: core))) }
+        .overlay { CallOverlay(model: Observed(CallModel(core: core, audio: audio))) }
+        .onChange(of: links.ticketId) { _, id in if let id { selected = id } }
+    }
+}
