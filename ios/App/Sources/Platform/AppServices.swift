@@ -7,6 +7,7 @@ final class AppServices: @unchecked Sendable {
     let serverURL: String
     private(set) var core: CustomerServiceClient?
     let router = PushRouter()
+    let pushDevice = PhonePushDevice()
     var voipToken: String?
     var alertToken: String?
     lazy var calls = CallKitController(services: self)
@@ -66,6 +67,7 @@ final class AppServices: @unchecked Sendable {
         switch router.decide(action, calls: core.client.calls()) {
         case .stopRinging(let callId, let reason): calls.end(callId: callId, reason: reason)
         case .ring(let call, _): calls.report(call, endAtOnce: false)
+        case .testArrived(let pushId, _, let receivedAtMs): pushDevice.arrived(pushId: pushId, receivedAtMs: receivedAtMs)
         default: break  // messages and status changes are shown by the system from the APNs alert
         }
     }

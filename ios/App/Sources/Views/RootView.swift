@@ -12,7 +12,10 @@ struct RootView: View {
     var body: some View {
         Group {
             if let core, let user {
-                SignedInView(core: core, user: user, audio: PhoneCallAudio(calls: services.calls), links: links) {
+                SignedInView(
+                    core: core, user: user, audio: PhoneCallAudio(calls: services.calls), links: links,
+                    pushCheck: PushSelfTest(device: services.pushDevice, core: core)
+                ) {
                     Task {
                         try? await core.signOut()
                         self.user = nil
@@ -46,8 +49,10 @@ struct SignedInView: View {
     let user: UserInfo
     let audio: CallAudio
     let links: DeepLinks
+    let pushCheck: PushSelfTest
     let signOut: () -> Void
     @State private var selected: String?
+    @State private var checkingPush = false
     @State private var creating = false
     @State private var showingOutbox = false
 
@@ -57,6 +62,7 @@ struct SignedInView: View {
                 .navigationTitle(user.role == .customer ? "My tickets" : "Queue")
                 .toolbar {
                     ToolbarItem { Button("Outbox", systemImage: "tray.and.arrow.up") { showingOutbox = true } }
+                    ToolbarItem { Button("Check notifications", systemImage: "bell.badge") { checkingPush = true } }
                     if user.role == .customer {
                         ToolbarItem { Button("New ticket", systemImage: "square.and.pencil") { creating = true } }
                     }
@@ -79,6 +85,7 @@ struct SignedInView: View {
             }))
         }
         .sheet(isPresented: $showingOutbox) { OutboxView(model: Observed(OutboxModel(core: core))) }
+        .sheet(isPresented: $checkingPush) { NavigationStack { PushCheckView(selfTest: pushCheck) } }
         .overlay { CallOverlay(model: Observed(CallModel(core: core, audio: audio))) }
         .onChange(of: links.ticketId) { _, id in if let id { selected = id } }
     }
