@@ -18,6 +18,8 @@ use crate::error::CoreError;
 pub enum PushPlatform {
     Android,
     Ios,
+    /// The PushKit VoIP token of an iPhone (incoming calls only).
+    IosVoip,
 }
 
 /// What the shell should do with a push.
@@ -176,6 +178,7 @@ impl Client {
             platform: match platform {
                 PushPlatform::Android => wire::DevicePlatform::Android,
                 PushPlatform::Ios => wire::DevicePlatform::Ios,
+                PushPlatform::IosVoip => wire::DevicePlatform::IosVoip,
             },
             token,
         };

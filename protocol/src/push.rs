@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct RegisterDevice {
     pub platform: DevicePlatform,
-    /// The FCM registration token (on iOS too: FCM maps it to APNs).
+    /// The FCM registration token (on iOS too: FCM maps it to APNs), or
+    /// the PushKit VoIP token for `ios_voip`.
     pub token: String,
 }
 
@@ -36,8 +37,13 @@ pub struct TestPushSent {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DevicePlatform {
+    /// An FCM token of the Android app.
     Android,
+    /// An FCM token of the iOS app (FCM delivers to it through APNs).
     Ios,
+    /// The iOS app's PushKit VoIP token: incoming calls only, sent through
+    /// APNs directly (FCM cannot send VoIP pushes).
+    IosVoip,
 }
 
 impl DevicePlatform {
@@ -45,6 +51,7 @@ impl DevicePlatform {
         match self {
             DevicePlatform::Android => "android",
             DevicePlatform::Ios => "ios",
+            DevicePlatform::IosVoip => "ios_voip",
         }
     }
 }

@@ -809,3 +809,58 @@ async fn the_push_self_test_on_a_server_without_push_says_push_is_off() {
     assert_eq!(resp.body["error"]["code"], "push_disabled");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_iphone_voip_token_registers_but_gets_no_fcm_push() {
+    let s = scene().await;
+    // The agent's iPhone: its FCM token and its PushKit VoIP token.
+    register(&s.agent, "agent-iphone-fcm").await;
+    let voip = s
+        .agent
+        .post(
+            "/v1/devices",
+            json!({"platform": "ios_voip", "token": "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"}),
+        )
+        .await;
+    voip.expect(StatusCode::CREATED);
+    assert_eq!(voip.body["platform"], "ios_voip");
+
+    let resp = s
+        .customer
+        .post("/v1/calls", json!({"ticket_id": s.ticket.id}))
+        .await;
+    resp.expect(StatusCode::CREATED);
+    s.fake
+        .wait_until(WAIT, |p| {
+            !of_type(p, "incoming_call", "agent-iphone-fcm").is_empty()
+        })
+        .await;
+    post_message(&s.customer, &s.ticket, "Are you there?", false).await;
+    s.fake
+        .wait_until(WAIT, |p| {
+            !of_type(p, "message", "agent-iphone-fcm").is_empty()
+        })
+        .await;
+    tokio::time::sleep(QUIET).await;
+    // FCM cannot deliver VoIP pushes: nothing went to that token through it.
+    let to_voip: Vec<_> = s
+        .fake
+        .accepted()
+        .into_iter()
+        .filter(|p| p.token().starts_with("a1b2c3"))
+        .collect();
+    assert!(to_voip.is_empty(), "{to_voip:?}");
+    assert!(s.fake.refused().is_empty(), "{:?}", s.fake.refused());
+
+    // And the self-test says why it cannot test it.
+    let test = s
+        .agent
+        .post(
+            "/v1/devices/a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90/test",
+            json!({}),
+        )
+        .await;
+    test.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(test.body["error"]["code"], "voip_token_not_testable");
+    s.app.stop().await;
+}

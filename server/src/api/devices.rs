@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use protocol::{Device, ErrorBody, RegisterDevice, TestPushSent};
+use protocol::{Device, DevicePlatform, ErrorBody, RegisterDevice, TestPushSent};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -106,7 +106,7 @@ pub async fn unregister(
         (status = 200, description = "FCM accepted the test push", body = TestPushSent),
         (status = 401, body = ErrorBody),
         (status = 404, description = "the token is not registered to this account", body = ErrorBody),
-        (status = 422, body = ErrorBody),
+        (status = 422, description = "a malformed token, or a VoIP token (not sent through FCM)", body = ErrorBody),
         (status = 502, description = "FCM refused the push (the code says why)", body = ErrorBody),
         (status = 503, description = "push is off on this server", body = ErrorBody),
     ))]
@@ -116,10 +116,17 @@ pub async fn send_test(
     Path(token): Path<String>,
 ) -> ApiResult<Json<TestPushSent>> {
     check_token(&token)?;
-    if !db::devices::is_registered_to(state.db.reader(), &token, caller.id()).await? {
+    let Some(platform) = db::devices::platform_of(state.db.reader(), &token, caller.id()).await?
+    else {
         return Err(ApiError::not_found(
             "device_not_found",
             "this token is not registered for push on this account: register it first",
+        ));
+    };
+    if platform == DevicePlatform::IosVoip.as_str() {
+        return Err(ApiError::unprocessable(
+            "voip_token_not_testable",
+            "a VoIP token takes incoming calls through APNs, which this server does not send yet: test the app's FCM token",
         ));
     }
     let push_id = uuid::Uuid::now_v7();

@@ -53,18 +53,19 @@ pub async fn register(
     Ok(owner.is_none() || moved)
 }
 
-/// True if `token` is registered to `user_id`.
-pub async fn is_registered_to<'e>(
+/// The platform `token` is registered with, if it is registered to `user_id`.
+pub async fn platform_of<'e>(
     db: impl Executor<'e, Database = Any>,
     token: &str,
     user_id: Uuid,
-) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query("SELECT 1 FROM devices WHERE token = $1 AND user_id = $2")
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query("SELECT platform FROM devices WHERE token = $1 AND user_id = $2")
         .bind(token.to_string())
         .bind(user_id.to_string())
         .fetch_optional(db)
-        .await?;
-    Ok(row.is_some())
+        .await?
+        .map(|row| row.try_get("platform"))
+        .transpose()
 }
 
 /// Removes the user's device `token` and its queued pushes; false if the
@@ -120,8 +121,10 @@ pub async fn forget_token(conn: &mut AnyConnection, token: &str) -> Result<(), s
     Ok(())
 }
 
-/// The devices of `user_ids` that may get a call or chat push: enabled
-/// accounts, customers or Active staff (Off staff get none). With
+/// The devices of `user_ids` that may get a call or chat push through FCM:
+/// enabled accounts, customers or Active staff (Off staff get none). VoIP
+/// tokens (`ios_voip`) are not FCM's: they take incoming calls through APNs,
+/// which this server does not send yet, so they get nothing here. With
 /// `skip_live`, devices whose session has a WebSocket seen after
 /// `live_since` on any instance are left out: they hear it live.
 pub async fn push_targets<'e>(
@@ -135,7 +138,8 @@ pub async fn push_targets<'e>(
     }
     let mut q = SqlBuilder::new(
         "SELECT d.token, d.user_id, d.platform FROM devices d JOIN users u ON u.id = d.user_id \
-         WHERE u.disabled = 0 AND (u.role = 'customer' OR u.status = 'active') AND d.user_id IN (",
+         WHERE u.disabled = 0 AND (u.role = 'customer' OR u.status = 'active') \
+         AND d.platform <> 'ios_voip' AND d.user_id IN (",
     );
     q.push_id_list(user_ids.iter().copied());
     if skip_live {

@@ -42,8 +42,8 @@ final class CallKitController: NSObject, CXProviderDelegate, PKPushRegistryDeleg
     func pushRegistry(_ registry: PKPushRegistry, didUpdate credentials: PKPushCredentials, for type: PKPushType) {
         let token = credentials.token.map { String(format: "%02x", $0) }.joined()
         services.voipToken = token
-        // The server sends incoming-call pushes to this token through APNs once it knows it as an `ios_voip` device:
-        // that platform and the server's APNs sender are the next step of the iOS issue (ios/README.md).
+        // A device of its own kind: the server keeps VoIP tokens for incoming calls through APNs, never for FCM.
+        Task { try? await services.open().registerPushToken(token, platform: .iosVoip) }
     }
 
     func pushRegistry(
