@@ -1,7 +1,9 @@
 package support.customerservice.android
 
 import android.content.Context
+import android.util.Log
 import java.io.File
+import kotlinx.coroutines.CoroutineExceptionHandler
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Deferred
 import kotlinx.coroutines.Dispatchers
@@ -42,7 +44,7 @@ class AppServices(
     tokenSource: PushTokenSource,
     tokenKey: TokenKey = AndroidKeystoreKey(),
     openAudio: () -> ClosableAudio = AndroidAudioDevice::open,
-    val scope: CoroutineScope = CoroutineScope(SupervisorJob() + Dispatchers.Default),
+    val scope: CoroutineScope = CoroutineScope(SupervisorJob() + Dispatchers.Default + logFailures),
 ) {
     /** The core, ready once its cache is open; await it, never block the main thread on it. */
     val core: Deferred<CustomerServiceCore> =
@@ -93,6 +95,12 @@ class AppServices(
         scope.launch { registrar.await().onNewToken(token) }
     }
 }
+
+/**
+ * Background work that fails (the cache cannot be opened, so nothing that awaits the core can run) is logged, not
+ * thrown at the process: the screens say why when they open the core themselves.
+ */
+private val logFailures = CoroutineExceptionHandler { _, e -> Log.e("AppServices", "background work failed", e) }
 
 /** The Application: where receivers and services find [AppServices]. */
 interface AppServicesOwner {

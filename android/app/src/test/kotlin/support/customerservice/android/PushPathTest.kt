@@ -151,4 +151,21 @@ class PushPathTest {
         assertEquals(DeepLinks.MAIN_ACTIVITY, open.component?.className)
         assertEquals(ticketId, DeepLinks.ticketId(open))
     }
+
+    @Test
+    fun `a push while the app's data cannot be opened is dropped, not a crash`() {
+        val broken = kotlinx.coroutines.CompletableDeferred<support.customerservice.client.CustomerServiceCore>()
+        broken.completeExceptionally(support.customerservice.core.CoreException.Storage("disk full"))
+        val dispatcher =
+            support.customerservice.android.push.PushDispatcher(
+                broken,
+                support.customerservice.client.push.PushHandler(),
+                services.ringer,
+                services.messages,
+                services.pushDevice,
+            )
+        val decision = runBlocking { dispatcher.onPush(incomingCall("p1")) }
+        assertIs<PushDecision.Ignore>(decision)
+        assertNull(callNotification())
+    }
 }

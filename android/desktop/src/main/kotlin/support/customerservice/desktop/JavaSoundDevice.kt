@@ -1,11 +1,11 @@
 package support.customerservice.desktop
 
-import java.util.concurrent.ArrayBlockingQueue
 import javax.sound.sampled.AudioFormat
 import javax.sound.sampled.AudioSystem
 import javax.sound.sampled.LineUnavailableException
 import javax.sound.sampled.SourceDataLine
 import javax.sound.sampled.TargetDataLine
+import support.customerservice.client.audio.FrameQueue
 import support.customerservice.core.AudioDevice
 import support.customerservice.core.silentDevice
 import support.customerservice.core.toneSource
@@ -31,8 +31,8 @@ fun callAudio(choice: AudioChoice): CallAudio =
 
 /**
  * The computer's microphone and speaker through Java Sound, 48 kHz mono 16-bit. A thread reads the microphone into a
- * queue of at most three frames (the oldest dropped, so the core's clock and the sound card's cannot drift apart);
- * playback writes only what the line can take without blocking.
+ * [FrameQueue] of at most three frames (the oldest dropped, so the core's clock and the sound card's cannot drift
+ * apart); playback writes only what the line can take without blocking.
  *
  * The core drops a call's device without telling it, so the device closes its lines itself once the core stops pulling
  * frames: the microphone is not held open after the call.
@@ -40,7 +40,7 @@ fun callAudio(choice: AudioChoice): CallAudio =
 class JavaSoundDevice private constructor(private val mic: TargetDataLine, private val speaker: SourceDataLine) :
     AudioDevice, AutoCloseable {
 
-    private val captured = ArrayBlockingQueue<List<Short>>(3)
+    private val captured = FrameQueue(capacity = 3)
     @Volatile private var open = true
     @Volatile private var lastPull = 0L
     private val opened = System.nanoTime()
@@ -52,11 +52,11 @@ class JavaSoundDevice private constructor(private val mic: TargetDataLine, priva
                     while (open) {
                         var got = 0
                         while (got < bytes.size && open) got += mic.read(bytes, got, bytes.size - got)
-                        val frame =
-                            List(FRAME) { i ->
+                        captured.offer(
+                            ShortArray(FRAME) { i ->
                                 ((bytes[2 * i + 1].toInt() shl 8) or (bytes[2 * i].toInt() and 0xff)).toShort()
                             }
-                        while (!captured.offer(frame)) captured.poll()
+                        )
                         if (idle()) close()
                     }
                 },
@@ -70,7 +70,7 @@ class JavaSoundDevice private constructor(private val mic: TargetDataLine, priva
 
     override fun captureFrame(): List<Short> {
         lastPull = System.nanoTime()
-        return captured.poll() ?: emptyList()
+        return captured.poll()?.asList() ?: emptyList()
     }
 
     /** Not pulled for a second during the call, or never within the longest ring. */

@@ -176,8 +176,11 @@ class CustomerFlowTest : ScreensTest() {
             val (enabled, goBack) = back!!
             assertEquals(true, enabled)
             goBack()
-            waitForTag("push-check")
+            waitForTag("more")
+            screenshot("flows/7-home-with-check-notifications-phone")
 
+            onNodeWithTag("more").performClick()
+            waitForTag("push-check")
             onNodeWithTag("push-check").performClick()
             // The test server has no FCM credentials: the check stops at the server, after registering the token.
             waitFor(
@@ -187,6 +190,43 @@ class CustomerFlowTest : ScreensTest() {
             screenshot("flows/7-check-notifications-phone")
         }
     }
+}
+
+/** The staff home's top bar, the fullest one, with the notifications check in it. */
+class StaffTopBarTest : ScreensTest() {
+    @Test
+    fun `the staff queue's top bar keeps its title and every action at phone width`() {
+        val core = openCore("bea")
+        runBlocking { core.signIn(staff("Bea Billing"), TestServer.PASSWORD) }
+        val graph =
+            graph(core).let {
+                AppGraph(it.core, it.serverUrl, it.picker, it.opener, it.audio, it.presenterContext, pushCheckFor(core))
+            }
+        runScreenTest(Device.PHONE) {
+            setContent { CustomerServiceApp(graph, dark = true) }
+            waitForText("Queue")
+            for (tag in listOf("refresh", "outbox-button", "more")) {
+                onNodeWithTag(tag).assertIsDisplayed()
+            }
+            screenshot("flows/7-staff-home-with-check-notifications-phone-dark")
+            // The check and sign-out wait in the menu, so the title keeps its room.
+            onNodeWithTag("more").performClick()
+            for (tag in listOf("push-check", "sign-out")) waitForTag(tag)
+            screenshot("flows/7-staff-home-menu-phone-dark")
+        }
+    }
+
+    private fun pushCheckFor(core: support.customerservice.client.CustomerServiceCore) =
+        PushSelfTest(
+            object : PushDevice {
+                override val testPushes = MutableSharedFlow<PushDecision.TestArrived>()
+
+                override fun notificationsAllowed() = true
+
+                override suspend fun token() = "token"
+            },
+            core,
+        )
 }
 
 private fun AppGraph.copyWith(pushCheck: PushSelfTest) =

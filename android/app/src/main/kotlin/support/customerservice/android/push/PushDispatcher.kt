@@ -25,7 +25,13 @@ class PushDispatcher(
 ) {
     /** Handles one push; returns the decision (for the log and tests). */
     suspend fun onPush(data: Map<String, String>): PushDecision {
-        val core = core.await()
+        val core =
+            try {
+                core.await()
+            } catch (e: CoreException) {
+                Log.e(TAG, "a push arrived but the app's data cannot be opened: ${e.message}")
+                return PushDecision.Ignore("the core cannot be opened")
+            }
         val action =
             try {
                 core.pushAction(data)

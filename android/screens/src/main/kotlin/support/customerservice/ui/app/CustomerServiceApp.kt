@@ -14,11 +14,14 @@ import androidx.compose.material.icons.automirrored.filled.Logout
 import androidx.compose.material.icons.filled.Add
 import androidx.compose.material.icons.filled.Call
 import androidx.compose.material.icons.filled.CheckCircle
+import androidx.compose.material.icons.filled.MoreVert
 import androidx.compose.material.icons.filled.NotificationsActive
 import androidx.compose.material.icons.filled.Outbox
 import androidx.compose.material.icons.filled.Refresh
 import androidx.compose.material3.Badge
 import androidx.compose.material3.BadgedBox
+import androidx.compose.material3.DropdownMenu
+import androidx.compose.material3.DropdownMenuItem
 import androidx.compose.material3.ExperimentalMaterial3Api
 import androidx.compose.material3.ExtendedFloatingActionButton
 import androidx.compose.material3.Icon
@@ -33,7 +36,9 @@ import androidx.compose.runtime.DisposableEffect
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.text.style.TextOverflow
@@ -211,20 +216,24 @@ private fun Home(
                         Icon(Icons.Filled.Refresh, contentDescription = "Refresh")
                     }
                     OutboxButton(state) { app.onEvent(AppEvent.Open(Route.Outbox)) }
-                    if (pushCheck) {
-                        IconButton(
-                            onClick = { app.onEvent(AppEvent.Open(Route.PushCheck)) },
-                            modifier = Modifier.testTag("push-check"),
-                        ) {
-                            Icon(Icons.Filled.NotificationsActive, contentDescription = "Check notifications")
-                        }
-                    }
                     if (status != null) {
                         val s by status.state.collectAsState()
                         StaffStatusActions(s, status::onEvent)
                     }
-                    IconButton(onClick = { app.onEvent(AppEvent.SignOut) }, modifier = Modifier.testTag("sign-out")) {
-                        Icon(Icons.AutoMirrored.Filled.Logout, contentDescription = "Sign out ${user.name}")
+                    if (pushCheck) {
+                        // The phone's top bar has room for four actions beside the title: the rest go in a menu.
+                        MoreMenu(
+                            onCheckNotifications = { app.onEvent(AppEvent.Open(Route.PushCheck)) },
+                            onSignOut = { app.onEvent(AppEvent.SignOut) },
+                            userName = user.name,
+                        )
+                    } else {
+                        IconButton(
+                            onClick = { app.onEvent(AppEvent.SignOut) },
+                            modifier = Modifier.testTag("sign-out"),
+                        ) {
+                            Icon(Icons.AutoMirrored.Filled.Logout, contentDescription = "Sign out ${user.name}")
+                        }
                     }
                 },
             )
@@ -247,6 +256,36 @@ private fun Home(
             modifier = Modifier.padding(padding),
             selectedId = state.selectedTicketId,
         )
+    }
+}
+
+@Composable
+private fun MoreMenu(onCheckNotifications: () -> Unit, onSignOut: () -> Unit, userName: String) {
+    var open by remember { mutableStateOf(false) }
+    Box {
+        IconButton(onClick = { open = true }, modifier = Modifier.testTag("more")) {
+            Icon(Icons.Filled.MoreVert, contentDescription = "More options")
+        }
+        DropdownMenu(expanded = open, onDismissRequest = { open = false }) {
+            DropdownMenuItem(
+                text = { Text("Check notifications") },
+                leadingIcon = { Icon(Icons.Filled.NotificationsActive, contentDescription = null) },
+                onClick = {
+                    open = false
+                    onCheckNotifications()
+                },
+                modifier = Modifier.testTag("push-check"),
+            )
+            DropdownMenuItem(
+                text = { Text("Sign out $userName") },
+                leadingIcon = { Icon(Icons.AutoMirrored.Filled.Logout, contentDescription = null) },
+                onClick = {
+                    open = false
+                    onSignOut()
+                },
+                modifier = Modifier.testTag("sign-out"),
+            )
+        }
     }
 }
 
