@@ -187,6 +187,7 @@ async fn worker_throughput(
             let id = Uuid::now_v7();
             server::db::push::NewPush {
                 id,
+                service: server::db::push::Service::Fcm,
                 device_token: format!("bench-device-{i}"),
                 user_id: Uuid::nil(),
                 kind: "bench",

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::push::apns::ApnsSettings;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -43,6 +45,21 @@ pub struct Config {
     /// Push incoming calls to every device of the callee, even those with a
     /// live socket (`CS_PUSH_CALLS_TO_ALL_DEVICES`).
     pub push_calls_to_all_devices: bool,
+    /// The APNs `.p8` signing key (`CS_APNS_KEY`); unset: no VoIP pushes,
+    /// iPhones ring only while the app holds its socket. With it,
+    /// `apns_key_id`, `apns_team_id` and `apns_bundle_id` are required.
+    pub apns_key: Option<PathBuf>,
+    /// `CS_APNS_KEY_ID`, `CS_APNS_TEAM_ID`, `CS_APNS_BUNDLE_ID`.
+    pub apns_key_id: Option<String>,
+    pub apns_team_id: Option<String>,
+    pub apns_bundle_id: Option<String>,
+    /// Apple's development environment, for apps run from Xcode
+    /// (`CS_APNS_SANDBOX`).
+    pub apns_sandbox: bool,
+    /// Another APNs server than Apple's (`CS_APNS_ENDPOINT`; tests).
+    pub apns_endpoint: Option<String>,
+    /// An extra CA certificate (PEM) to trust for APNs (`CS_APNS_CA_CERT`).
+    pub apns_ca_cert: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -63,6 +80,13 @@ impl Default for Config {
             fcm_credentials: None,
             fcm_endpoint: "https://fcm.googleapis.com".into(),
             push_calls_to_all_devices: false,
+            apns_key: None,
+            apns_key_id: None,
+            apns_team_id: None,
+            apns_bundle_id: None,
+            apns_sandbox: false,
+            apns_endpoint: None,
+            apns_ca_cert: None,
         }
     }
 }
@@ -147,6 +171,7 @@ impl Config {
                 _ => bail!("CS_PUSH_CALLS_TO_ALL_DEVICES={v:?} is not true or false"),
             };
         }
+        self.apply_apns_env(&var)?;
         if !self.turn_urls.is_empty() && self.turn_secret.is_none() {
             bail!("CS_TURN_URLS needs CS_TURN_SECRET (the TURN server's static-auth-secret)");
         }
@@ -154,6 +179,65 @@ impl Config {
             bail!("CS_ADMIN_EMAIL and CS_ADMIN_PASSWORD must be set together");
         }
         Ok(())
+    }
+
+    fn apply_apns_env(&mut self, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        let text = |name: &str| var(name).filter(|v| !v.is_empty());
+        if let Some(v) = var("CS_APNS_KEY") {
+            self.apns_key = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
+        }
+        if let Some(v) = text("CS_APNS_KEY_ID") {
+            self.apns_key_id = Some(v);
+        }
+        if let Some(v) = text("CS_APNS_TEAM_ID") {
+            self.apns_team_id = Some(v);
+        }
+        if let Some(v) = text("CS_APNS_BUNDLE_ID") {
+            self.apns_bundle_id = Some(v);
+        }
+        if let Some(v) = var("CS_APNS_SANDBOX") {
+            self.apns_sandbox = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" | "" => false,
+                _ => bail!("CS_APNS_SANDBOX={v:?} is not true or false"),
+            };
+        }
+        if let Some(v) = text("CS_APNS_ENDPOINT") {
+            if !v.starts_with("https://") {
+                bail!("CS_APNS_ENDPOINT={v:?} is not an https URL (APNs is HTTP/2 over TLS)");
+            }
+            self.apns_endpoint = Some(v.trim_end_matches('/').to_string());
+        }
+        if let Some(v) = text("CS_APNS_CA_CERT") {
+            self.apns_ca_cert = Some(PathBuf::from(v));
+        }
+        self.apns()?;
+        Ok(())
+    }
+
+    /// The APNs settings, when VoIP pushes are configured; an error names
+    /// what is missing from a partial configuration.
+    pub fn apns(&self) -> anyhow::Result<Option<ApnsSettings>> {
+        let Some(key_path) = self.apns_key.clone() else {
+            return Ok(None);
+        };
+        let required = |value: &Option<String>, name: &str| {
+            value
+                .clone()
+                .with_context(|| format!("CS_APNS_KEY is set, so {name} is required too"))
+        };
+        Ok(Some(ApnsSettings {
+            key_path,
+            key_id: required(&self.apns_key_id, "CS_APNS_KEY_ID")?,
+            team_id: required(&self.apns_team_id, "CS_APNS_TEAM_ID")?,
+            bundle_id: required(&self.apns_bundle_id, "CS_APNS_BUNDLE_ID")?,
+            endpoint: match (&self.apns_endpoint, self.apns_sandbox) {
+                (Some(endpoint), _) => endpoint.clone(),
+                (None, true) => crate::push::apns::SANDBOX.to_string(),
+                (None, false) => crate::push::apns::PRODUCTION.to_string(),
+            },
+            ca_certificate: self.apns_ca_cert.clone(),
+        }))
     }
 
     /// The database URL, defaulting to a SQLite file in the data directory.
@@ -258,6 +342,37 @@ mod tests {
                 .unwrap_err();
             assert!(err.to_string().contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn apns_settings_come_whole_or_not_at_all() {
+        assert_eq!(Config::default().apns().unwrap(), None);
+        let env = |name: &str| match name {
+            "CS_APNS_KEY" => Some("/etc/cs/AuthKey_ABC123DEFG.p8".to_string()),
+            "CS_APNS_KEY_ID" => Some("ABC123DEFG".into()),
+            "CS_APNS_TEAM_ID" => Some("TEAM123456".into()),
+            "CS_APNS_BUNDLE_ID" => Some("support.customerservice".into()),
+            "CS_APNS_SANDBOX" => Some("true".into()),
+            _ => None,
+        };
+        let mut config = Config::default();
+        config.apply_env(env).unwrap();
+        let apns = config.apns().unwrap().unwrap();
+        assert_eq!(apns.endpoint, crate::push::apns::SANDBOX);
+        assert_eq!(apns.bundle_id, "support.customerservice");
+        assert_eq!(apns.key_path, Path::new("/etc/cs/AuthKey_ABC123DEFG.p8"));
+
+        let err = Config::default()
+            .apply_env(|name| (name != "CS_APNS_TEAM_ID").then(|| env(name)).flatten())
+            .unwrap_err();
+        assert!(err.to_string().contains("CS_APNS_TEAM_ID"), "{err}");
+        let err = Config::default()
+            .apply_env(|name| match name {
+                "CS_APNS_ENDPOINT" => Some("http://127.0.0.1:1".into()),
+                _ => env(name),
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("CS_APNS_ENDPOINT"), "{err}");
     }
 
     #[test]

@@ -695,6 +695,7 @@ async fn what_a_crashed_instance_left_behind_expires() {
     let id = uuid::Uuid::now_v7();
     let push = server::db::push::NewPush {
         id,
+        service: server::db::push::Service::Fcm,
         device_token: "ann-phone".into(),
         user_id: s.customer.user.id,
         kind: "stop_ringing",
@@ -811,7 +812,7 @@ async fn the_push_self_test_on_a_server_without_push_says_push_is_off() {
 }
 
 #[tokio::test]
-async fn an_iphone_voip_token_registers_but_gets_no_fcm_push() {
+async fn an_iphone_voip_token_gets_no_fcm_push_and_without_apns_the_phone_rings_through_fcm() {
     let s = scene().await;
     // The agent's iPhone: its FCM token and its PushKit VoIP token.
     register(&s.agent, "agent-iphone-fcm").await;
@@ -852,7 +853,7 @@ async fn an_iphone_voip_token_registers_but_gets_no_fcm_push() {
     assert!(to_voip.is_empty(), "{to_voip:?}");
     assert!(s.fake.refused().is_empty(), "{:?}", s.fake.refused());
 
-    // And the self-test says why it cannot test it.
+    // Without an APNs key the self-test says VoIP pushes are off.
     let test = s
         .agent
         .post(
@@ -860,7 +861,15 @@ async fn an_iphone_voip_token_registers_but_gets_no_fcm_push() {
             json!({}),
         )
         .await;
-    test.expect(StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(test.body["error"]["code"], "voip_token_not_testable");
+    test.expect(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(test.body["error"]["code"], "push_disabled");
+    assert!(
+        test.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("APNs"),
+        "{}",
+        test.body
+    );
     s.app.stop().await;
 }

@@ -8,6 +8,7 @@ use protocol::{Device, DevicePlatform, ErrorBody, RegisterDevice, TestPushSent};
 
 use crate::AppState;
 use crate::auth::Caller;
+use crate::db::push::Service;
 use crate::db::{self, now_micros};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
@@ -50,6 +51,13 @@ pub async fn register(
     Json(req): Json<RegisterDevice>,
 ) -> ApiResult<(StatusCode, Json<Device>)> {
     check_token(&req.token)?;
+    if req.platform == DevicePlatform::IosVoip && !req.token.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(ApiError::unprocessable(
+            "invalid_field",
+            "an ios_voip token is PushKit's device token in hex",
+        ));
+    }
     let mut tx = state.db.writer().begin().await?;
     let created = db::devices::register(
         &mut tx,
@@ -96,19 +104,20 @@ pub async fn unregister(
 }
 
 /// The push self-test: sends a test push to one of the signed-in user's
-/// devices at once, outside the queue, and answers what FCM said, so the
-/// app can tell which step failed (this device's token, this server, FCM).
-/// It goes even while the app holds a WebSocket (the app is on screen
-/// while it tests).
+/// devices at once, outside the queue, and answers what the push service
+/// said (FCM, or APNs for an iPhone's VoIP token), so the app can tell
+/// which step failed (this device's token, this server, the service). It
+/// goes even while the app holds a WebSocket (the app is on screen while it
+/// tests).
 #[utoipa::path(post, path = "/v1/devices/{token}/test", tag = "devices",
-    params(("token" = String, Path, description = "the FCM registration token")),
+    params(("token" = String, Path, description = "the FCM registration token or the VoIP token")),
     responses(
-        (status = 200, description = "FCM accepted the test push", body = TestPushSent),
+        (status = 200, description = "the push service accepted the test push", body = TestPushSent),
         (status = 401, body = ErrorBody),
         (status = 404, description = "the token is not registered to this account", body = ErrorBody),
-        (status = 422, description = "a malformed token, or a VoIP token (not sent through FCM)", body = ErrorBody),
-        (status = 502, description = "FCM refused the push (the code says why)", body = ErrorBody),
-        (status = 503, description = "push is off on this server", body = ErrorBody),
+        (status = 422, description = "a malformed token", body = ErrorBody),
+        (status = 502, description = "the push service refused the push (the code says why)", body = ErrorBody),
+        (status = 503, description = "push (or, for a VoIP token, APNs) is off on this server", body = ErrorBody),
     ))]
 pub async fn send_test(
     State(state): State<AppState>,
@@ -123,19 +132,29 @@ pub async fn send_test(
             "this token is not registered for push on this account: register it first",
         ));
     };
-    if platform == DevicePlatform::IosVoip.as_str() {
-        return Err(ApiError::unprocessable(
-            "voip_token_not_testable",
-            "a VoIP token takes incoming calls through APNs, which this server does not send yet: test the app's FCM token",
-        ));
-    }
     let push_id = uuid::Uuid::now_v7();
-    let message = message::test(push_id, chrono::Utc::now());
-    let Some(outcome) = state.push.send_now(message, &token).await else {
+    let (service, name, message) = if platform == DevicePlatform::IosVoip.as_str() {
+        let message = message::voip_test(push_id, chrono::Utc::now());
+        (Service::Apns, "APNs", message)
+    } else {
+        (
+            Service::Fcm,
+            "FCM",
+            message::test(push_id, chrono::Utc::now()),
+        )
+    };
+    let Some(outcome) = state.push.send_now(service, message, &token).await else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "push_disabled",
-            "push notifications are off on this server (no FCM credentials configured)",
+            match service {
+                Service::Fcm => {
+                    "push notifications are off on this server (no FCM credentials configured)"
+                }
+                Service::Apns => {
+                    "VoIP pushes are off on this server (no APNs key configured): iPhones ring only while the app is open"
+                }
+            },
         ));
     };
     match outcome {
@@ -149,21 +168,23 @@ pub async fn send_test(
             tx.commit().await?;
             Err(push_failed(
                 "push_token_unregistered",
-                "FCM says this device's token is no longer valid; the app gets a new one on its next start",
+                format!(
+                    "{name} says this device's token is no longer valid; the app gets a new one on its next start"
+                ),
             ))
         }
         Err(PushError::Auth(reason)) => Err(push_failed(
             "push_auth_failed",
-            format!("this server's FCM credentials were refused: {reason}"),
+            format!("this server's {name} credentials were refused: {reason}"),
         )),
         Err(PushError::InvalidArgument(reason)) => Err(push_failed(
             "push_rejected",
-            format!("FCM refused the push: {reason}"),
+            format!("{name} refused the push: {reason}"),
         )),
         Err(e @ (PushError::QuotaExceeded { .. } | PushError::Retryable { .. })) => {
             Err(push_failed(
                 "push_unavailable",
-                format!("FCM could not take it now: {e}"),
+                format!("{name} could not take it now: {e}"),
             ))
         }
     }

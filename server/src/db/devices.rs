@@ -121,15 +121,17 @@ pub async fn forget_token(conn: &mut AnyConnection, token: &str) -> Result<(), s
     Ok(())
 }
 
-/// The devices of `user_ids` that may get a call or chat push through FCM:
-/// enabled accounts, customers or Active staff (Off staff get none). VoIP
-/// tokens (`ios_voip`) are not FCM's: they take incoming calls through APNs,
-/// which this server does not send yet, so they get nothing here. With
-/// `skip_live`, devices whose session has a WebSocket seen after
-/// `live_since` on any instance are left out: they hear it live.
+/// The devices of `user_ids` that may get a call or chat push: enabled
+/// accounts, customers or Active staff (Off staff get none). With `voip`
+/// (an incoming call, APNs configured), iPhones' VoIP tokens (`ios_voip`)
+/// are included and the FCM token of a session that has one is left out:
+/// that phone rings through PushKit and CallKit, once. Without it, only FCM
+/// tokens. With `skip_live`, devices whose session has a WebSocket seen
+/// after `live_since` on any instance are left out: they hear it live.
 pub async fn push_targets<'e>(
     db: impl Executor<'e, Database = Any>,
     user_ids: &[Uuid],
+    voip: bool,
     skip_live: bool,
     live_since: i64,
 ) -> Result<Vec<Target>, sqlx::Error> {
@@ -138,9 +140,15 @@ pub async fn push_targets<'e>(
     }
     let mut q = SqlBuilder::new(
         "SELECT d.token, d.user_id, d.platform FROM devices d JOIN users u ON u.id = d.user_id \
-         WHERE u.disabled = 0 AND (u.role = 'customer' OR u.status = 'active') \
-         AND d.platform <> 'ios_voip' AND d.user_id IN (",
+         WHERE u.disabled = 0 AND (u.role = 'customer' OR u.status = 'active') AND ",
     );
+    q.push(if voip {
+        "NOT (d.platform = 'ios' AND EXISTS (SELECT 1 FROM devices v \
+         WHERE v.session_hash = d.session_hash AND v.platform = 'ios_voip'))"
+    } else {
+        "d.platform <> 'ios_voip'"
+    });
+    q.push(" AND d.user_id IN (");
     q.push_id_list(user_ids.iter().copied());
     if skip_live {
         q.push(

@@ -10,15 +10,45 @@ use uuid::Uuid;
 
 use super::{Db, Dialect, SqlBuilder};
 
+/// The service that delivers a push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// Firebase Cloud Messaging: Android, and iOS alerts through Firebase.
+    Fcm,
+    /// APNs itself: PushKit VoIP pushes to `ios_voip` devices.
+    Apns,
+}
+
+impl Service {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Fcm => "fcm",
+            Service::Apns => "apns",
+        }
+    }
+
+    fn parse(value: &str) -> Result<Service, sqlx::Error> {
+        match value {
+            "fcm" => Ok(Service::Fcm),
+            "apns" => Ok(Service::Apns),
+            other => Err(sqlx::Error::Decode(
+                format!("unknown push service {other:?}").into(),
+            )),
+        }
+    }
+}
+
 /// A push to enqueue.
 #[derive(Debug, Clone)]
 pub struct NewPush {
     pub id: Uuid,
+    pub service: Service,
     pub device_token: String,
     pub user_id: Uuid,
     pub kind: &'static str,
     pub call_id: Option<Uuid>,
-    /// The FCM message without its `token`.
+    /// The message without its `token`: an FCM HTTP v1 `message`, or an
+    /// APNs request's `headers` and `payload`.
     pub message: serde_json::Value,
     pub due_at: i64,
     pub expires_at: Option<i64>,
@@ -28,6 +58,10 @@ pub struct NewPush {
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: String,
+    pub service: Service,
+    pub kind: String,
+    pub user_id: String,
+    pub call_id: Option<String>,
     pub device_token: String,
     pub message: String,
     pub expires_at: Option<i64>,
@@ -35,7 +69,7 @@ pub struct Claimed {
     pub attempts: i64,
 }
 
-/// Rows per INSERT statement (9 parameters each).
+/// Rows per INSERT statement (10 parameters each).
 const INSERT_CHUNK: usize = 100;
 
 pub async fn enqueue(
@@ -45,12 +79,13 @@ pub async fn enqueue(
 ) -> Result<(), sqlx::Error> {
     for chunk in pushes.chunks(INSERT_CHUNK) {
         let mut q = SqlBuilder::new(
-            "INSERT INTO push_queue (id, device_token, user_id, kind, call_id, message, state, \
-             attempts, due_at, expires_at, created_at) VALUES ",
+            "INSERT INTO push_queue (id, service, device_token, user_id, kind, call_id, message, \
+             state, attempts, due_at, expires_at, created_at) VALUES ",
         );
         for (i, p) in chunk.iter().enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
-            q.bind(p.id).push(", ").bind(p.device_token.as_str());
+            q.bind(p.id).push(", ").bind(p.service.as_str());
+            q.push(", ").bind(p.device_token.as_str());
             q.push(", ").bind(p.user_id).push(", ").bind(p.kind);
             match p.call_id {
                 Some(id) => q.push(", ").bind(id),
@@ -69,32 +104,39 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Claims up to `limit` due rows (and rows whose claim lapsed) for
-/// `instance` until `claim_until`. On PostgreSQL, rows another instance is
-/// claiming at the same moment are skipped rather than waited for; SQLite's
-/// single writer serialises claims anyway.
+/// Claims up to `limit` due rows (and rows whose claim lapsed) of the given
+/// `services` for `instance` until `claim_until`. On PostgreSQL, rows
+/// another instance is claiming at the same moment are skipped rather than
+/// waited for; SQLite's single writer serialises claims anyway.
 pub async fn claim(
     db: &Db,
     instance: &str,
+    services: &[Service],
     now: i64,
     claim_until: i64,
     limit: i64,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
-    const SQLITE: &str = "UPDATE push_queue SET state = 'sending', claimed_by = $1, \
-         claim_expires = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM push_queue \
-         WHERE (state = 'pending' AND due_at <= $3) OR (state = 'sending' AND claim_expires < $3) \
-         ORDER BY due_at LIMIT $4) \
-         RETURNING id, device_token, message, expires_at, attempts";
-    const POSTGRES: &str = "UPDATE push_queue SET state = 'sending', claimed_by = $1, \
-         claim_expires = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM push_queue \
-         WHERE (state = 'pending' AND due_at <= $3) OR (state = 'sending' AND claim_expires < $3) \
-         ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, device_token, message, expires_at, attempts";
-    let sql = match db.dialect {
-        Dialect::Sqlite => SQLITE,
-        Dialect::Postgres => POSTGRES,
+    if services.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The service names are this module's constants, not input.
+    let services = services
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let skip_locked = match db.dialect {
+        Dialect::Sqlite => "",
+        Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
     };
-    sqlx::query(sql)
+    let sql = format!(
+        "UPDATE push_queue SET state = 'sending', claimed_by = $1, \
+         claim_expires = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM push_queue \
+         WHERE ((state = 'pending' AND due_at <= $3) OR (state = 'sending' AND claim_expires < $3)) \
+         AND service IN ({services}) ORDER BY due_at LIMIT $4{skip_locked}) \
+         RETURNING id, service, kind, user_id, call_id, device_token, message, expires_at, attempts"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(instance.to_string())
         .bind(claim_until)
         .bind(now)
@@ -105,6 +147,10 @@ pub async fn claim(
         .map(|row| {
             Ok(Claimed {
                 id: row.try_get("id")?,
+                service: Service::parse(&row.try_get::<String, _>("service")?)?,
+                kind: row.try_get("kind")?,
+                user_id: row.try_get("user_id")?,
+                call_id: row.try_get("call_id")?,
                 device_token: row.try_get("device_token")?,
                 message: row.try_get("message")?,
                 expires_at: row.try_get("expires_at")?,
@@ -112,6 +158,25 @@ pub async fn claim(
             })
         })
         .collect()
+}
+
+/// Whether the call still rings `user_id` (an incoming-call push claimed
+/// for a retry may have outlived it: then it is not sent).
+pub async fn call_still_rings<'e>(
+    db: impl Executor<'e, Database = Any>,
+    call_id: &str,
+    user_id: &str,
+) -> Result<bool, sqlx::Error> {
+    // `ringing` is a JSON array of ids; an id is a fixed-format UUID.
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM calls WHERE id = $1 AND state = 'ringing' \
+         AND ringing LIKE '%' || $2 || '%'",
+    )
+    .bind(call_id.to_string())
+    .bind(user_id.to_string())
+    .fetch_one(db)
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
 /// Records the end of a claimed push (`sent`, `failed`, `expired`) if this
@@ -204,8 +269,11 @@ pub async fn drop_queued_for_device(
     Ok(())
 }
 
-/// A device that was sent (or is being sent) an incoming-call push.
+/// A device to tell that a call stopped ringing it.
 pub struct RungDevice {
+    /// An FCM token: the one rung, or for an iPhone rung through PushKit,
+    /// its FCM token (a stop-ringing is never sent as a VoIP push, which
+    /// iOS would have to report as a new call).
     pub device_token: String,
     pub user_id: Uuid,
 }
@@ -213,7 +281,9 @@ pub struct RungDevice {
 /// For a call that stopped ringing the users not in `still_ringing`:
 /// cancels their incoming-call pushes not sent yet, and returns the devices
 /// that were sent one (or are being sent one) and have no stop-ringing push
-/// yet.
+/// yet. An iPhone rung through APNs is told through the FCM token its
+/// session registered, if any; without one it learns from the socket once
+/// CallKit has woken the app.
 pub async fn stop_ringing_targets(
     conn: &mut AnyConnection,
     call_id: Uuid,
@@ -221,39 +291,55 @@ pub async fn stop_ringing_targets(
 ) -> Result<Vec<RungDevice>, sqlx::Error> {
     let not_ringing = |q: &mut SqlBuilder| {
         if !still_ringing.is_empty() {
-            q.push(" AND user_id NOT IN (");
+            q.push(" AND p.user_id NOT IN (");
             q.push_id_list(still_ringing.iter().copied());
         }
     };
     let mut q = SqlBuilder::new(
-        "UPDATE push_queue SET state = 'cancelled' WHERE kind = 'incoming_call' \
-         AND state = 'pending' AND call_id = ",
+        "UPDATE push_queue SET state = 'cancelled' WHERE id IN (SELECT p.id FROM push_queue p \
+         WHERE p.kind = 'incoming_call' AND p.state = 'pending' AND p.call_id = ",
     );
     q.bind(call_id);
     not_ringing(&mut q);
+    q.push(")");
     q.build().execute(&mut *conn).await?;
 
     let mut q = SqlBuilder::new(
-        "SELECT device_token, user_id FROM push_queue p WHERE kind = 'incoming_call' \
-         AND state IN ('sending', 'sent') AND call_id = ",
+        "SELECT p.device_token, p.user_id, p.service, s.token AS sibling FROM push_queue p \
+         LEFT JOIN devices v ON p.service = 'apns' AND v.token = p.device_token \
+         LEFT JOIN devices s ON s.session_hash = v.session_hash AND s.platform = 'ios' \
+         WHERE p.kind = 'incoming_call' AND p.state IN ('sending', 'sent') AND p.call_id = ",
     );
     q.bind(call_id);
     not_ringing(&mut q);
-    q.push(
-        " AND NOT EXISTS (SELECT 1 FROM push_queue s WHERE s.kind = 'stop_ringing' \
-         AND s.call_id = p.call_id AND s.device_token = p.device_token)",
-    );
-    q.build()
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(RungDevice {
-                device_token: row.try_get("device_token")?,
+    q.push(" ORDER BY p.device_token");
+    let rung = q.build().fetch_all(&mut *conn).await?;
+
+    let mut told: std::collections::HashSet<String> = sqlx::query(
+        "SELECT device_token FROM push_queue WHERE kind = 'stop_ringing' AND call_id = $1",
+    )
+    .bind(call_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| row.try_get("device_token"))
+    .collect::<Result<_, _>>()?;
+
+    let mut targets = Vec::new();
+    for row in &rung {
+        let token: Option<String> = match Service::parse(&row.try_get::<String, _>("service")?)? {
+            Service::Fcm => Some(row.try_get("device_token")?),
+            Service::Apns => row.try_get("sibling")?,
+        };
+        let Some(token) = token else { continue };
+        if told.insert(token.clone()) {
+            targets.push(RungDevice {
+                device_token: token,
                 user_id: super::parse_id(&row.try_get::<String, _>("user_id")?)?,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(targets)
 }
 
 // ---- live sessions ----

@@ -1,14 +1,17 @@
 //! Call pushes: an incoming-call push to every device of everyone rung that
 //! has no live socket (or to all their devices, when so configured), and a
 //! stop-ringing push to those devices once the call stops ringing them.
+//! An iPhone with a VoIP token is rung through APNs (PushKit raises
+//! CallKit's screen) instead of through its FCM token; its stop-ringing
+//! goes to the FCM token, never as a VoIP push.
 
-use protocol::{Call, CallState, Ticket};
+use protocol::{Call, CallState, DevicePlatform, Ticket};
 use uuid::Uuid;
 
 use super::Push;
 use super::live::LiveSessions;
 use super::message;
-use crate::db::push::NewPush;
+use crate::db::push::{NewPush, Service};
 use crate::db::{self, now_micros};
 
 impl Push {
@@ -40,9 +43,11 @@ impl Push {
         ring_deadline: i64,
     ) -> Result<(), sqlx::Error> {
         let skip_live = !self.calls_to_all_devices;
+        let voip = self.sends_through(Service::Apns);
         let targets = db::devices::push_targets(
             self.db.reader(),
             &call.ringing,
+            voip,
             skip_live,
             LiveSessions::live_since(),
         )
@@ -51,27 +56,32 @@ impl Push {
             return Ok(());
         }
         let now = now_micros();
+        let deadline = db::from_micros(ring_deadline);
         let pushes: Vec<NewPush> = targets
             .into_iter()
-            .map(|target| {
+            .filter_map(|target| {
                 let id = Uuid::now_v7();
-                NewPush {
+                let (service, message) = if target.platform == DevicePlatform::IosVoip.as_str() {
+                    let message =
+                        message::voip_incoming_call(id, call, caller_name, ticket, deadline);
+                    (Service::Apns, message)
+                } else {
+                    let timeout = self.ring_timeout_secs;
+                    let message =
+                        message::incoming_call(id, call, caller_name, ticket, timeout, deadline);
+                    (Service::Fcm, message)
+                };
+                self.sends_through(service).then_some(NewPush {
                     id,
-                    message: message::incoming_call(
-                        id,
-                        call,
-                        caller_name,
-                        ticket,
-                        self.ring_timeout_secs,
-                        db::from_micros(ring_deadline),
-                    ),
+                    service,
+                    message,
                     device_token: target.token,
                     user_id: target.user_id,
                     kind: "incoming_call",
                     call_id: Some(call.id),
                     due_at: now,
                     expires_at: Some(ring_deadline),
-                }
+                })
             })
             .collect();
         let mut tx = self.db.writer().begin().await?;
@@ -101,13 +111,16 @@ impl Push {
         let reason = message::stop_reason(call);
         let now = now_micros();
         let mut tx = self.db.writer().begin().await?;
+        // Cancels the incoming-call pushes not sent yet, whatever the service.
         let rung = db::push::stop_ringing_targets(&mut tx, call.id, still_ringing).await?;
         let pushes: Vec<NewPush> = rung
             .into_iter()
+            .filter(|_| self.sends_through(Service::Fcm))
             .map(|device| {
                 let id = Uuid::now_v7();
                 NewPush {
                     id,
+                    service: Service::Fcm,
                     message: message::stop_ringing(id, call.id, reason, self.ring_timeout_secs),
                     device_token: device.device_token,
                     user_id: device.user_id,

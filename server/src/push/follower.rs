@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::live::LiveSessions;
 use super::message;
-use crate::db::push::NewPush;
+use crate::db::push::{NewPush, Service};
 use crate::db::sync::{Change, changes_since};
 use crate::db::tickets::Scope;
 use crate::db::{self, Db, now_micros};
@@ -171,7 +171,7 @@ async fn targets(
     conn: &mut AnyConnection,
     users: &[Uuid],
 ) -> Result<Vec<db::devices::Target>, sqlx::Error> {
-    db::devices::push_targets(&mut *conn, users, true, LiveSessions::live_since()).await
+    db::devices::push_targets(&mut *conn, users, false, true, LiveSessions::live_since()).await
 }
 
 fn new_push(
@@ -182,6 +182,7 @@ fn new_push(
 ) -> NewPush {
     NewPush {
         id,
+        service: Service::Fcm,
         device_token: target.token,
         user_id: target.user_id,
         kind,

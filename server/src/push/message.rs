@@ -17,6 +17,27 @@ pub const INCOMING_CALL_CATEGORY: &str = "INCOMING_CALL";
 /// The notification body shows at most this many characters of a message.
 pub const PREVIEW_CHARS: usize = 120;
 
+/// The data of an incoming-call push, whichever service carries it.
+fn incoming_call_data(
+    push_id: Uuid,
+    call: &Call,
+    caller_name: &str,
+    ticket: &Ticket,
+    ring_deadline: DateTime<Utc>,
+) -> Value {
+    data(PushData::IncomingCall {
+        push_id: push_id.to_string(),
+        call_id: call.id.to_string(),
+        ticket_id: ticket.id.to_string(),
+        ticket_number: ticket.number.to_string(),
+        ticket_subject: ticket.subject.clone(),
+        caller_id: call.caller_id.to_string(),
+        caller_name: caller_name.to_string(),
+        created_at: call.created_at.to_rfc3339(),
+        ring_deadline: Some(ring_deadline.to_rfc3339()),
+    })
+}
+
 /// A data message that raises the full-screen call screen: high priority,
 /// and pointless after the ring timeout.
 pub fn incoming_call(
@@ -28,17 +49,7 @@ pub fn incoming_call(
     ring_deadline: DateTime<Utc>,
 ) -> Value {
     json!({
-        "data": data(PushData::IncomingCall {
-            push_id: push_id.to_string(),
-            call_id: call.id.to_string(),
-            ticket_id: ticket.id.to_string(),
-            ticket_number: ticket.number.to_string(),
-            ticket_subject: ticket.subject.clone(),
-            caller_id: call.caller_id.to_string(),
-            caller_name: caller_name.to_string(),
-            created_at: call.created_at.to_rfc3339(),
-            ring_deadline: Some(ring_deadline.to_rfc3339()),
-        }),
+        "data": incoming_call_data(push_id, call, caller_name, ticket, ring_deadline),
         "android": {"priority": "HIGH", "ttl": format!("{ring_timeout_secs}s")},
         "apns": {
             "headers": {
@@ -54,6 +65,47 @@ pub fn incoming_call(
                 "interruption-level": "time-sensitive",
             }},
         },
+    })
+}
+
+/// The same call as a PushKit VoIP push through APNs: the data at the top
+/// of the payload, where the app reads `dictionaryPayload`, beside an empty
+/// `aps`. iOS makes the app report it to CallKit at once, so it is only ever
+/// sent for a call that rings; it expires at the ring deadline.
+pub fn voip_incoming_call(
+    push_id: Uuid,
+    call: &Call,
+    caller_name: &str,
+    ticket: &Ticket,
+    ring_deadline: DateTime<Utc>,
+) -> Value {
+    let data = incoming_call_data(push_id, call, caller_name, ticket, ring_deadline);
+    voip(push_id, data, ring_deadline)
+}
+
+/// The push self-test for a VoIP token. The app must report it to CallKit
+/// too (it shows as a call from "Notification check" and ends at once).
+pub fn voip_test(push_id: Uuid, sent_at: DateTime<Utc>) -> Value {
+    let data = data(PushData::Test {
+        push_id: push_id.to_string(),
+        sent_at: sent_at.to_rfc3339(),
+    });
+    voip(push_id, data, sent_at + chrono::Duration::seconds(60))
+}
+
+/// An APNs request for PushKit: push type voip, priority 10 (delivered at
+/// once), the push id as `apns-id`; the sender adds the `.voip` topic.
+fn voip(push_id: Uuid, data: Value, expires: DateTime<Utc>) -> Value {
+    let mut payload = data;
+    payload["aps"] = json!({});
+    json!({
+        "headers": {
+            "apns-push-type": "voip",
+            "apns-priority": "10",
+            "apns-expiration": expires.timestamp().to_string(),
+            "apns-id": push_id.to_string(),
+        },
+        "payload": payload,
     })
 }
 
@@ -200,6 +252,17 @@ mod tests {
         let long = preview(&message(&"x".repeat(500)));
         assert_eq!(long.chars().count(), PREVIEW_CHARS);
         assert!(long.ends_with('…'));
+    }
+
+    #[test]
+    fn a_voip_push_carries_the_call_beside_an_empty_aps() {
+        let id = Uuid::now_v7();
+        let push = voip_test(id, chrono::Utc::now());
+        assert_eq!(push["headers"]["apns-push-type"], "voip");
+        assert_eq!(push["headers"]["apns-id"], id.to_string());
+        assert_eq!(push["payload"]["aps"], json!({}));
+        assert_eq!(push["payload"]["type"], "test");
+        assert_eq!(push["payload"]["push_id"], id.to_string());
     }
 
     #[test]

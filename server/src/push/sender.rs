@@ -21,23 +21,24 @@ pub enum PushError {
     #[error("the device token is not registered")]
     Unregistered,
     /// The message or token is malformed: retrying cannot help.
-    #[error("FCM refused the message: {0}")]
+    #[error("the push service refused the message: {0}")]
     InvalidArgument(String),
     /// Over quota: retry after the given time, or back off.
-    #[error("FCM quota exceeded")]
+    #[error("the push service's quota is exceeded")]
     QuotaExceeded { retry_after: Option<Duration> },
-    /// FCM unavailable or failing, or the network: retry later.
-    #[error("FCM unavailable: {message}")]
+    /// The service unavailable or failing, or the network: retry later.
+    #[error("the push service is unavailable: {message}")]
     Retryable {
         retry_after: Option<Duration>,
         message: String,
     },
-    /// Our credentials: no OAuth token, or FCM refused it.
-    #[error("FCM authentication failed: {0}")]
+    /// Our credentials: no token, or the service refused it.
+    #[error("push authentication failed: {0}")]
     Auth(String),
 }
 
-/// Sends one FCM message (the `message` object of HTTP v1, token included).
+/// Sends one message of its service (FCM: the `message` object of HTTP v1;
+/// APNs: `headers` and `payload`), its `token` included.
 pub trait PushSender: Send + Sync + 'static {
     fn send<'a>(&'a self, message: &'a Value) -> BoxFuture<'a, Result<(), PushError>>;
 }
@@ -91,11 +92,7 @@ impl FcmSender {
         if (200..300).contains(&status) {
             return Ok(());
         }
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let retry_after = retry_after(&response);
         let body: Value = response.json().await.unwrap_or(Value::Null);
         Err(classify(status, &body, retry_after))
     }
@@ -130,6 +127,15 @@ pub fn classify(status: u16, body: &Value, retry_after: Option<Duration>) -> Pus
         },
         _ => PushError::InvalidArgument(message),
     }
+}
+
+/// A response's `Retry-After`, if it has a readable one.
+pub fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after)
 }
 
 /// `Retry-After`: delay-seconds or an HTTP date.

@@ -1,9 +1,10 @@
-//! The push worker, one per instance: claims due pushes from the queue,
-//! sends them through a `PushSender` with bounded concurrency, and records
-//! each outcome. Failures that may pass (429, 5xx, network, our OAuth
-//! token) are retried with exponential backoff honouring Retry-After;
-//! UNREGISTERED deletes the device and what is queued for it;
-//! INVALID_ARGUMENT marks the push failed.
+//! The push worker, one per instance: claims due pushes of the services it
+//! has (FCM, APNs) from the queue, sends each through its service's
+//! `PushSender` with bounded concurrency, and records each outcome.
+//! Failures that may pass (429, 5xx, network, our credentials) are retried
+//! with exponential backoff honouring Retry-After; a dead token (FCM's
+//! UNREGISTERED, APNs' 410 and BadDeviceToken) deletes the device and what
+//! is queued for it; a refused message is marked failed.
 //!
 //! At shutdown it stops claiming, lets the sends in flight finish and
 //! records them, and gives back any claim it did not send. A crashed
@@ -19,7 +20,9 @@ use serde_json::Value;
 use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::sender::{PushError, PushSender, SEND_TIMEOUT};
+use super::Senders;
+use super::sender::{PushError, SEND_TIMEOUT};
+use crate::db::push::Service;
 use crate::db::{self, Db, now_micros};
 
 /// Sends in flight per instance.
@@ -43,20 +46,20 @@ const KEEP_FINISHED: Duration = Duration::from_secs(24 * 3600);
 #[derive(Clone)]
 struct Context {
     db: Db,
-    sender: Arc<dyn PushSender>,
+    senders: Senders,
     instance: Arc<str>,
 }
 
 pub fn spawn(
     db: Db,
-    sender: Arc<dyn PushSender>,
+    senders: Senders,
     instance: String,
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     let ctx = Context {
         db,
-        sender,
+        senders,
         instance: instance.into(),
     };
     tokio::spawn(async move {
@@ -97,7 +100,8 @@ pub fn spawn(
 async fn claim(ctx: &Context, limit: usize) -> Vec<db::push::Claimed> {
     let now = now_micros();
     let until = now + CLAIM_FOR.as_micros() as i64;
-    match db::push::claim(&ctx.db, &ctx.instance, now, until, limit as i64).await {
+    let services = ctx.senders.services();
+    match db::push::claim(&ctx.db, &ctx.instance, &services, now, until, limit as i64).await {
         Ok(rows) => rows,
         Err(e) => {
             tracing::warn!(error = %e, "push worker could not claim from the queue");
@@ -122,6 +126,26 @@ async fn send_one(ctx: Context, claimed: db::push::Claimed) {
         );
         return;
     }
+    if let (true, Some(call_id)) = (claimed.kind == "incoming_call", &claimed.call_id) {
+        // Stop-ringing cancels what is pending, but a push in flight when the
+        // call stopped comes back here for its retry: never ring it then.
+        match db::push::call_still_rings(ctx.db.reader(), call_id, &claimed.user_id).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let done = db::push::finish(
+                    ctx.db.writer(),
+                    &claimed.id,
+                    &ctx.instance,
+                    "cancelled",
+                    None,
+                    now,
+                );
+                record(done.await);
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "could not check a call before its push"),
+        }
+    }
     let mut message: Value = match serde_json::from_str(&claimed.message) {
         Ok(message) => message,
         Err(e) => {
@@ -139,17 +163,28 @@ async fn send_one(ctx: Context, claimed: db::push::Claimed) {
         }
     };
     message["token"] = Value::String(claimed.device_token.clone());
-    let outcome = ctx.sender.send(&message).await;
+    let service = claimed.service;
+    let outcome = match ctx.senders.get(service) {
+        Some(sender) => sender.send(&message).await,
+        // Claimed only for the services this instance has.
+        None => Err(PushError::Auth(format!(
+            "{} is not configured here",
+            service.as_str()
+        ))),
+    };
     let now = now_micros();
     let writer = ctx.db.writer();
     let done = match outcome {
         Ok(()) => db::push::finish(writer, &claimed.id, &ctx.instance, "sent", None, now).await,
         Err(PushError::Unregistered) => {
-            tracing::info!("FCM says a device token is unregistered; forgetting it");
+            tracing::info!(
+                service = service.as_str(),
+                "a device token is no longer registered; forgetting it"
+            );
             forget_token(&ctx.db, &claimed.device_token).await
         }
         Err(PushError::InvalidArgument(reason)) => {
-            tracing::warn!(%reason, push_id = %claimed.id, "FCM refused a push");
+            tracing::warn!(%reason, push_id = %claimed.id, service = service.as_str(), "a push was refused");
             db::push::finish(
                 writer,
                 &claimed.id,
@@ -167,7 +202,11 @@ async fn send_one(ctx: Context, claimed: db::push::Claimed) {
                 _ => None,
             };
             if let PushError::Auth(reason) = &error {
-                tracing::error!(%reason, "FCM authentication failed; check CS_FCM_CREDENTIALS");
+                let check = match service {
+                    Service::Fcm => "CS_FCM_CREDENTIALS",
+                    Service::Apns => "CS_APNS_KEY, CS_APNS_KEY_ID and CS_APNS_TEAM_ID",
+                };
+                tracing::error!(%reason, service = service.as_str(), "push authentication failed; check {check}");
             }
             let message = error.to_string();
             if claimed.attempts >= MAX_ATTEMPTS {

@@ -8,6 +8,7 @@ final class AppServices: @unchecked Sendable {
     private(set) var core: CustomerServiceClient?
     let router = PushRouter()
     let pushDevice = PhonePushDevice()
+    lazy var voipDevice = VoipPushDevice(services: self)
     var voipToken: String?
     var alertToken: String?
     lazy var calls = CallKitController(services: self)
@@ -67,7 +68,7 @@ final class AppServices: @unchecked Sendable {
         switch router.decide(action, calls: core.client.calls()) {
         case .stopRinging(let callId, let reason): calls.end(callId: callId, reason: reason)
         case .ring(let call, _): calls.report(call, endAtOnce: false)
-        case .testArrived(let pushId, _, let receivedAtMs): pushDevice.arrived(pushId: pushId, receivedAtMs: receivedAtMs)
+        case .testArrived(let pushId, _, let receivedAtMs): pushDevice.arrivals.arrived(pushId: pushId, receivedAtMs: receivedAtMs)
         default: break  // messages and status changes are shown by the system from the APNs alert
         }
     }

@@ -60,6 +60,11 @@ final class CallKitController: NSObject, CXProviderDelegate, PKPushRegistryDeleg
         switch decision {
         case .ring(let call, _): report(call, endAtOnce: false, completion: completion)
         case .reportAndEnd(let call, _): report(call, endAtOnce: true, completion: completion)
+        case .testArrived(let pushId, _, let receivedAtMs):
+            // The VoIP self-test: shown to CallKit like any VoIP push, and ended at once.
+            services.voipDevice.arrivals.arrived(pushId: pushId, receivedAtMs: receivedAtMs)
+            let check = IncomingCall(callId: pushId, ticketId: "", callerName: "Notification check", ticketSubject: "")
+            report(check, endAtOnce: true, completion: completion)
         default: report(IncomingCall(callId: UUID().uuidString, ticketId: "", callerName: "", ticketSubject: ""), endAtOnce: true, completion: completion)
         }
     }

@@ -14,7 +14,10 @@ struct RootView: View {
             if let core, let user {
                 SignedInView(
                     core: core, user: user, audio: PhoneCallAudio(calls: services.calls), links: links,
-                    pushCheck: PushSelfTest(device: services.pushDevice, core: core)
+                    pushChecks: [
+                        PushSelfTest(device: services.pushDevice, core: core),
+                        PushSelfTest(device: services.voipDevice, core: core),
+                    ]
                 ) {
                     Task {
                         try? await core.signOut()
@@ -49,7 +52,7 @@ struct SignedInView: View {
     let user: UserInfo
     let audio: CallAudio
     let links: DeepLinks
-    let pushCheck: PushSelfTest
+    let pushChecks: [PushSelfTest]
     let signOut: () -> Void
     @State private var selected: String?
     @State private var checkingPush = false
@@ -85,7 +88,7 @@ struct SignedInView: View {
             }))
         }
         .sheet(isPresented: $showingOutbox) { OutboxView(model: Observed(OutboxModel(core: core))) }
-        .sheet(isPresented: $checkingPush) { NavigationStack { PushCheckView(selfTest: pushCheck) } }
+        .sheet(isPresented: $checkingPush) { NavigationStack { PushCheckView(checks: pushChecks) } }
         .overlay { CallOverlay(model: Observed(CallModel(core: core, audio: audio))) }
         .onChange(of: links.ticketId) { _, id in if let id { selected = id } }
     }

@@ -1,8 +1,12 @@
 import CustomerServiceCore
 import Foundation
 
-/// What the phone gives the push self-test: permission, its push token, and the test pushes it receives.
+/// What the phone gives the push self-test: permission, its push token, and the test pushes it receives. An iPhone
+/// has two: its FCM token (messages, `.ios`) and its PushKit token (calls, `.iosVoip`, sent by the server through
+/// APNs).
 public protocol PushDevice: Sendable {
+    /// What kind of token `token()` gives.
+    var platform: PushPlatform { get }
     /// Whether the user lets the app show notifications.
     func notificationsAllowed() async -> Bool
     /// This device's push token; throws with a readable message when there is none.
@@ -11,8 +15,41 @@ public protocol PushDevice: Sendable {
     func testPushes() -> AsyncStream<(pushId: String, receivedAtMs: Int64)>
 }
 
-/// The steps of the self-test, in order: the first that fails says where pushes stop.
-public enum PushCheckStep: Int, CaseIterable, Sendable { case notifications, token, server, fcm, delivery }
+extension PushDevice {
+    public var platform: PushPlatform { .ios }
+
+    /// The service the server hands this token's pushes to.
+    public var serviceName: String { platform == .iosVoip ? "Apple's push service (APNs)" : "Firebase (FCM)" }
+}
+
+/// The test pushes that arrive, for any number of listeners: a `PushDevice` hands out `stream()` and the app calls
+/// `arrived` from its push handlers.
+public final class PushArrivals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var listeners: [UUID: AsyncStream<(pushId: String, receivedAtMs: Int64)>.Continuation] = [:]
+
+    public init() {}
+
+    public func stream() -> AsyncStream<(pushId: String, receivedAtMs: Int64)> {
+        AsyncStream { continuation in
+            let id = UUID()
+            lock.withLock { listeners[id] = continuation }
+            continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        }
+    }
+
+    public func arrived(pushId: String, receivedAtMs: Int64) {
+        lock.withLock { Array(listeners.values) }.forEach { $0.yield((pushId, receivedAtMs)) }
+    }
+
+    public var listening: Int { lock.withLock { listeners.count } }
+
+    private func remove(_ id: UUID) { lock.withLock { _ = listeners.removeValue(forKey: id) } }
+}
+
+/// The steps of the self-test, in order: the first that fails says where pushes stop. `service` is FCM for the
+/// FCM token and APNs for the VoIP token.
+public enum PushCheckStep: Int, CaseIterable, Sendable { case notifications, token, server, service, delivery }
 
 public enum PushCheckResult: Equatable, Sendable {
     /// Every step passed: the round trip on this device's clock, from asking the server to the push's arrival.
@@ -26,6 +63,10 @@ public struct PushSelfTest: Sendable {
     let device: PushDevice
     let core: CustomerServiceClient
     let deliveryTimeout: TimeInterval
+
+    /// The kind of token this check tests (FCM for messages, VoIP for calls).
+    public var platform: PushPlatform { device.platform }
+    public var serviceName: String { device.serviceName }
 
     public init(device: PushDevice, core: CustomerServiceClient, deliveryTimeout: TimeInterval = 20) {
         self.device = device
@@ -49,7 +90,7 @@ public struct PushSelfTest: Sendable {
         let askedAt = Int64(Date().timeIntervalSince1970 * 1000)
         let outcome: TestPushOutcome
         do {
-            try await core.registerPushToken(token)
+            try await core.registerPushToken(token, platform: device.platform)
             outcome = try await core.sendTestPush(token)
         } catch CoreError.Offline {
             return .failed(.server, "The server cannot be reached.")
@@ -62,9 +103,11 @@ public struct PushSelfTest: Sendable {
         switch outcome {
         case .sent(let id, _): pushId = id
         case .notRegistered(let message): return .failed(.server, message)
+        case .pushDisabled where device.platform == .iosVoip:
+            return .failed(.server, "Calls cannot ring this iPhone while the app is closed: this server has no APNs key.")
         case .pushDisabled: return .failed(.server, "Push notifications are off on this server.")
-        case .tokenRejected: return .failed(.fcm, "FCM no longer accepts this device's token.")
-        case .fcmFailed(_, let message): return .failed(.fcm, message)
+        case .tokenRejected: return .failed(.service, "\(device.serviceName) no longer accepts this device's token.")
+        case .fcmFailed(_, let message): return .failed(.service, message)
         }
         onStep(.delivery)
         let timeout = deliveryTimeout
