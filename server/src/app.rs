@@ -41,7 +41,8 @@ pub fn router(state: AppState) -> Router {
     let (api_router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
         .split_for_parts();
-    let openapi = std::sync::Arc::new(openapi);
+    let document = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
+    let openapi = std::sync::Arc::new(crate::openapi::complete(document));
 
     Router::new()
         .merge(api_router)

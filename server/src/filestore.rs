@@ -10,7 +10,7 @@ use tokio::io::AsyncWriteExt;
 
 /// Content types accepted for upload. Those with a recognisable signature
 /// must also look like what they claim (checked with `infer`).
-const ALLOWED_TYPES: &[&str] = &[
+pub const ALLOWED_TYPES: &[&str] = &[
     "image/png",
     "image/jpeg",
     "image/gif",

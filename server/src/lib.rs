@@ -14,6 +14,7 @@ pub mod filestore;
 pub mod group_commit;
 pub mod message_writer;
 pub mod metrics;
+pub mod openapi;
 pub mod policy;
 pub mod push;
 pub mod realtime;

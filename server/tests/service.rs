@@ -84,6 +84,65 @@ async fn the_openapi_document_describes_every_route() {
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
 
+/// What a generated client relies on: parameters where the server reads
+/// them, one unique operationId each, and the statuses the server answers.
+#[tokio::test]
+async fn the_openapi_document_is_a_contract_generated_clients_can_trust() {
+    let app = TestApp::start().await;
+    let doc = app
+        .anonymous(Method::GET, "/v1/openapi.json", None)
+        .await
+        .body;
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{method} {path} has no operationId");
+            assert!(ids.insert(id.to_string()), "operationId {id} repeats");
+            let public = op["security"]
+                .as_array()
+                .is_some_and(|r| r.iter().all(|r| r.as_object().unwrap().is_empty()));
+            let responses = &op["responses"];
+            if !public {
+                assert!(responses["401"].is_object(), "{method} {path}: no 401");
+            }
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let name = param["name"].as_str().unwrap();
+                let in_template = path.contains(&format!("{{{name}}}"));
+                match param["in"].as_str().unwrap() {
+                    "path" => assert!(in_template, "{method} {path}: {name} is not in the path"),
+                    "query" => assert!(!in_template, "{method} {path}: {name} is a path segment"),
+                    other => panic!("{method} {path}: {name} in {other}"),
+                }
+                assert!(responses["400"].is_object(), "{method} {path}: no 400");
+            }
+            if op["requestBody"]["content"]["application/json"].is_object() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(
+                        responses[status].is_object(),
+                        "{method} {path}: no {status}"
+                    );
+                }
+            }
+        }
+    }
+    // The filters of the ticket list are query parameters.
+    let list = &doc["paths"]["/v1/tickets"]["get"]["parameters"];
+    let status = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "status")
+        .unwrap();
+    assert_eq!(status["in"], "query");
+    // Uploads are documented with the types the server takes, not octet-stream.
+    let upload = doc["paths"]["/v1/files"]["post"]["requestBody"]["content"]
+        .as_object()
+        .unwrap();
+    assert!(upload.contains_key("image/png") && upload.contains_key("application/pdf"));
+    assert!(!upload.contains_key("application/octet-stream"));
+}
+
 #[tokio::test]
 async fn unknown_routes_answer_with_the_json_error_body() {
     let app = TestApp::start().await;

@@ -47,7 +47,7 @@ async fn issue_token(state: &AppState, user: User) -> ApiResult<AuthResponse> {
 }
 
 /// Creates a customer account and signs it in.
-#[utoipa::path(post, path = "/v1/auth/register", tag = "accounts", security(),
+#[utoipa::path(post, path = "/v1/auth/register", operation_id = "register_account", tag = "accounts", security(),
     request_body = RegisterRequest,
     responses(
         (status = 201, body = AuthResponse),
@@ -89,7 +89,7 @@ pub async fn register(
 
 /// Signs in with email and password. Failures do not say whether the email
 /// exists; repeated failures for one email are refused for a while (429).
-#[utoipa::path(post, path = "/v1/auth/login", tag = "accounts", security(),
+#[utoipa::path(post, path = "/v1/auth/login", operation_id = "log_in", tag = "accounts", security(),
     request_body = LoginRequest,
     responses(
         (status = 200, body = AuthResponse),
@@ -127,7 +127,7 @@ pub async fn login(
 }
 
 /// Revokes the token the request was made with.
-#[utoipa::path(post, path = "/v1/auth/logout", tag = "accounts",
+#[utoipa::path(post, path = "/v1/auth/logout", operation_id = "log_out", tag = "accounts",
     responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     db::sessions::delete(state.db.writer(), &caller.token_hash).await?;
@@ -137,7 +137,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
 }
 
 /// The signed-in user.
-#[utoipa::path(get, path = "/v1/me", tag = "accounts",
+#[utoipa::path(get, path = "/v1/me", operation_id = "get_me", tag = "accounts",
     responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
 pub async fn me(caller: Caller) -> Json<User> {
     Json(caller.user)

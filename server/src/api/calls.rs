@@ -15,7 +15,7 @@ use crate::{AppState, calls};
 /// calls support (the assignee if Active, else every Active colleague of the
 /// department; the first to answer wins). Sending the same `id` again
 /// returns the call placed the first time (200 instead of 201).
-#[utoipa::path(post, path = "/v1/calls", tag = "calls",
+#[utoipa::path(post, path = "/v1/calls", operation_id = "place_call", tag = "calls",
     request_body = PlaceCall,
     responses(
         (status = 201, description = "ringing", body = CallSession),
@@ -40,7 +40,7 @@ pub async fn place(
 
 /// Calls ringing or under way that involve the caller: what a device
 /// opened from a push notification, or reconnecting, needs to show.
-#[utoipa::path(get, path = "/v1/calls", tag = "calls",
+#[utoipa::path(get, path = "/v1/calls", operation_id = "list_calls", tag = "calls",
     responses((status = 200, body = Vec<CallSession>)))]
 pub async fn live(
     State(state): State<AppState>,
@@ -49,7 +49,7 @@ pub async fn live(
     Ok(Json(calls::live_calls(&state, &caller).await?))
 }
 
-#[utoipa::path(get, path = "/v1/calls/{id}", tag = "calls",
+#[utoipa::path(get, path = "/v1/calls/{id}", operation_id = "get_call", tag = "calls",
     params(("id" = Uuid, Path, description = "call id")),
     responses((status = 200, body = Call), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -62,7 +62,7 @@ pub async fn get(
 
 /// Answers a call ringing the caller, on this device: signalling for the
 /// call then flows to this device's WebSocket.
-#[utoipa::path(post, path = "/v1/calls/{id}/accept", tag = "calls",
+#[utoipa::path(post, path = "/v1/calls/{id}/accept", operation_id = "accept_call", tag = "calls",
     params(("id" = Uuid, Path, description = "call id")),
     responses(
         (status = 200, body = CallSession),
@@ -78,7 +78,7 @@ pub async fn accept(
     Ok(Json(calls::accept(&state, &caller, id).await?))
 }
 
-#[utoipa::path(post, path = "/v1/calls/{id}/decline", tag = "calls",
+#[utoipa::path(post, path = "/v1/calls/{id}/decline", operation_id = "decline_call", tag = "calls",
     params(("id" = Uuid, Path, description = "call id")),
     responses(
         (status = 200, body = Call),
@@ -96,7 +96,7 @@ pub async fn decline(
 
 /// Cancels (caller, while ringing), ends (either party, once answered) or
 /// declines (someone rung). A call already over is returned as it is.
-#[utoipa::path(post, path = "/v1/calls/{id}/hangup", tag = "calls",
+#[utoipa::path(post, path = "/v1/calls/{id}/hangup", operation_id = "hang_up_call", tag = "calls",
     params(("id" = Uuid, Path, description = "call id")),
     responses(
         (status = 200, body = Call),

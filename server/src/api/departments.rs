@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
 use crate::{AppState, db, policy, validate};
 
-#[utoipa::path(post, path = "/v1/departments", tag = "departments",
+#[utoipa::path(post, path = "/v1/departments", operation_id = "create_department", tag = "departments",
     request_body = CreateDepartment,
     responses(
         (status = 201, body = Department),
@@ -31,7 +31,7 @@ pub async fn create(
     }
 }
 
-#[utoipa::path(get, path = "/v1/departments", tag = "departments",
+#[utoipa::path(get, path = "/v1/departments", operation_id = "list_departments", tag = "departments",
     responses((status = 200, body = Vec<Department>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -40,7 +40,7 @@ pub async fn list(
     Ok(Json(db::departments::list(state.db.reader()).await?))
 }
 
-#[utoipa::path(patch, path = "/v1/departments/{id}", tag = "departments",
+#[utoipa::path(patch, path = "/v1/departments/{id}", operation_id = "update_department", tag = "departments",
     params(("id" = Uuid, Path)),
     request_body = UpdateDepartment,
     responses(

@@ -37,7 +37,7 @@ fn check_token(token: &str) -> ApiResult<()> {
 /// Registers the signed-in user's device for push. Registering a token
 /// again is harmless (200); a token registered by another account moves to
 /// this one.
-#[utoipa::path(post, path = "/v1/devices", tag = "devices",
+#[utoipa::path(post, path = "/v1/devices", operation_id = "register_device", tag = "devices",
     request_body = RegisterDevice,
     responses(
         (status = 201, description = "registered", body = Device),
@@ -84,7 +84,7 @@ pub async fn register(
 /// Stops push to one of the signed-in user's devices. Answers 204 whether
 /// or not the token was registered to this account, so it tells nothing of
 /// other accounts' tokens.
-#[utoipa::path(delete, path = "/v1/devices/{token}", tag = "devices",
+#[utoipa::path(delete, path = "/v1/devices/{token}", operation_id = "unregister_device", tag = "devices",
     params(("token" = String, Path, description = "the FCM registration token")),
     responses(
         (status = 204),
@@ -109,7 +109,7 @@ pub async fn unregister(
 /// which step failed (this device's token, this server, the service). It
 /// goes even while the app holds a WebSocket (the app is on screen while it
 /// tests).
-#[utoipa::path(post, path = "/v1/devices/{token}/test", tag = "devices",
+#[utoipa::path(post, path = "/v1/devices/{token}/test", operation_id = "send_test_push", tag = "devices",
     params(("token" = String, Path, description = "the FCM registration token or the VoIP token")),
     responses(
         (status = 200, description = "the push service accepted the test push", body = TestPushSent),

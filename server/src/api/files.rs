@@ -19,6 +19,7 @@ use crate::filestore::{self, UploadError};
 use crate::{AppState, policy};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadParams {
     /// The file's name as the user sees it; sanitised.
@@ -27,7 +28,7 @@ pub struct UploadParams {
 
 /// Uploads a file: the raw bytes as the body, its type as `Content-Type`.
 /// Attach it to a message with `attachment_ids`.
-#[utoipa::path(post, path = "/v1/files", tag = "files",
+#[utoipa::path(post, path = "/v1/files", operation_id = "upload_file", tag = "files",
     params(UploadParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream",
         description = "the file's bytes; Content-Type must be its real type"),
@@ -35,6 +36,7 @@ pub struct UploadParams {
         (status = 201, body = FileMeta),
         (status = 413, description = "larger than the configured limit", body = ErrorBody),
         (status = 415, description = "type not accepted or content not of that type", body = ErrorBody),
+        (status = 422, description = "an invalid file name", body = ErrorBody),
     ))]
 pub async fn upload(
     State(state): State<AppState>,
@@ -106,7 +108,7 @@ fn too_large(max: u64) -> ApiError {
 
 /// Downloads a file: its uploader, or anyone who may see the message it is
 /// attached to.
-#[utoipa::path(get, path = "/v1/files/{id}", tag = "files",
+#[utoipa::path(get, path = "/v1/files/{id}", operation_id = "download_file", tag = "files",
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "the file's bytes", content_type = "application/octet-stream"),

@@ -20,7 +20,7 @@ pub const MAX_ATTACHMENTS: usize = 10;
 /// Posts a message. Sending the same `id` again returns the message created
 /// the first time (200 instead of 201). A customer writing on a resolved
 /// ticket reopens it; closed tickets take no more messages.
-#[utoipa::path(post, path = "/v1/tickets/{id}/messages", tag = "messages",
+#[utoipa::path(post, path = "/v1/tickets/{id}/messages", operation_id = "post_message", tag = "messages",
     params(("id" = Uuid, Path, description = "ticket id")),
     request_body = CreateMessage,
     responses(
@@ -74,6 +74,7 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// Only messages after this message id.
@@ -83,7 +84,7 @@ pub struct ListParams {
 }
 
 /// A ticket's messages, oldest first; customers never see internal notes.
-#[utoipa::path(get, path = "/v1/tickets/{id}/messages", tag = "messages",
+#[utoipa::path(get, path = "/v1/tickets/{id}/messages", operation_id = "list_messages", tag = "messages",
     params(("id" = Uuid, Path, description = "ticket id"), ListParams),
     responses(
         (status = 200, body = MessagePage),

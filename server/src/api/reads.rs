@@ -59,7 +59,7 @@ pub async fn mark_read(
     Ok(())
 }
 
-#[utoipa::path(put, path = "/v1/tickets/{id}/read", tag = "messages",
+#[utoipa::path(put, path = "/v1/tickets/{id}/read", operation_id = "mark_read", tag = "messages",
     params(("id" = Uuid, Path, description = "ticket id")),
     request_body = MarkRead,
     responses(
@@ -78,7 +78,7 @@ pub async fn put_read(
 }
 
 /// Where each participant has read up to.
-#[utoipa::path(get, path = "/v1/tickets/{id}/reads", tag = "messages",
+#[utoipa::path(get, path = "/v1/tickets/{id}/reads", operation_id = "list_reads", tag = "messages",
     params(("id" = Uuid, Path, description = "ticket id")),
     responses((status = 200, body = Vec<ReadReceipt>), (status = 404, body = ErrorBody)))]
 pub async fn list(

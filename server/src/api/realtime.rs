@@ -1,5 +1,6 @@
 //! `GET /v1/ws`: the realtime connection, and staff availability.
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -16,16 +17,26 @@ use crate::{AppState, db, routing};
 /// header where the client can set one; otherwise send
 /// `{"type":"auth","token":"…"}` as the first frame within 5 seconds.
 /// Frames are `protocol::ServerEvent` and `protocol::ClientEvent` as JSON.
-#[utoipa::path(get, path = "/v1/ws", tag = "realtime",
+#[utoipa::path(get, path = "/v1/ws", operation_id = "open_realtime", tag = "realtime",
     responses(
         (status = 101, description = "switching to the WebSocket protocol"),
+        (status = 400, description = "not a WebSocket upgrade request", body = ErrorBody),
         (status = 401, description = "the Authorization header names no live token", body = ErrorBody),
+        (status = 426, description = "the connection cannot be upgraded (HTTP/2 without extended CONNECT)", body = ErrorBody),
     ))]
 pub async fn connect(
     State(state): State<AppState>,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
+    // A plain GET gets the JSON error body, not axum's text.
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::new(
+            rejection.status(),
+            "websocket_upgrade_required",
+            rejection.body_text(),
+        )
+    })?;
     // A header, when given, is checked before upgrading so that a bad token
     // gets a plain 401.
     let caller = match headers.get(AUTHORIZATION) {
@@ -51,7 +62,7 @@ pub async fn connect(
 /// Switches the signed-in staff member Active (offered new tickets, chats
 /// and calls) or Off (offered none). Going Active hands out the
 /// department's waiting tickets.
-#[utoipa::path(put, path = "/v1/me/status", tag = "realtime",
+#[utoipa::path(put, path = "/v1/me/status", operation_id = "set_status", tag = "realtime",
     request_body = SetStatus,
     responses(
         (status = 200, body = User),

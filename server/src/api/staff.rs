@@ -88,7 +88,7 @@ fn check_may_place(caller: &Caller, role: Role, dept: Option<Uuid>) -> ApiResult
     Ok(())
 }
 
-#[utoipa::path(post, path = "/v1/staff", tag = "staff",
+#[utoipa::path(post, path = "/v1/staff", operation_id = "create_staff", tag = "staff",
     request_body = CreateStaff,
     responses(
         (status = 201, body = User),
@@ -138,13 +138,14 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListStaffParams {
     /// Admins only: narrow to one department.
     department_id: Option<Uuid>,
 }
 
-#[utoipa::path(get, path = "/v1/staff", tag = "staff",
+#[utoipa::path(get, path = "/v1/staff", operation_id = "list_staff", tag = "staff",
     params(ListStaffParams),
     responses((status = 200, body = Vec<User>), (status = 403, body = ErrorBody)))]
 pub async fn list(
@@ -163,7 +164,7 @@ pub async fn list(
     Ok(Json(db::users::list_staff(state.db.reader(), dept).await?))
 }
 
-#[utoipa::path(patch, path = "/v1/staff/{id}", tag = "staff",
+#[utoipa::path(patch, path = "/v1/staff/{id}", operation_id = "update_staff", tag = "staff",
     params(("id" = Uuid, Path)),
     request_body = UpdateStaff,
     responses(

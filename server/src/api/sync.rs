@@ -17,6 +17,7 @@ pub const DEFAULT_LIMIT: i64 = 500;
 pub const MAX_LIMIT: i64 = 1000;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SyncParams {
     /// `next_cursor` of the previous call; absent for a first sync.
@@ -25,7 +26,7 @@ pub struct SyncParams {
     limit: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/v1/sync", tag = "sync",
+#[utoipa::path(get, path = "/v1/sync", operation_id = "sync", tag = "sync",
     params(SyncParams),
     responses((status = 200, body = SyncResponse), (status = 400, body = ErrorBody)))]
 pub async fn sync(

@@ -23,7 +23,7 @@ pub const MAX_PAGE: i64 = 200;
 
 /// Opens a ticket with its first message. Customers only. Sending the same
 /// `id` again returns the ticket created the first time (200 instead of 201).
-#[utoipa::path(post, path = "/v1/tickets", tag = "tickets",
+#[utoipa::path(post, path = "/v1/tickets", operation_id = "create_ticket", tag = "tickets",
     request_body = CreateTicket,
     responses(
         (status = 201, description = "created", body = Ticket),
@@ -73,6 +73,7 @@ pub async fn open_ticket(state: &AppState, customer_id: Uuid, new: NewTicket) ->
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// Comma-separated statuses, e.g. `open,in_progress`.
@@ -94,7 +95,7 @@ pub struct ListParams {
 }
 
 /// Lists the tickets the caller may see, filtered and sorted, a page at a time.
-#[utoipa::path(get, path = "/v1/tickets", tag = "tickets",
+#[utoipa::path(get, path = "/v1/tickets", operation_id = "list_tickets", tag = "tickets",
     params(ListParams),
     responses((status = 200, body = TicketPage), (status = 400, body = ErrorBody)))]
 pub async fn list(
@@ -226,7 +227,7 @@ fn decode_cursor(cursor: &str, sort: Sort) -> ApiResult<After> {
     }
 }
 
-#[utoipa::path(get, path = "/v1/tickets/{id}", tag = "tickets",
+#[utoipa::path(get, path = "/v1/tickets/{id}", operation_id = "get_ticket", tag = "tickets",
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Ticket), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -240,7 +241,7 @@ pub async fn get(
 /// Changes a ticket. Staff of its department change status, priority,
 /// assignee (a colleague of the department) or department (which unassigns
 /// it); the customer may only close it. `version` must be the current one.
-#[utoipa::path(patch, path = "/v1/tickets/{id}", tag = "tickets",
+#[utoipa::path(patch, path = "/v1/tickets/{id}", operation_id = "update_ticket", tag = "tickets",
     params(("id" = Uuid, Path)),
     request_body = UpdateTicket,
     responses(
@@ -389,7 +390,7 @@ async fn check_assignee(state: &AppState, user_id: Uuid, department_id: Uuid) ->
 }
 
 /// Who changed what and when, oldest first.
-#[utoipa::path(get, path = "/v1/tickets/{id}/timeline", tag = "tickets",
+#[utoipa::path(get, path = "/v1/tickets/{id}/timeline", operation_id = "get_timeline", tag = "tickets",
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<TimelineEvent>), (status = 404, body = ErrorBody)))]
 pub async fn timeline(
