@@ -221,7 +221,8 @@ async fn insert_messages(
     Ok(messages.into_iter().map(|m| (m.id, m)).collect())
 }
 
-/// Moves each ticket written on to a new feed position; a customer's
+/// Moves each ticket written on where its customer can see (not for an
+/// internal note alone) to a new feed position; a customer's
 /// message reopens a resolved ticket and takes it from an away assignee.
 async fn update_tickets(
     tx: &mut WriteTx,
@@ -245,10 +246,18 @@ async fn update_tickets(
         .filter(|id| by_customer.contains_key(id) && tickets[id].status == TicketStatus::Resolved)
         .collect();
 
+    // Only content the customer sees moves the ticket: an internal note
+    // changing `updated_at` or the feed position would tell them one was
+    // just written.
+    let seen_by_customer: Vec<Uuid> = creating
+        .iter()
+        .filter(|r| !r.internal)
+        .map(|r| r.ticket_id)
+        .collect();
     let now = from_micros(now_micros());
     let touches: Vec<(Uuid, i64)> = touched
         .iter()
-        .filter(|id| !reopening.contains(id))
+        .filter(|id| !reopening.contains(id) && seen_by_customer.contains(id))
         .map(|id| (*id, tx.next_seq()))
         .collect();
     db::tickets::touch_many(tx.conn(), now.timestamp_micros(), &touches).await?;

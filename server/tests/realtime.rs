@@ -148,6 +148,15 @@ async fn ticket_and_message_events_reach_exactly_those_who_may_see_them() {
     }
     // Others get nothing at all.
     assert!(bob.drain(QUIET).await.is_empty());
+    // Another note: the customer gets no event at all, not even the ticket
+    // moving, so nothing tells them one was written.
+    w.agent_x
+        .post(&path, json!({"body": "second thought", "internal": true}))
+        .await
+        .expect(StatusCode::CREATED);
+    assert!(agent_x.wait_for(message_event).await.internal);
+    let told = ann.drain(QUIET).await;
+    assert!(told.is_empty(), "{told:?}");
     assert!(agent_y.drain(QUIET).await.is_empty());
 }
 

@@ -376,3 +376,44 @@ async fn sync_names_the_people_its_rows_refer_to() {
     );
     assert_eq!(names.len(), 2, "only the people the rows name");
 }
+
+#[tokio::test]
+async fn an_internal_note_leaves_the_customers_view_of_the_ticket_unchanged() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let dept = admin.department("Billing").await;
+    let bea = app.staff(&admin, "Bea", Role::Agent, Some(&dept)).await;
+    let ann = app.customer("Ann").await;
+    let t = ann.open_ticket(&dept, "Refund").await;
+    let path = format!("/v1/tickets/{}", t.id);
+    let before: serde_json::Value = ann.get(&path).await.expect(StatusCode::OK).json();
+    let seen = sync(&ann, "0", 100).await;
+    let staff_seen = sync(&bea, "0", 100).await;
+
+    bea.post(
+        &format!("{path}/messages"),
+        json!({"body": "refund abuse?", "internal": true}),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+
+    let after: serde_json::Value = ann.get(&path).await.expect(StatusCode::OK).json();
+    assert_eq!(after, before, "not even updated_at moves for the customer");
+    let next = sync(&ann, &seen.next_cursor, 100).await;
+    assert!(
+        next.tickets.is_empty() && next.messages.is_empty() && next.events.is_empty(),
+        "the customer's feed shows nothing new: {next:?}"
+    );
+    // Staff still get the note in their feed.
+    let staff_next = sync(&bea, &staff_seen.next_cursor, 100).await;
+    assert_eq!(staff_next.messages.len(), 1);
+    assert!(staff_next.messages[0].internal);
+
+    // A reply the customer sees does move the ticket.
+    bea.post(&format!("{path}/messages"), json!({"body": "Refunded."}))
+        .await
+        .expect(StatusCode::CREATED);
+    let replied = sync(&ann, &next.next_cursor, 100).await;
+    assert_eq!(replied.tickets.len(), 1);
+    assert_eq!(replied.messages.len(), 1);
+}

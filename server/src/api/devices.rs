@@ -51,11 +51,10 @@ pub async fn register(
     Json(req): Json<RegisterDevice>,
 ) -> ApiResult<(StatusCode, Json<Device>)> {
     check_token(&req.token)?;
-    if req.platform == DevicePlatform::IosVoip && !req.token.bytes().all(|b| b.is_ascii_hexdigit())
-    {
+    if req.platform == DevicePlatform::IosVoip && !crate::push::apns::is_device_token(&req.token) {
         return Err(ApiError::unprocessable(
             "invalid_field",
-            "an ios_voip token is PushKit's device token in hex",
+            "an ios_voip token is PushKit's device token in hex (at least 32 digits)",
         ));
     }
     let mut tx = state.db.writer().begin().await?;
@@ -85,7 +84,8 @@ pub async fn register(
 /// or not the token was registered to this account, so it tells nothing of
 /// other accounts' tokens.
 #[utoipa::path(delete, path = "/v1/devices/{token}", operation_id = "unregister_device", tag = "devices",
-    params(("token" = String, Path, description = "the FCM registration token")),
+    params(("token" = String, Path, description = "the FCM registration token",
+        min_length = 1, max_length = 4096, pattern = r"^[!-~]+$")),
     responses(
         (status = 204),
         (status = 401, body = ErrorBody),
@@ -110,7 +110,8 @@ pub async fn unregister(
 /// goes even while the app holds a WebSocket (the app is on screen while it
 /// tests).
 #[utoipa::path(post, path = "/v1/devices/{token}/test", operation_id = "send_test_push", tag = "devices",
-    params(("token" = String, Path, description = "the FCM registration token or the VoIP token")),
+    params(("token" = String, Path, description = "the FCM registration token or the VoIP token",
+        min_length = 1, max_length = 4096, pattern = r"^[!-~]+$")),
     responses(
         (status = 200, description = "the push service accepted the test push", body = TestPushSent),
         (status = 401, body = ErrorBody),

@@ -158,8 +158,9 @@ pub fn classify(status: u16, reason: &str, retry_after: Option<Duration>) -> Pus
     }
 }
 
-/// An iPhone's device token: hex, as the app registers it.
-fn is_device_token(token: &str) -> bool {
+/// An iPhone's device token: hex, as the app registers it (checked at
+/// registration too, so a token APNs could never take is refused there).
+pub fn is_device_token(token: &str) -> bool {
     token.len() >= 32
         && token.len().is_multiple_of(2)
         && token.bytes().all(|b| b.is_ascii_hexdigit())
