@@ -46,6 +46,8 @@ impl ServerProcess {
             .env("CS_DATA_DIR", data_dir)
             .env("CS_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("CS_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            // Every simulated client comes from this one address.
+            .env("CS_MAX_CONNECTIONS_PER_ADDRESS", "0")
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file)

@@ -1,11 +1,14 @@
 //! The router: every API route, the OpenAPI document generated from them,
 //! health, metrics, and the layers around it all.
 
+use std::time::Duration;
+
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router, middleware};
+use tower_http::timeout::{RequestBodyDeadlineLayer, RequestBodyTimeoutLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -57,6 +60,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        // A body must keep arriving and finish in time, or a slow client
+        // would hold its request (and a connection) for ever.
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            state.config.body_idle_timeout_secs,
+        )))
+        .layer(RequestBodyDeadlineLayer::new(Duration::from_secs(
+            state.config.body_deadline_secs,
+        )))
         .with_state(state.clone())
         .route(
             "/metrics",

@@ -1,8 +1,5 @@
-//! Passwords, bearer tokens, sign-in throttling and the `Caller` extractor.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! Passwords, bearer tokens and the `Caller` extractor (sign-in throttling is
+//! in `sign_in_throttle.rs`).
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, PasswordHash};
@@ -51,66 +48,6 @@ pub fn new_token() -> (String, String) {
 
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Counts failed sign-ins per email; past the limit, sign-in for that email
-/// is refused (even with the right password) until the window has passed.
-///
-/// Kept in memory: one instance forgets on restart and instances do not
-/// share counts, which bounds guessing to `MAX_FAILURES` per window per
-/// instance. Good enough against online guessing; see ARCHITECTURE.md.
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl LoginThrottle {
-    pub const MAX_FAILURES: u32 = 5;
-    pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-
-    pub fn new() -> Self {
-        LoginThrottle {
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// `Err(seconds to wait)` while `key` is locked out.
-    pub fn check(&self, key: &str) -> Result<(), u64> {
-        let map = self.failures.lock().unwrap();
-        match map.get(key) {
-            Some((count, since)) if *count >= Self::MAX_FAILURES => {
-                let elapsed = since.elapsed();
-                if elapsed < Self::WINDOW {
-                    Err((Self::WINDOW - elapsed).as_secs().max(1))
-                } else {
-                    Ok(())
-                }
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn record_failure(&self, key: &str) {
-        let mut map = self.failures.lock().unwrap();
-        // Bound memory under a flood of distinct emails.
-        if map.len() > 100_000 {
-            map.retain(|_, (_, since)| since.elapsed() < Self::WINDOW);
-        }
-        let entry = map.entry(key.to_string()).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= Self::WINDOW {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
-    }
-
-    pub fn record_success(&self, key: &str) {
-        self.failures.lock().unwrap().remove(key);
-    }
-}
-
-impl Default for LoginThrottle {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// The signed-in user making a request, from `Authorization: Bearer <token>`.
@@ -186,16 +123,5 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(hash_token(&a), hash_a);
         assert_ne!(a, hash_a);
-    }
-
-    #[test]
-    fn throttle_locks_out_after_repeated_failures() {
-        let throttle = LoginThrottle::new();
-        for _ in 0..LoginThrottle::MAX_FAILURES {
-            assert!(throttle.check("a@x").is_ok());
-            throttle.record_failure("a@x");
-        }
-        assert!(throttle.check("a@x").is_err());
-        assert!(throttle.check("b@x").is_ok(), "other emails are unaffected");
     }
 }

@@ -60,6 +60,22 @@ pub struct Config {
     pub apns_endpoint: Option<String>,
     /// An extra CA certificate (PEM) to trust for APNs (`CS_APNS_CA_CERT`).
     pub apns_ca_cert: Option<PathBuf>,
+    /// Seconds a request's headers may take to arrive, which is also how
+    /// long a kept-alive connection may sit idle (`CS_HEADER_READ_TIMEOUT_SECS`).
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request body may pause between two reads
+    /// (`CS_BODY_IDLE_TIMEOUT_SECS`).
+    pub body_idle_timeout_secs: u64,
+    /// Seconds a request body may take in all (`CS_BODY_DEADLINE_SECS`):
+    /// a 25 MiB upload at 0.4 Mbit/s fits in the default.
+    pub body_deadline_secs: u64,
+    /// Open connections (WebSockets included) one source address may hold
+    /// (`CS_MAX_CONNECTIONS_PER_ADDRESS`); IPv6 counts by /64. 0: no limit,
+    /// for a server behind a proxy, where every client has the proxy's address.
+    pub max_connections_per_address: usize,
+    /// Sign-in attempts one source address gets before each further one
+    /// waits (`CS_SIGN_IN_FREE_PER_ADDRESS`; see `sign_in_throttle.rs`).
+    pub sign_in_free_per_address: i64,
 }
 
 impl Default for Config {
@@ -87,6 +103,11 @@ impl Default for Config {
             apns_sandbox: false,
             apns_endpoint: None,
             apns_ca_cert: None,
+            header_read_timeout_secs: 30,
+            body_idle_timeout_secs: 30,
+            body_deadline_secs: 600,
+            max_connections_per_address: 512,
+            sign_in_free_per_address: 100,
         }
     }
 }
@@ -172,6 +193,7 @@ impl Config {
             };
         }
         self.apply_apns_env(&var)?;
+        self.apply_limits_env(&var)?;
         if !self.turn_urls.is_empty() && self.turn_secret.is_none() {
             bail!("CS_TURN_URLS needs CS_TURN_SECRET (the TURN server's static-auth-secret)");
         }
@@ -212,6 +234,40 @@ impl Config {
             self.apns_ca_cert = Some(PathBuf::from(v));
         }
         self.apns()?;
+        Ok(())
+    }
+
+    /// The limits on connections and requests (see `serve.rs`).
+    fn apply_limits_env(&mut self, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        let seconds = |name: &str, value: &mut u64| -> anyhow::Result<()> {
+            if let Some(v) = var(name) {
+                *value =
+                    v.parse().ok().filter(|n| *n > 0).with_context(|| {
+                        format!("{name}={v:?} is not a positive number of seconds")
+                    })?;
+            }
+            Ok(())
+        };
+        seconds(
+            "CS_HEADER_READ_TIMEOUT_SECS",
+            &mut self.header_read_timeout_secs,
+        )?;
+        seconds(
+            "CS_BODY_IDLE_TIMEOUT_SECS",
+            &mut self.body_idle_timeout_secs,
+        )?;
+        seconds("CS_BODY_DEADLINE_SECS", &mut self.body_deadline_secs)?;
+        if let Some(v) = var("CS_SIGN_IN_FREE_PER_ADDRESS") {
+            self.sign_in_free_per_address =
+                v.parse().ok().filter(|n| *n >= 0).with_context(|| {
+                    format!("CS_SIGN_IN_FREE_PER_ADDRESS={v:?} is not a number of attempts")
+                })?;
+        }
+        if let Some(v) = var("CS_MAX_CONNECTIONS_PER_ADDRESS") {
+            self.max_connections_per_address = v.parse().with_context(|| {
+                format!("CS_MAX_CONNECTIONS_PER_ADDRESS={v:?} is not a number (0: no limit)")
+            })?;
+        }
         Ok(())
     }
 

@@ -61,6 +61,15 @@ impl ApiError {
         }
     }
 
+    /// A request body that stalled or took too long to arrive.
+    pub fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            "the request body stalled or took too long to arrive",
+        )
+    }
+
     /// Logs the cause and answers without revealing it.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");

@@ -1,9 +1,13 @@
 //! Request extractors whose rejections are API errors with the JSON body of
 //! `error.rs`, so malformed input never gets axum's plain-text answers.
 
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
@@ -62,6 +66,23 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
     }
 }
 
+/// The address the request came from, as the accept loop saw it
+/// (`serve.rs`); unspecified for a router driven without one (unit tests).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+        Ok(ClientAddr(ip))
+    }
+}
+
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
@@ -72,6 +93,9 @@ pub struct Path<T>(pub T);
 
 impl From<BytesRejection> for ApiError {
     fn from(rejection: BytesRejection) -> Self {
+        if is_body_timeout(&rejection) {
+            return ApiError::body_timeout();
+        }
         let code = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             "body_too_large"
         } else {
@@ -79,6 +103,19 @@ impl From<BytesRejection> for ApiError {
         };
         ApiError::new(rejection.status(), code, rejection.body_text())
     }
+}
+
+/// Whether reading a body failed because it stalled or ran past its deadline
+/// (the router's body timeouts), which answers 408 rather than 400.
+pub fn is_body_timeout(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 impl From<QueryRejection> for ApiError {

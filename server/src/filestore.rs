@@ -39,7 +39,13 @@ pub struct FileStore {
 pub struct Stored {
     pub sha256: String,
     pub size: u64,
+    /// The declared type, or for [`UNTYPED`] the type the content shows.
+    pub content_type: String,
 }
+
+/// A client that cannot name a file's type sends it as this; the server
+/// takes the type its content shows, when that is an accepted one.
+pub const UNTYPED: &str = "application/octet-stream";
 
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -51,6 +57,13 @@ pub enum UploadError {
     ContentMismatch(String),
     #[error("reading the upload failed: {0}")]
     Body(String),
+    #[error("the upload stalled or took too long")]
+    TimedOut,
+    #[error(
+        "the content is of no accepted type it can be recognised as; \
+         send it with its Content-Type"
+    )]
+    UnknownType,
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -76,7 +89,7 @@ impl FileStore {
     ) -> Result<Stored, UploadError>
     where
         S: Stream<Item = Result<bytes::Bytes, E>> + Unpin,
-        E: std::fmt::Display,
+        E: std::error::Error + 'static,
     {
         let tmp = tempfile::NamedTempFile::new_in(self.root.join("tmp"))?;
         let mut file = tokio::fs::File::from_std(tmp.reopen()?);
@@ -84,7 +97,13 @@ impl FileStore {
         let mut size: u64 = 0;
         let mut head = Vec::with_capacity(SNIFF_LEN);
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| UploadError::Body(e.to_string()))?;
+            let chunk = chunk.map_err(|e| {
+                if crate::extract::is_body_timeout(&e) {
+                    UploadError::TimedOut
+                } else {
+                    UploadError::Body(e.to_string())
+                }
+            })?;
             size += chunk.len() as u64;
             if size > max_bytes {
                 return Err(UploadError::TooLarge(max_bytes));
@@ -99,7 +118,12 @@ impl FileStore {
         if size == 0 {
             return Err(UploadError::Empty);
         }
-        check_content(content_type, &head)?;
+        let content_type = if content_type == UNTYPED {
+            detect_type(&head).ok_or(UploadError::UnknownType)?
+        } else {
+            check_content(content_type, &head)?;
+            content_type
+        };
         file.sync_all().await?;
         drop(file);
 
@@ -109,7 +133,11 @@ impl FileStore {
             tokio::fs::create_dir_all(dest.parent().expect("has a parent")).await?;
             tmp.persist(&dest).map_err(|e| UploadError::Io(e.error))?;
         }
-        Ok(Stored { sha256, size })
+        Ok(Stored {
+            sha256,
+            size,
+            content_type: content_type.to_string(),
+        })
     }
 }
 
@@ -131,6 +159,15 @@ fn check_content(content_type: &str, head: &[u8]) -> Result<(), UploadError> {
         Some(kind) if same_kind(kind.mime_type(), content_type) => Ok(()),
         _ => Err(mismatch()),
     }
+}
+
+/// The accepted type a file's signature shows, named as clients name it.
+fn detect_type(head: &[u8]) -> Option<&'static str> {
+    let detected = infer::get(head)?.mime_type();
+    ALLOWED_TYPES
+        .iter()
+        .copied()
+        .find(|allowed| !allowed.starts_with("text/") && same_kind(detected, allowed))
 }
 
 /// `infer` names a few types differently from what clients send.

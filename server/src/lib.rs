@@ -6,6 +6,7 @@ pub mod auth;
 pub mod benchseed;
 pub mod calls;
 pub mod config;
+pub mod connection_limit;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -19,6 +20,8 @@ pub mod policy;
 pub mod push;
 pub mod realtime;
 pub mod routing;
+pub mod serve;
+pub mod sign_in_throttle;
 pub mod testing;
 pub mod ticket_writer;
 pub mod validate;
@@ -42,7 +45,7 @@ pub struct AppState {
     pub db: db::Db,
     pub config: Arc<Config>,
     pub files: filestore::FileStore,
-    pub throttle: Arc<auth::LoginThrottle>,
+    pub throttle: Arc<sign_in_throttle::SignInThrottle>,
     pub metrics: Arc<metrics::Metrics>,
     pub realtime: realtime::Realtime,
     /// Writes new tickets in batches (group commit).
@@ -59,6 +62,7 @@ impl AppState {
     /// Opens the data directory and the database, migrates it, and creates
     /// the configured admin if there is none yet.
     pub async fn open(config: Config) -> anyhow::Result<AppState> {
+        let free_per_address = config.sign_in_free_per_address;
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
         let db = db::Db::connect(&config.database_url(), config.db_max_connections)
@@ -90,8 +94,8 @@ impl AppState {
             db,
             files,
             config: Arc::new(config),
-            throttle: Arc::new(auth::LoginThrottle::new()),
-            metrics: metrics::Metrics::new(),
+            throttle: Arc::new(sign_in_throttle::SignInThrottle::new(free_per_address)),
+            metrics: metrics::Metrics::new(&push.metrics),
             realtime,
             push,
             shutdown: Arc::new(shutdown),
@@ -151,13 +155,10 @@ pub async fn serve_on(listener: TcpListener, state: AppState) -> anyhow::Result<
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();
     let app = router(state.clone());
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let limits = serve::ServeLimits::from_config(&state.config);
+    let task = tokio::spawn(serve::serve(listener, app, limits, async {
+        let _ = stopped.await;
+    }));
     Ok(RunningServer {
         addr,
         state,

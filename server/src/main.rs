@@ -12,7 +12,8 @@ const USAGE: &str = "usage: server [--config FILE] [--demo]
   --demo         seed a demo organisation and print its sign-ins
 
 Environment: CS_ADDR, CS_DATABASE_URL, CS_DATA_DIR, CS_ADMIN_EMAIL,
-CS_ADMIN_PASSWORD, CS_MAX_UPLOAD_BYTES, CS_DB_MAX_CONNECTIONS, RUST_LOG.";
+CS_ADMIN_PASSWORD, CS_MAX_UPLOAD_BYTES, CS_DB_MAX_CONNECTIONS, RUST_LOG and
+the others README.md lists.";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -53,14 +54,14 @@ async fn main() -> anyhow::Result<()> {
         "listening"
     );
     let app = server::router(state.clone());
+    let limits = server::serve::ServeLimits::from_config(&state.config);
     let stopping = state.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Close the WebSockets too, or the shutdown would wait for them.
-            stopping.stop_background();
-        })
-        .await?;
+    server::serve::serve(listener, app, limits, async move {
+        shutdown_signal().await;
+        // Close the WebSockets too, or the shutdown would wait for them.
+        stopping.stop_background();
+    })
+    .await?;
     // Let the push worker record the sends it has in flight, so none is
     // sent again after a restart.
     state.push.stopped().await;

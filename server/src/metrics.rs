@@ -1,6 +1,7 @@
-//! Prometheus metrics: request counts and latencies per route, served at
-//! `/metrics`. Each server has its own registry (no globals), so several
-//! servers in one test process do not mix their numbers.
+//! Prometheus metrics: request counts and latencies per route, and the
+//! push counters (`push/metrics.rs`), served at `/metrics`. Each server has
+//! its own registry (no globals), so several servers in one test process do
+//! not mix their numbers.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,6 +14,8 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+
+use crate::push::metrics::PushMetrics;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -34,8 +37,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new() -> Arc<Metrics> {
+    pub fn new(push: &PushMetrics) -> Arc<Metrics> {
         let mut registry = Registry::with_prefix("cs");
+        push.register(&mut registry);
         let requests = Family::<RequestLabels, Counter>::default();
         let durations = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.0005, 2.0, 14))

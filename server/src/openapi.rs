@@ -7,7 +7,9 @@
 //! - 413, 415 and 422 where a JSON body is read (too large, not JSON by
 //!   Content-Type, a field that fails validation);
 //! - the upload's body and the download's answer under each file type the
-//!   server accepts (it refuses any other with 415).
+//!   server accepts (it refuses any other with 415), and the upload also as
+//!   `application/octet-stream`, whose type the server recognises;
+//! - a description on every response, as OpenAPI requires.
 
 use serde_json::{Map, Value, json};
 
@@ -24,7 +26,9 @@ pub fn complete(mut doc: Value) -> Value {
             if let Some(operation) = item.get_mut(*method) {
                 complete_operation(operation);
                 if path == "/v1/files" && *method == "post" {
-                    operation["requestBody"]["content"] = file_types();
+                    let mut types = file_types();
+                    types[crate::filestore::UNTYPED] = binary();
+                    operation["requestBody"]["content"] = types;
                 }
                 if path == "/v1/files/{id}" && *method == "get" {
                     // A download is served with the type it was uploaded as.
@@ -81,6 +85,19 @@ fn complete_operation(operation: &mut Value) {
             .entry(status)
             .or_insert_with(|| error_response(description));
     }
+    // OpenAPI requires a description on every response (generators refuse
+    // a document without); utoipa leaves it out where a route gave none.
+    for (status, response) in responses.iter_mut() {
+        if response.get("description").is_none() {
+            let reason = status
+                .parse::<u16>()
+                .ok()
+                .and_then(|code| axum::http::StatusCode::from_u16(code).ok())
+                .and_then(|code| code.canonical_reason())
+                .unwrap_or("the answer");
+            response["description"] = Value::from(reason);
+        }
+    }
 }
 
 fn error_response(description: &str) -> Value {
@@ -94,10 +111,11 @@ fn error_response(description: &str) -> Value {
 fn file_types() -> Value {
     let content: Map<String, Value> = ALLOWED_TYPES
         .iter()
-        .map(|t| {
-            let schema = json!({"schema": {"type": "string", "format": "binary"}});
-            (t.to_string(), schema)
-        })
+        .map(|t| (t.to_string(), binary()))
         .collect();
     Value::Object(content)
+}
+
+fn binary() -> Value {
+    json!({"schema": {"type": "string", "format": "binary"}})
 }

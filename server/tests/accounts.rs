@@ -2,9 +2,13 @@
 
 mod common;
 
-use common::{PASSWORD, TestApp};
+use std::time::Duration;
+
+use common::{PASSWORD, Resp, TestApp, send};
+use protocol::AuthResponse;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use server::sign_in_throttle::FREE_PER_ACCOUNT;
 
 #[tokio::test]
 async fn register_returns_a_token_that_signs_in() {
@@ -55,26 +59,126 @@ async fn sign_in_failures_do_not_reveal_whether_the_email_exists() {
     assert_eq!(wrong_password.body, unknown_email.body);
 }
 
+/// A sign-in attempt at `email` from the local address `from` (the server
+/// listens on 127.0.0.1; the whole of 127/8 reaches it).
+async fn sign_in_from(app: &TestApp, from: &str, email: &str, password: &str) -> Resp {
+    let http = reqwest::Client::builder()
+        .local_address(from.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    send(
+        &http,
+        app.url("/v1/auth/login"),
+        Method::POST,
+        None,
+        Some(json!({"email": email, "password": password})),
+    )
+    .await
+}
+
+const ANN: &str = "ann@customers.example";
+
+/// Wrong passwords for Ann from `from` until the next attempt must wait.
+async fn use_up_free_attempts(app: &TestApp, from: &str) {
+    for _ in 0..FREE_PER_ACCOUNT {
+        sign_in_from(app, from, ANN, "a guess")
+            .await
+            .expect(StatusCode::UNAUTHORIZED);
+    }
+}
+
+fn retry_after(resp: &Resp) -> u64 {
+    resp.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn repeated_failures_are_throttled_even_for_the_right_password() {
     let app = TestApp::start().await;
     app.customer("Ann").await;
-    let attempt = |password: &'static str| {
-        app.anonymous(
-            Method::POST,
-            "/v1/auth/login",
-            Some(json!({"email": "ann@customers.example", "password": password})),
-        )
-    };
-    for _ in 0..server::auth::LoginThrottle::MAX_FAILURES {
-        attempt("wrong password")
+    use_up_free_attempts(&app, "127.0.0.1").await;
+    let throttled = sign_in_from(&app, "127.0.0.1", ANN, PASSWORD).await;
+    throttled.expect(StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(throttled.code(), "too_many_attempts");
+    assert_eq!(retry_after(&throttled), 1);
+}
+
+#[tokio::test]
+async fn each_attempt_past_the_free_ones_waits_twice_as_long() {
+    let app = TestApp::start().await;
+    app.customer("Ann").await;
+    use_up_free_attempts(&app, "127.0.0.1").await;
+    let mut waits = Vec::new();
+    for _ in 0..2 {
+        let refused = sign_in_from(&app, "127.0.0.1", ANN, "wrong password").await;
+        refused.expect(StatusCode::TOO_MANY_REQUESTS);
+        let wait = retry_after(&refused);
+        waits.push(wait);
+        // Once the wait is over, one more guess is let through (and fails).
+        tokio::time::sleep(Duration::from_millis(wait * 1000 + 50)).await;
+        sign_in_from(&app, "127.0.0.1", ANN, "wrong password")
             .await
             .expect(StatusCode::UNAUTHORIZED);
     }
-    let throttled = attempt(PASSWORD).await;
-    throttled.expect(StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(throttled.code(), "too_many_attempts");
-    assert!(throttled.headers.contains_key("retry-after"));
+    assert_eq!(waits, [1, 2]);
+}
+
+#[tokio::test]
+async fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
+    let app = TestApp::start().await;
+    app.customer("Ann").await;
+    // Someone at 127.0.0.2 guesses Ann's password until refused.
+    use_up_free_attempts(&app, "127.0.0.2").await;
+    sign_in_from(&app, "127.0.0.2", ANN, "guess")
+        .await
+        .expect(StatusCode::TOO_MANY_REQUESTS);
+    // Even the right password is refused there, for now...
+    sign_in_from(&app, "127.0.0.2", ANN, PASSWORD)
+        .await
+        .expect(StatusCode::TOO_MANY_REQUESTS);
+    // ...while Ann, at her own address, signs in at once.
+    let signed_in = sign_in_from(&app, "127.0.0.1", ANN, PASSWORD).await;
+    signed_in.expect(StatusCode::OK);
+    assert_eq!(signed_in.json::<AuthResponse>().user.email, ANN);
+}
+
+#[tokio::test]
+async fn one_address_trying_many_accounts_is_slowed_and_others_are_not() {
+    let app = TestApp::start_with(|config| config.sign_in_free_per_address = 3).await;
+    app.customer("Ann").await;
+    // One guess at each of three accounts uses up the address's free attempts.
+    for n in 0..3 {
+        let email = format!("person{n}@customers.example");
+        sign_in_from(&app, "127.0.0.2", &email, "guess")
+            .await
+            .expect(StatusCode::UNAUTHORIZED);
+    }
+    let refused = sign_in_from(&app, "127.0.0.2", "person3@customers.example", "guess").await;
+    refused.expect(StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(retry_after(&refused), 1);
+    sign_in_from(&app, "127.0.0.1", ANN, PASSWORD)
+        .await
+        .expect(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_successful_sign_in_forgets_the_failures_before_it() {
+    let app = TestApp::start().await;
+    app.customer("Ann").await;
+    for _ in 0..2 {
+        for _ in 0..FREE_PER_ACCOUNT - 1 {
+            sign_in_from(&app, "127.0.0.1", ANN, "typo")
+                .await
+                .expect(StatusCode::UNAUTHORIZED);
+        }
+        // The last free attempt succeeds, so the next round starts afresh.
+        sign_in_from(&app, "127.0.0.1", ANN, PASSWORD)
+            .await
+            .expect(StatusCode::OK);
+    }
 }
 
 #[tokio::test]

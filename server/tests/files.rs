@@ -53,6 +53,29 @@ async fn an_attachment_round_trips_byte_for_byte() {
     );
 }
 
+/// A client that cannot name the type (a generated client sends every
+/// upload as octet-stream) gets the type the content shows; text, which has
+/// no signature, must be named.
+#[tokio::test]
+async fn an_untyped_upload_takes_the_type_its_content_shows() {
+    let app = TestApp::start().await;
+    let ann = app.customer("Ann").await;
+    let file: FileMeta = ann
+        .upload("picture", "application/octet-stream", PNG.to_vec())
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    assert_eq!(file.content_type, "image/png");
+    let download = ann.get(&format!("/v1/files/{}", file.id)).await;
+    download.expect(StatusCode::OK);
+    assert_eq!(download.headers["content-type"], "image/png");
+    let text = ann
+        .upload("notes", "application/octet-stream", b"plain words".to_vec())
+        .await;
+    text.expect(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(text.code(), "unsupported_file_type");
+}
+
 #[tokio::test]
 async fn a_file_is_attached_once_and_only_by_its_uploader() {
     let app = TestApp::start().await;

@@ -296,3 +296,37 @@ async fn a_call_between_two_postgres_instances_rings_and_carries_large_signallin
         .await;
     assert_eq!(received, offer);
 }
+
+#[tokio::test]
+async fn failed_sign_ins_count_on_every_instance() {
+    let Some(url) = test_database_url().await.filter(|_| on_postgres()) else {
+        eprintln!("SKIPPED: needs PostgreSQL (TEST_DATABASE_URL); SQLite takes one server");
+        return;
+    };
+    let one = Instance::spawn(&url).await;
+    let two = Instance::spawn(&url).await;
+    organisation(&one.base, &[]).await;
+    let http = reqwest::Client::new();
+    let attempt = |base: &str, password: &str| {
+        common::send(
+            &http,
+            format!("{base}/v1/auth/login"),
+            Method::POST,
+            None,
+            Some(json!({"email": "ann@x.example", "password": password})),
+        )
+    };
+    // Guesses spread over both instances use up one count...
+    for n in 0..server::sign_in_throttle::FREE_PER_ACCOUNT {
+        let base = if n % 2 == 0 { &one.base } else { &two.base };
+        attempt(base, "guess")
+            .await
+            .expect(StatusCode::UNAUTHORIZED);
+    }
+    // ...so both refuse the next, even with the right password.
+    for base in [&one.base, &two.base] {
+        let refused = attempt(base, PASSWORD).await;
+        refused.expect(StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(refused.code(), "too_many_attempts");
+    }
+}

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::auth::{self, Caller};
 use crate::db::{self, users::NewUser};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Json;
+use crate::extract::{ClientAddr, Json};
 use crate::{AppState, validate};
 
 /// Argon2 is slow and memory-hard on purpose (19 MiB per hash): run it off
@@ -88,22 +88,22 @@ pub async fn register(
 }
 
 /// Signs in with email and password. Failures do not say whether the email
-/// exists; repeated failures for one email are refused for a while (429).
+/// exists; past a few failures from one address (for one email, or in all)
+/// each further attempt waits longer (429 with `Retry-After`).
 #[utoipa::path(post, path = "/v1/auth/login", operation_id = "log_in", tag = "accounts", security(),
     request_body = LoginRequest,
     responses(
         (status = 200, body = AuthResponse),
         (status = 401, description = "wrong email or password", body = ErrorBody),
-        (status = 429, description = "too many failed attempts", body = ErrorBody),
+        (status = 429, description = "too many failed attempts from this address; wait `Retry-After` seconds", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<AuthResponse>> {
     let key = req.email.trim().to_lowercase();
-    if let Err(wait) = state.throttle.check(&key) {
-        return Err(ApiError::too_many_requests("too_many_attempts", wait));
-    }
+    let attempt = state.throttle.attempt(&state.db, client, &key).await?;
     let found = db::users::by_email(state.db.reader(), &key).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), hash),
@@ -112,17 +112,15 @@ pub async fn login(
     let password_ok = verify_password(req.password, hash).await?;
     match user {
         Some(user) if password_ok && !user.disabled => {
-            state.throttle.record_success(&key);
+            state.throttle.succeeded(&state.db, attempt).await?;
             Ok(Json(issue_token(&state, user).await?))
         }
-        _ => {
-            state.throttle.record_failure(&key);
-            Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "wrong email or password",
-            ))
-        }
+        // The attempt was counted as it began.
+        _ => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong email or password",
+        )),
     }
 }
 

@@ -26,12 +26,14 @@ pub struct UploadParams {
     name: Option<String>,
 }
 
-/// Uploads a file: the raw bytes as the body, its type as `Content-Type`.
-/// Attach it to a message with `attachment_ids`.
+/// Uploads a file: the raw bytes as the body, its type as `Content-Type`
+/// (or `application/octet-stream`: the server then takes the type the
+/// content's signature shows, which text files have none of). Attach it to
+/// a message with `attachment_ids`.
 #[utoipa::path(post, path = "/v1/files", operation_id = "upload_file", tag = "files",
     params(UploadParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream",
-        description = "the file's bytes; Content-Type must be its real type"),
+        description = "the file's bytes; Content-Type must be its real type, or application/octet-stream for the server to recognise it"),
     responses(
         (status = 201, body = FileMeta),
         (status = 413, description = "larger than the configured limit", body = ErrorBody),
@@ -56,7 +58,7 @@ pub async fn upload(
                 .to_ascii_lowercase()
         })
         .unwrap_or_default();
-    if !filestore::is_allowed_type(&content_type) {
+    if !filestore::is_allowed_type(&content_type) && content_type != filestore::UNTYPED {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_file_type",
@@ -84,12 +86,18 @@ pub async fn upload(
                 e.to_string(),
             ),
             UploadError::Body(_) => ApiError::bad_request("invalid_body", e.to_string()),
+            UploadError::TimedOut => ApiError::body_timeout(),
+            UploadError::UnknownType => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_file_type",
+                e.to_string(),
+            ),
             UploadError::Io(e) => ApiError::internal(e),
         })?;
     let meta = FileMeta {
         id: Uuid::now_v7(),
         name: filestore::sanitize_name(params.name.as_deref().unwrap_or("")),
-        content_type,
+        content_type: stored.content_type,
         size: stored.size as i64,
         sha256: stored.sha256,
         created_at: from_micros(now_micros()),

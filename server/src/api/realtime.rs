@@ -1,5 +1,6 @@
 //! `GET /v1/ws`: the realtime connection, and staff availability.
 
+use axum::Extension;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::HeaderMap;
@@ -11,6 +12,7 @@ use crate::auth::{Caller, caller_for_token};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::realtime::{Audience, socket};
+use crate::serve::HeldSlot;
 use crate::{AppState, db, routing};
 
 /// Opens the realtime WebSocket. Authenticate with the `Authorization`
@@ -27,6 +29,7 @@ use crate::{AppState, db, routing};
 pub async fn connect(
     State(state): State<AppState>,
     headers: HeaderMap,
+    slot: Option<Extension<HeldSlot>>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     // A plain GET gets the JSON error body, not axum's text.
@@ -56,7 +59,12 @@ pub async fn connect(
         .write_buffer_size(0)
         .max_message_size(socket::MAX_CLIENT_FRAME)
         .max_frame_size(socket::MAX_CLIENT_FRAME)
-        .on_upgrade(move |ws| socket::run(ws, state, caller)))
+        .on_upgrade(move |ws| async move {
+            // The socket counts against its address's connection limit
+            // for as long as it is open.
+            let _slot = slot;
+            socket::run(ws, state, caller).await
+        }))
 }
 
 /// Switches the signed-in staff member Active (offered new tickets, chats

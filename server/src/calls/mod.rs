@@ -79,6 +79,14 @@ pub async fn place(
         callee_token: None,
         ring_deadline: now + state.config.ring_timeout_secs as i64 * 1_000_000,
     };
+    let pushes = (state.push)
+        .ringing_pushes(
+            &record.call,
+            &caller.user.name,
+            &ticket,
+            record.ring_deadline,
+        )
+        .await;
     // Under the feed lock, so two calls on one ticket cannot both start.
     let mut tx = state.db.begin_write().await?;
     if db::calls::live_on_ticket(tx.conn(), ticket.id)
@@ -91,9 +99,10 @@ pub async fn place(
         ));
     }
     db::calls::insert(tx.conn(), &record).await?;
+    // The pushes commit with the call or not at all.
+    state.push.queue_in(tx.conn(), &pushes).await?;
     tx.commit().await?;
-    // Connected devices ring first; the push for the others is queued next
-    // (it costs a write).
+    state.push.queued(&pushes);
     for &callee in &record.call.ringing {
         let event = ServerEvent::CallRinging {
             session: session_for(state, record.call.clone(), callee),
@@ -105,10 +114,6 @@ pub async fn place(
         };
         state.realtime.publish(audience, event).await;
     }
-    let caller_name = &caller.user.name;
-    (state.push)
-        .call_ringing(&record.call, caller_name, &ticket, record.ring_deadline)
-        .await;
     Ok((true, session_for(state, record.call, caller.id())))
 }
 

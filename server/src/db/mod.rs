@@ -19,6 +19,7 @@ pub mod messages;
 pub mod push;
 pub mod reads;
 pub mod sessions;
+pub mod sign_in_attempts;
 pub mod sync;
 pub mod tickets;
 pub mod timeline;

@@ -241,6 +241,20 @@ pub async fn release<'e>(
     Ok(done.rows_affected())
 }
 
+/// How many pushes are due and waiting at `now`, and since when the oldest
+/// has been due.
+pub async fn due_stats<'e>(
+    db: impl Executor<'e, Database = Any>,
+    now: i64,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(*), MIN(due_at) FROM push_queue WHERE state = 'pending' AND due_at <= $1",
+    )
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
 /// Deletes finished rows older than `before`.
 pub async fn prune<'e>(
     db: impl Executor<'e, Database = Any>,

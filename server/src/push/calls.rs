@@ -6,6 +6,7 @@
 //! goes to the FCM token, never as a VoIP push.
 
 use protocol::{Call, CallState, DevicePlatform, Ticket};
+use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use super::Push;
@@ -15,33 +16,39 @@ use crate::db::push::{NewPush, Service};
 use crate::db::{self, now_micros};
 
 impl Push {
-    /// Queues the incoming-call pushes of a call just placed. Failures are
-    /// logged: the call rings on the sockets regardless.
-    pub async fn call_ringing(
+    /// The incoming-call pushes of a call about to be placed, for
+    /// [`Push::queue_in`] to queue in the call's own transaction, so that
+    /// a crash cannot commit the call without them. Failures are logged and
+    /// give none: the call rings on the sockets regardless.
+    pub async fn ringing_pushes(
         &self,
         call: &Call,
         caller_name: &str,
         ticket: &Ticket,
         ring_deadline: i64,
-    ) {
+    ) -> Vec<NewPush> {
         if !self.enabled() {
-            return;
+            return Vec::new();
         }
-        if let Err(e) = self
-            .enqueue_ringing(call, caller_name, ticket, ring_deadline)
+        match self
+            .build_ringing(call, caller_name, ticket, ring_deadline)
             .await
         {
-            tracing::warn!(error = %e, call_id = %call.id, "could not queue incoming-call pushes");
+            Ok(pushes) => pushes,
+            Err(e) => {
+                tracing::warn!(error = %e, call_id = %call.id, "could not address incoming-call pushes");
+                Vec::new()
+            }
         }
     }
 
-    async fn enqueue_ringing(
+    async fn build_ringing(
         &self,
         call: &Call,
         caller_name: &str,
         ticket: &Ticket,
         ring_deadline: i64,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<Vec<NewPush>, sqlx::Error> {
         let skip_live = !self.calls_to_all_devices;
         let voip = self.sends_through(Service::Apns);
         let targets = db::devices::push_targets(
@@ -52,12 +59,9 @@ impl Push {
             LiveSessions::live_since(),
         )
         .await?;
-        if targets.is_empty() {
-            return Ok(());
-        }
         let now = now_micros();
         let deadline = db::from_micros(ring_deadline);
-        let pushes: Vec<NewPush> = targets
+        Ok(targets
             .into_iter()
             .filter_map(|target| {
                 let id = Uuid::now_v7();
@@ -83,12 +87,17 @@ impl Push {
                     expires_at: Some(ring_deadline),
                 })
             })
-            .collect();
-        let mut tx = self.db.writer().begin().await?;
-        db::push::enqueue(&mut tx, &pushes, now).await?;
-        tx.commit().await?;
-        self.wake.notify_one();
-        Ok(())
+            .collect())
+    }
+
+    /// Queues `pushes` in the caller's transaction; call [`Push::queued`]
+    /// once it commits.
+    pub async fn queue_in(
+        &self,
+        conn: &mut AnyConnection,
+        pushes: &[NewPush],
+    ) -> Result<(), sqlx::Error> {
+        db::push::enqueue(conn, pushes, now_micros()).await
     }
 
     /// After a call changed state: devices that were pushed the call and
@@ -133,9 +142,7 @@ impl Push {
             .collect();
         db::push::enqueue(&mut tx, &pushes, now).await?;
         tx.commit().await?;
-        if !pushes.is_empty() {
-            self.wake.notify_one();
-        }
+        self.queued(&pushes);
         Ok(())
     }
 }

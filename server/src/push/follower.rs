@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::live::LiveSessions;
 use super::message;
+use super::metrics::PushMetrics;
 use crate::db::push::{NewPush, Service};
 use crate::db::sync::{Change, changes_since};
 use crate::db::tickets::Scope;
@@ -31,6 +32,7 @@ pub const POLL: Duration = Duration::from_millis(200);
 pub fn spawn(
     db: Db,
     wake_worker: Arc<Notify>,
+    metrics: PushMetrics,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -40,7 +42,7 @@ pub fn spawn(
                 _ = shutdown.changed() => return,
             }
             loop {
-                match follow_one_page(&db).await {
+                match follow_one_page(&db, &metrics).await {
                     Ok(Step { enqueued, more }) => {
                         if enqueued > 0 {
                             wake_worker.notify_one();
@@ -64,7 +66,7 @@ struct Step {
     more: bool,
 }
 
-async fn follow_one_page(db: &Db) -> Result<Step, sqlx::Error> {
+async fn follow_one_page(db: &Db, metrics: &PushMetrics) -> Result<Step, sqlx::Error> {
     let mut conn = db.reader().acquire().await?;
     let cursor = db::push::cursor(&mut *conn).await?;
     let end: i64 = db::push::feed_end(&mut *conn).await?;
@@ -88,6 +90,9 @@ async fn follow_one_page(db: &Db) -> Result<Step, sqlx::Error> {
     }
     db::push::enqueue(&mut tx, &pushes, now_micros()).await?;
     tx.commit().await?;
+    for push in &pushes {
+        metrics.queued(push.kind, 1);
+    }
     Ok(Step {
         enqueued: pushes.len(),
         more: page.has_more,

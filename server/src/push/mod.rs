@@ -14,13 +14,15 @@
 //! - `worker.rs`: claims, sends, retries;
 //! - `sender.rs`: the `PushSender` trait and FCM HTTP v1;
 //! - `apns.rs`: APNs for VoIP pushes (HTTP/2, provider tokens);
-//! - `message.rs`: what each push says.
+//! - `message.rs`: what each push says;
+//! - `metrics.rs`: the push counters of `/metrics`.
 
 pub mod apns;
 pub mod calls;
 pub mod follower;
 pub mod live;
 pub mod message;
+pub mod metrics;
 pub mod sender;
 pub mod worker;
 
@@ -30,7 +32,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::Config;
-use crate::db::Db;
+use crate::db::{self, Db};
 pub use live::{LiveGuard, LiveSessions};
 pub use sender::{FcmSender, PushError, PushSender};
 
@@ -71,6 +73,7 @@ pub struct Push {
     calls_to_all_devices: bool,
     ring_timeout_secs: u64,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    pub metrics: metrics::PushMetrics,
 }
 
 impl Push {
@@ -120,6 +123,7 @@ impl Push {
             calls_to_all_devices: config.push_calls_to_all_devices,
             ring_timeout_secs: config.ring_timeout_secs,
             tasks: Arc::default(),
+            metrics: metrics::PushMetrics::default(),
         };
         if any {
             let mut tasks = push.tasks.lock().unwrap();
@@ -128,6 +132,7 @@ impl Push {
                 senders.clone(),
                 instance_id,
                 push.wake.clone(),
+                push.metrics.clone(),
                 shutdown.clone(),
             ));
             // Chat and status pushes are FCM's.
@@ -135,6 +140,7 @@ impl Push {
                 tasks.push(follower::spawn(
                     db.clone(),
                     push.wake.clone(),
+                    push.metrics.clone(),
                     shutdown.clone(),
                 ));
             }
@@ -145,6 +151,17 @@ impl Push {
 
     /// Wakes this instance's worker (it also polls the queue every second).
     pub fn wake_worker(&self) {
+        self.wake.notify_one();
+    }
+
+    /// After `pushes` committed to the queue: count them and wake the worker.
+    pub fn queued(&self, pushes: &[db::push::NewPush]) {
+        if pushes.is_empty() {
+            return;
+        }
+        for push in pushes {
+            self.metrics.queued(push.kind, 1);
+        }
         self.wake.notify_one();
     }
 

@@ -21,6 +21,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::Senders;
+use super::metrics::{Failure, PushMetrics};
 use super::sender::{PushError, SEND_TIMEOUT};
 use crate::db::push::Service;
 use crate::db::{self, Db, now_micros};
@@ -43,11 +44,15 @@ const BACKOFF_MAX: Duration = Duration::from_secs(300);
 /// sent; operators may look), then pruned.
 const KEEP_FINISHED: Duration = Duration::from_secs(24 * 3600);
 
+/// How often the queue's depth and age are read for `/metrics`.
+const MEASURE_QUEUE: Duration = Duration::from_secs(5);
+
 #[derive(Clone)]
 struct Context {
     db: Db,
     senders: Senders,
     instance: Arc<str>,
+    metrics: PushMetrics,
 }
 
 pub fn spawn(
@@ -55,17 +60,20 @@ pub fn spawn(
     senders: Senders,
     instance: String,
     wake: Arc<Notify>,
+    metrics: PushMetrics,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     let ctx = Context {
         db,
         senders,
         instance: instance.into(),
+        metrics,
     };
     tokio::spawn(async move {
         let mut in_flight: JoinSet<()> = JoinSet::new();
         let mut stopping = *shutdown.borrow_and_update();
         let mut prune = tokio::time::interval(Duration::from_secs(600));
+        let mut measure = tokio::time::interval(MEASURE_QUEUE);
         loop {
             let free = CONCURRENCY - in_flight.len();
             if !stopping && (free >= CLAIM_WHEN_FREE || in_flight.is_empty()) {
@@ -81,6 +89,7 @@ pub fn spawn(
                 _ = wake.notified(), if !stopping => {}
                 _ = tokio::time::sleep(POLL), if !stopping => {}
                 _ = shutdown.changed(), if !stopping => stopping = true,
+                _ = measure.tick(), if !stopping => measure_queue(&ctx).await,
                 _ = prune.tick(), if !stopping => {
                     let before = now_micros() - KEEP_FINISHED.as_micros() as i64;
                     if let Err(e) = db::push::prune(ctx.db.writer(), before).await {
@@ -95,6 +104,17 @@ pub fn spawn(
             Err(e) => tracing::warn!(error = %e, "push worker could not release its claims"),
         }
     })
+}
+
+async fn measure_queue(ctx: &Context) {
+    let now = now_micros();
+    match db::push::due_stats(ctx.db.reader(), now).await {
+        Ok((due, oldest_due_at)) => {
+            let age = oldest_due_at.map_or(0.0, |at| (now - at).max(0) as f64 / 1e6);
+            ctx.metrics.queue(due, age);
+        }
+        Err(e) => tracing::warn!(error = %e, "could not measure the push queue"),
+    }
 }
 
 async fn claim(ctx: &Context, limit: usize) -> Vec<db::push::Claimed> {
@@ -112,7 +132,9 @@ async fn claim(ctx: &Context, limit: usize) -> Vec<db::push::Claimed> {
 
 async fn send_one(ctx: Context, claimed: db::push::Claimed) {
     let now = now_micros();
+    let service = claimed.service;
     if claimed.expires_at.is_some_and(|at| at < now) {
+        ctx.metrics.failed(service, Failure::Expired);
         record(
             db::push::finish(
                 ctx.db.writer(),
@@ -149,6 +171,7 @@ async fn send_one(ctx: Context, claimed: db::push::Claimed) {
     let mut message: Value = match serde_json::from_str(&claimed.message) {
         Ok(message) => message,
         Err(e) => {
+            ctx.metrics.failed(service, Failure::Refused);
             let error = format!("stored message is not JSON: {e}");
             let done = db::push::finish(
                 ctx.db.writer(),
@@ -163,7 +186,6 @@ async fn send_one(ctx: Context, claimed: db::push::Claimed) {
         }
     };
     message["token"] = Value::String(claimed.device_token.clone());
-    let service = claimed.service;
     let outcome = match ctx.senders.get(service) {
         Some(sender) => sender.send(&message).await,
         // Claimed only for the services this instance has.
@@ -175,8 +197,12 @@ async fn send_one(ctx: Context, claimed: db::push::Claimed) {
     let now = now_micros();
     let writer = ctx.db.writer();
     let done = match outcome {
-        Ok(()) => db::push::finish(writer, &claimed.id, &ctx.instance, "sent", None, now).await,
+        Ok(()) => {
+            ctx.metrics.sent(service);
+            db::push::finish(writer, &claimed.id, &ctx.instance, "sent", None, now).await
+        }
         Err(PushError::Unregistered) => {
+            ctx.metrics.failed(service, Failure::Unregistered);
             tracing::info!(
                 service = service.as_str(),
                 "a device token is no longer registered; forgetting it"
@@ -184,6 +210,7 @@ async fn send_one(ctx: Context, claimed: db::push::Claimed) {
             forget_token(&ctx.db, &claimed.device_token).await
         }
         Err(PushError::InvalidArgument(reason)) => {
+            ctx.metrics.failed(service, Failure::Refused);
             tracing::warn!(%reason, push_id = %claimed.id, service = service.as_str(), "a push was refused");
             db::push::finish(
                 writer,
@@ -210,6 +237,7 @@ async fn send_one(ctx: Context, claimed: db::push::Claimed) {
             }
             let message = error.to_string();
             if claimed.attempts >= MAX_ATTEMPTS {
+                ctx.metrics.failed(service, Failure::GaveUp);
                 db::push::finish(
                     writer,
                     &claimed.id,
@@ -220,6 +248,7 @@ async fn send_one(ctx: Context, claimed: db::push::Claimed) {
                 )
                 .await
             } else {
+                ctx.metrics.retried(service);
                 let wait = backoff(claimed.attempts).max(retry_after.unwrap_or_default());
                 let due = now + wait.as_micros() as i64;
                 db::push::retry_later(writer, &claimed.id, &ctx.instance, due, &message).await
