@@ -11,150 +11,210 @@ mod server_proc;
 mod stats;
 mod ws_fanout;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
+use clap::{Args, Parser, Subcommand};
 
-const USAGE: &str = "usage:
-  loadgen create-tickets [--database-url URL] [--clients 32] [--seconds 10]
-  loadgen queue-page [--database-url URL] [--tickets 1000000] [--requests 2000]
-                     [--clients 4] [--customers 1000] [--warmup 50]
-                     [--data-dir DIR]
-  loadgen ws-fanout [--database-url URL] [--instances 1|2] [--clients 10000]
-                    [--tickets 1000] [--rate 1000] [--seconds 20]
-  loadgen push [--database-url URL] [--calls 200] [--pushes 5000]
+#[derive(Parser)]
+#[command(
+    name = "loadgen",
+    about = "Drives the real server (its release build, as a child process) and reports \
+             latency, throughput and memory: human lines, then one JSON line with every figure.",
+    after_help = "Run from the workspace root after `cargo build --release -p server`. The \
+                  server inherits the environment, so e.g. CS_DB_MAX_CONNECTIONS=4 loadgen … \
+                  applies to it."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-All take --server-bin PATH (default target/release/server: run from the
-workspace root after `cargo build --release -p server`) and --keep-data
-(leave the data directory and database behind for inspection).
-queue-page --data-dir DIR seeds into DIR and keeps it; a later run with the
-same DIR (SQLite) reuses that store instead of seeding again. Without
---database-url the server uses SQLite in a fresh temporary data directory;
-with a postgres:// URL a database cs_bench_<random> is created next to it
-and dropped at the end. The server inherits the environment, so e.g.
-CS_DB_MAX_CONNECTIONS=4 loadgen … applies to it.
-ws-fanout seeds 10 departments of 10 agents, customers for the other
-clients and a ticket for each of the first --tickets customers, all signed
-in; connects every client to GET /v1/ws; then customers post --rate
-messages/s for --seconds, round-robin over the tickets, and every socket
-times the `message` events it receives. --instances 2 runs two servers on
-one PostgreSQL database (needs --database-url postgres://…).
-push runs the server in this process (this binary's release build) with
-push going to a fake FCM on 127.0.0.1: the time from POST /v1/calls to the
-incoming-call push reaching the fake, over --calls calls one after the
-other, then the worker draining --pushes queued pushes into the fake.";
+/// What every command against a server process takes.
+#[derive(Args)]
+struct ServerArgs {
+    /// A postgres:// URL: a database cs_bench_<random> is created next to it and
+    /// dropped at the end. Without it, SQLite in a fresh temporary data directory.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// The server binary to run.
+    #[arg(long, default_value = "target/release/server")]
+    server_bin: PathBuf,
+    /// Leave the data directory and database behind for inspection.
+    #[arg(long)]
+    keep_data: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Clients creating tickets as fast as they can.
+    CreateTickets {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[arg(long, default_value_t = 32, value_parser = at_least_one)]
+        clients: usize,
+        #[arg(long, default_value_t = 10.0, value_parser = seconds)]
+        seconds: f64,
+    },
+    /// The staff queue's first page over a large store.
+    QueuePage {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: usize,
+        #[arg(long, default_value_t = 2000, value_parser = at_least_one)]
+        requests: usize,
+        #[arg(long, default_value_t = 4, value_parser = at_least_one)]
+        clients: usize,
+        #[arg(long, default_value_t = 1000, value_parser = at_least_one)]
+        customers: usize,
+        #[arg(long, default_value_t = 50)]
+        warmup: usize,
+        /// Seed into DIR and keep it; a later run with the same DIR (SQLite)
+        /// reuses that store instead of seeding again.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Chat delivered to many WebSockets.
+    ///
+    /// Seeds 10 departments of 10 agents, customers for the other clients
+    /// and a ticket for each of the first --tickets customers; every client
+    /// holds GET /v1/ws; customers post --rate messages/s for --seconds,
+    /// round-robin over the tickets, and every socket times the `message`
+    /// events it receives.
+    WsFanout {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// 2: two servers on one PostgreSQL database (needs --database-url).
+        #[arg(long, default_value_t = 1, value_parser = at_least_one)]
+        instances: usize,
+        /// WebSocket clients (staff and customers).
+        #[arg(long, default_value_t = 10_000, value_parser = at_least_one)]
+        clients: usize,
+        /// Tickets the messages go to.
+        #[arg(long, default_value_t = 1000, value_parser = at_least_one)]
+        tickets: usize,
+        /// Messages per second, all tickets together.
+        #[arg(long, default_value_t = 1000.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 20.0, value_parser = seconds)]
+        seconds: f64,
+    },
+    /// Push latency and throughput, into a fake FCM.
+    ///
+    /// The server runs in this process with push going to a fake FCM on
+    /// 127.0.0.1: the time from POST /v1/calls to the incoming-call push
+    /// reaching the fake, over --calls calls one after the other, then the
+    /// worker draining --pushes queued pushes.
+    Push {
+        /// As for the other commands.
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 200, value_parser = at_least_one)]
+        calls: usize,
+        #[arg(long, default_value_t = 5000, value_parser = at_least_one)]
+        pushes: usize,
+        #[arg(long)]
+        keep_data: bool,
+    },
+}
+
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s < 86_400.0 => Ok(s),
+        Ok(_) => Err("must be more than 0 and less than a day".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let command = args.next().unwrap_or_default();
-    let rest: Vec<String> = args.collect();
+    let cli = Cli::parse();
     if cfg!(debug_assertions) {
         eprintln!("warning: loadgen is a debug build; use `cargo run --release -p loadgen`");
     }
     // Other work on the machine skews every figure: record how busy it was.
     let load_before = load_average();
-    let mut report = match command.as_str() {
-        "create-tickets" => {
-            let flags = Flags::parse(
-                &rest,
-                &[
-                    "database-url",
-                    "server-bin",
-                    "clients",
-                    "seconds",
-                    "keep-data",
-                ],
-            )?;
-            let seconds: f64 = flags.get("seconds", 10.0)?;
-            if !(seconds > 0.0 && seconds < 86_400.0) {
-                bail!("--seconds must be positive");
-            }
+    let mut report = match cli.command {
+        Command::CreateTickets {
+            server,
+            clients,
+            seconds,
+        } => {
             create_tickets::run(create_tickets::Options {
-                database_url: flags.string("database-url"),
-                server_bin: flags.server_bin(),
-                clients: flags.positive("clients", 32)?,
+                database_url: server.database_url,
+                server_bin: server.server_bin,
+                clients,
                 duration: Duration::from_secs_f64(seconds),
-                keep: flags.switch("keep-data"),
+                keep: server.keep_data,
             })
             .await?
         }
-        "queue-page" => {
-            let flags = Flags::parse(
-                &rest,
-                &[
-                    "database-url",
-                    "server-bin",
-                    "tickets",
-                    "requests",
-                    "clients",
-                    "customers",
-                    "warmup",
-                    "keep-data",
-                    "data-dir",
-                ],
-            )?;
+        Command::QueuePage {
+            server,
+            tickets,
+            requests,
+            clients,
+            customers,
+            warmup,
+            data_dir,
+        } => {
             queue_page::run(queue_page::Options {
-                database_url: flags.string("database-url"),
-                server_bin: flags.server_bin(),
-                tickets: flags.get("tickets", 1_000_000)?,
-                requests: flags.positive("requests", 2000)?,
-                clients: flags.positive("clients", 4)?,
-                customers: flags.positive("customers", 1000)?,
-                warmup: flags.get("warmup", 50)?,
-                keep: flags.switch("keep-data"),
-                data_dir: flags.string("data-dir").map(PathBuf::from),
+                database_url: server.database_url,
+                server_bin: server.server_bin,
+                tickets,
+                requests,
+                clients,
+                customers,
+                warmup,
+                keep: server.keep_data,
+                data_dir,
             })
             .await?
         }
-        "ws-fanout" => {
-            let flags = Flags::parse(
-                &rest,
-                &[
-                    "database-url",
-                    "server-bin",
-                    "instances",
-                    "clients",
-                    "tickets",
-                    "rate",
-                    "seconds",
-                    "keep-data",
-                ],
-            )?;
-            let seconds: f64 = flags.get("seconds", 20.0)?;
-            if !(seconds > 0.0 && seconds < 86_400.0) {
-                bail!("--seconds must be positive");
-            }
+        Command::WsFanout {
+            server,
+            instances,
+            clients,
+            tickets,
+            rate,
+            seconds,
+        } => {
             ws_fanout::run(ws_fanout::Options {
-                database_url: flags.string("database-url"),
-                server_bin: flags.server_bin(),
-                instances: flags.positive("instances", 1)?,
-                clients: flags.positive("clients", 10_000)?,
-                tickets: flags.positive("tickets", 1000)?,
-                rate: flags.get("rate", 1000.0)?,
+                database_url: server.database_url,
+                server_bin: server.server_bin,
+                instances,
+                clients,
+                tickets,
+                rate,
                 duration: Duration::from_secs_f64(seconds),
-                keep: flags.switch("keep-data"),
+                keep: server.keep_data,
             })
             .await?
         }
-        "push" => {
-            let flags = Flags::parse(&rest, &["database-url", "calls", "pushes", "keep-data"])?;
+        Command::Push {
+            database_url,
+            calls,
+            pushes,
+            keep_data,
+        } => {
             push::run(push::Options {
-                database_url: flags.string("database-url"),
-                calls: flags.positive("calls", 200)?,
-                pushes: flags.positive("pushes", 5000)?,
-                keep: flags.switch("keep-data"),
+                database_url,
+                calls,
+                pushes,
+                keep: keep_data,
             })
             .await?
         }
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
-            return Ok(());
-        }
-        other => bail!("unknown command {other:?}\n\n{USAGE}"),
     };
     report["load_average_1m"] = serde_json::json!([load_before, load_average()]);
     println!("{report}");
@@ -175,66 +235,37 @@ fn load_average() -> Option<f64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
-const SWITCHES: [&str; 1] = ["keep-data"];
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
 
-/// `--name value` or `--name=value` pairs, checked against the names a
-/// command takes; `--keep-data` alone is a switch.
-struct Flags(HashMap<String, String>);
+    use super::*;
 
-impl Flags {
-    fn parse(args: &[String], known: &[&str]) -> anyhow::Result<Flags> {
-        let mut values = HashMap::new();
-        let mut iter = args.iter();
-        while let Some(arg) = iter.next() {
-            let Some(flag) = arg.strip_prefix("--") else {
-                bail!("unexpected argument {arg:?}\n\n{USAGE}");
-            };
-            let (name, value) = match flag.split_once('=') {
-                Some((name, value)) => (name.to_string(), value.to_string()),
-                None if SWITCHES.contains(&flag) => (flag.to_string(), "true".to_string()),
-                None => {
-                    let value = iter
-                        .next()
-                        .with_context(|| format!("--{flag} needs a value"))?;
-                    (flag.to_string(), value.clone())
-                }
-            };
-            if !known.contains(&name.as_str()) {
-                bail!("unknown option --{name}\n\n{USAGE}");
-            }
-            values.insert(name, value);
+    #[test]
+    fn the_flags_are_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_apply_and_bad_values_are_refused_with_a_message() {
+        let cli = Cli::try_parse_from(["loadgen", "ws-fanout", "--rate", "20"]).unwrap();
+        let Command::WsFanout {
+            clients,
+            rate,
+            server,
+            ..
+        } = cli.command
+        else {
+            panic!("parsed as another command");
+        };
+        assert_eq!((clients, rate), (10_000, 20.0));
+        assert_eq!(server.server_bin, PathBuf::from("target/release/server"));
+        for bad in [
+            ["loadgen", "ws-fanout", "--clients", "0"],
+            ["loadgen", "create-tickets", "--seconds", "0"],
+        ] {
+            let error = Cli::try_parse_from(bad).err().expect("refused");
+            assert!(error.to_string().contains("invalid value"), "{error}");
         }
-        Ok(Flags(values))
-    }
-
-    fn switch(&self, name: &str) -> bool {
-        self.0.get(name).is_some_and(|v| v == "true")
-    }
-
-    fn string(&self, name: &str) -> Option<String> {
-        self.0.get(name).cloned()
-    }
-
-    fn get<T: FromStr>(&self, name: &str, default: T) -> anyhow::Result<T> {
-        match self.0.get(name) {
-            None => Ok(default),
-            Some(v) => v
-                .parse()
-                .map_err(|_| anyhow::anyhow!("--{name} {v:?} is not a valid value")),
-        }
-    }
-
-    fn positive(&self, name: &str, default: usize) -> anyhow::Result<usize> {
-        match self.get(name, default)? {
-            0 => bail!("--{name} must be at least 1"),
-            n => Ok(n),
-        }
-    }
-
-    fn server_bin(&self) -> PathBuf {
-        PathBuf::from(
-            self.string("server-bin")
-                .unwrap_or_else(|| "target/release/server".into()),
-        )
     }
 }
