@@ -797,11 +797,21 @@ impl Client {
         .await
     }
 
-    /// Tells the other participants the user is (or stopped) typing. Dropped
-    /// when offline: typing is ephemeral.
-    pub fn set_typing(&self, ticket_id: String, typing: bool) -> Result<(), CoreError> {
+    /// Tells the other participants the user is (or stopped) typing; staff
+    /// writing an internal note (`internal`) tell only their colleagues.
+    /// Dropped when offline: typing is ephemeral.
+    pub fn set_typing(
+        &self,
+        ticket_id: String,
+        typing: bool,
+        internal: bool,
+    ) -> Result<(), CoreError> {
         let ticket_id = parse_id("ticket", &ticket_id)?;
-        let frame = serde_json::to_string(&wire::ClientEvent::Typing { ticket_id, typing })?;
+        let frame = serde_json::to_string(&wire::ClientEvent::Typing {
+            ticket_id,
+            typing,
+            internal,
+        })?;
         if let Some(tx) = self.inner.ws_out.lock().unwrap().as_ref() {
             let _ = tx.try_send(frame);
         }

@@ -120,14 +120,14 @@ async fn typing_reads_presence_and_names_reach_the_listeners() {
 
     // Typing reaches Bea's detail listener, with the name.
     eventually("Ann is live", || ann.sync_state() == SyncState::Live).await;
-    ann.set_typing(ticket.id.clone(), true).unwrap();
+    ann.set_typing(ticket.id.clone(), true, false).unwrap();
     eventually("Bea sees Ann typing", || {
         details
             .last()
             .is_some_and(|d| d.typing.len() == 1 && d.typing[0].name.as_deref() == Some("Ann"))
     })
     .await;
-    ann.set_typing(ticket.id.clone(), false).unwrap();
+    ann.set_typing(ticket.id.clone(), false, false).unwrap();
     eventually("Ann stopped", || {
         details.last().is_some_and(|d| d.typing.is_empty())
     })

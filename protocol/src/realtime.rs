@@ -63,23 +63,19 @@ pub enum ServerEvent {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientEvent {
     /// First frame, when the `Authorization` header could not be set.
-    Auth {
-        token: String,
-    },
+    Auth { token: String },
     Typing {
         ticket_id: Uuid,
         typing: bool,
+        /// Staff writing an internal note: only staff are told, so the
+        /// customer cannot see that a note is being written.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        internal: bool,
     },
     /// Marks the ticket read up to this message (persisted).
-    Read {
-        ticket_id: Uuid,
-        message_id: Uuid,
-    },
+    Read { ticket_id: Uuid, message_id: Uuid },
     /// Signalling for the other party of a call this device is in.
-    CallSignal {
-        call_id: Uuid,
-        signal: Signal,
-    },
+    CallSignal { call_id: Uuid, signal: Signal },
 }
 
 /// How far a participant has read a ticket.

@@ -13,6 +13,9 @@
 //! without attempts; a successful sign-in clears the email's count and takes
 //! its attempt back from the address's.
 //!
+//! A registration counts against the address too (its "email taken" answer
+//! tells whether an account exists), and a successful one is taken back.
+//!
 //! An attempt is counted before its password is checked, in one statement
 //! per key, so parallel guesses cannot all slip through one check. The counts
 //! are in the database: instances sharing PostgreSQL share them.
@@ -43,7 +46,8 @@ pub struct SignInThrottle {
 
 /// An attempt that was let through; tell the throttle if it succeeded.
 pub struct Attempt {
-    account_key: String,
+    /// None for a registration, which probes no one account's password.
+    account_key: Option<String>,
     address_key: String,
 }
 
@@ -55,22 +59,41 @@ impl SignInThrottle {
         }
     }
 
-    /// Counts an attempt from `ip` at `email` (already normalised), or
-    /// refuses it with 429 while either key is blocked.
+    /// Counts a sign-in attempt from `ip` at `email` (already normalised),
+    /// or refuses it with 429 while either key is blocked.
     pub async fn attempt(&self, db: &Db, ip: IpAddr, email: &str) -> ApiResult<Attempt> {
         let source = SourceKey::of(ip);
+        let account_key = hashed(&format!("account:{source}|{email}"));
+        self.claim(db, source, Some(account_key)).await
+    }
+
+    /// Counts a registration from `ip` against the address alone: an
+    /// answer of "email taken" tells whether an account exists, so trying
+    /// many emails is bounded as guessing is.
+    pub async fn registration(&self, db: &Db, ip: IpAddr) -> ApiResult<Attempt> {
+        self.claim(db, SourceKey::of(ip), None).await
+    }
+
+    async fn claim(
+        &self,
+        db: &Db,
+        source: SourceKey,
+        account_key: Option<String>,
+    ) -> ApiResult<Attempt> {
         let attempt = Attempt {
-            account_key: hashed(&format!("account:{source}|{email}")),
+            account_key,
             address_key: hashed(&format!("address:{source}")),
         };
         let now = now_micros();
         let forget_before = now - micros(FORGET_AFTER);
         let mut tx = db.writer().begin().await?;
         let mut blocks = Vec::new();
-        for (key, free) in [
-            (&attempt.account_key, FREE_PER_ACCOUNT),
-            (&attempt.address_key, self.free_per_address),
-        ] {
+        let account = attempt
+            .account_key
+            .iter()
+            .map(|key| (key, FREE_PER_ACCOUNT));
+        let address = std::iter::once((&attempt.address_key, self.free_per_address));
+        for (key, free) in account.chain(address) {
             match db::sign_in_attempts::claim(&mut tx, key, now, forget_before).await? {
                 // The attempt that uses up the free ones blocks the next.
                 Ok(failures) if failures >= free => blocks.push((key, failures - free + 1)),
@@ -101,7 +124,9 @@ impl SignInThrottle {
     /// only its failures.
     pub async fn succeeded(&self, db: &Db, attempt: Attempt) -> ApiResult<()> {
         let mut tx = db.writer().begin().await?;
-        db::sign_in_attempts::forget(&mut tx, &attempt.account_key).await?;
+        if let Some(account_key) = &attempt.account_key {
+            db::sign_in_attempts::forget(&mut tx, account_key).await?;
+        }
         db::sign_in_attempts::uncount(&mut tx, &attempt.address_key, self.free_per_address).await?;
         tx.commit().await?;
         Ok(())

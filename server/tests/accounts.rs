@@ -59,21 +59,24 @@ async fn sign_in_failures_do_not_reveal_whether_the_email_exists() {
     assert_eq!(wrong_password.body, unknown_email.body);
 }
 
-/// A sign-in attempt at `email` from the local address `from` (the server
-/// listens on 127.0.0.1; the whole of 127/8 reaches it).
-async fn sign_in_from(app: &TestApp, from: &str, email: &str, password: &str) -> Resp {
+/// A POST from the local address `from` (the server listens on 127.0.0.1;
+/// the whole of 127/8 reaches it).
+async fn post_from(app: &TestApp, from: &str, path: &str, body: serde_json::Value) -> Resp {
     let http = reqwest::Client::builder()
         .local_address(from.parse::<std::net::IpAddr>().unwrap())
         .build()
         .unwrap();
-    send(
-        &http,
-        app.url("/v1/auth/login"),
-        Method::POST,
-        None,
-        Some(json!({"email": email, "password": password})),
-    )
-    .await
+    send(&http, app.url(path), Method::POST, None, Some(body)).await
+}
+
+async fn sign_in_from(app: &TestApp, from: &str, email: &str, password: &str) -> Resp {
+    let body = json!({"email": email, "password": password});
+    post_from(app, from, "/v1/auth/login", body).await
+}
+
+async fn register_from(app: &TestApp, from: &str, email: &str) -> Resp {
+    let body = json!({"email": email, "password": PASSWORD, "name": "Someone"});
+    post_from(app, from, "/v1/auth/register", body).await
 }
 
 const ANN: &str = "ann@customers.example";
@@ -178,6 +181,29 @@ async fn a_successful_sign_in_forgets_the_failures_before_it() {
         sign_in_from(&app, "127.0.0.1", ANN, PASSWORD)
             .await
             .expect(StatusCode::OK);
+    }
+}
+
+/// "Email taken" tells whether an account exists: one address trying many
+/// is slowed like a guesser, while registering for real is never slowed.
+#[tokio::test]
+async fn listing_accounts_through_registration_is_slowed() {
+    let app = TestApp::start_with(|config| config.sign_in_free_per_address = 3).await;
+    app.customer("Ann").await;
+    for _ in 0..3 {
+        let taken = register_from(&app, "127.0.0.2", ANN).await;
+        taken.expect(StatusCode::CONFLICT);
+        assert_eq!(taken.code(), "email_taken");
+    }
+    register_from(&app, "127.0.0.2", ANN)
+        .await
+        .expect(StatusCode::TOO_MANY_REQUESTS);
+    // New accounts from another address: as many as people want.
+    for n in 0..5 {
+        let email = format!("new{n}@customers.example");
+        register_from(&app, "127.0.0.1", &email)
+            .await
+            .expect(StatusCode::CREATED);
     }
 }
 

@@ -188,6 +188,7 @@ async fn two_processes_on_postgres_deliver_chat_and_presence_both_ways() {
         .send(&ClientEvent::Typing {
             ticket_id: t.id,
             typing: true,
+            internal: false,
         })
         .await;
     let typist = ann_ws

@@ -170,6 +170,7 @@ async fn typing_reaches_the_other_participants_only() {
     ann.send(&ClientEvent::Typing {
         ticket_id: t.id,
         typing: true,
+        internal: false,
     })
     .await;
     let (ticket_id, user_id, typing) = agent_x
@@ -192,6 +193,7 @@ async fn typing_reaches_the_other_participants_only() {
     bob.send(&ClientEvent::Typing {
         ticket_id: t.id,
         typing: true,
+        internal: false,
     })
     .await;
     match bob.next().await {
@@ -199,6 +201,36 @@ async fn typing_reaches_the_other_participants_only() {
         other => panic!("expected an error, got {other:?}"),
     }
     assert_eq!(typing_events(&mut agent_x).await, 0);
+}
+
+/// Staff writing an internal note are shown typing to colleagues, never to
+/// the customer, who would learn that a note is being written.
+#[tokio::test]
+async fn typing_an_internal_note_is_shown_to_staff_only() {
+    let w = world().await;
+    let t = w.ann.open_ticket(&w.x, "Question").await;
+    let mut ann = WsClient::connect(&w.app.base, &w.ann.token).await;
+    let mut agent_x = WsClient::connect(&w.app.base, &w.agent_x.token).await;
+    let mut agent_x2 = WsClient::connect(&w.app.base, &w.agent_x2.token).await;
+    agent_x
+        .send(&ClientEvent::Typing {
+            ticket_id: t.id,
+            typing: true,
+            internal: true,
+        })
+        .await;
+    let typist = agent_x2
+        .wait_for(|e| match e {
+            ServerEvent::Typing { user_id, .. } => Some(*user_id),
+            _ => None,
+        })
+        .await;
+    assert_eq!(typist, w.agent_x.user.id);
+    assert_eq!(
+        typing_events(&mut ann).await,
+        0,
+        "the customer saw a note being written"
+    );
 }
 
 async fn typing_events(client: &mut WsClient) -> usize {
@@ -220,6 +252,7 @@ async fn typing_is_rate_limited() {
         ann.send(&ClientEvent::Typing {
             ticket_id: t.id,
             typing: i % 2 == 0,
+            internal: false,
         })
         .await;
     }

@@ -46,21 +46,27 @@ async fn issue_token(state: &AppState, user: User) -> ApiResult<AuthResponse> {
     Ok(AuthResponse { token, user })
 }
 
-/// Creates a customer account and signs it in.
+/// Creates a customer account and signs it in. An email already registered
+/// is answered 409, so that its owner is told to sign in instead (there is
+/// no mail to tell them otherwise); each registration counts against the
+/// address's sign-in throttle, which bounds listing accounts this way.
 #[utoipa::path(post, path = "/v1/auth/register", operation_id = "register_account", tag = "accounts", security(),
     request_body = RegisterRequest,
     responses(
         (status = 201, body = AuthResponse),
         (status = 409, description = "email already registered", body = ErrorBody),
         (status = 422, body = ErrorBody),
+        (status = 429, description = "too many attempts from this address; wait `Retry-After` seconds", body = ErrorBody),
     ))]
 pub async fn register(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Json(req): Json<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<AuthResponse>)> {
     let email = validate::email(&req.email)?;
     let name = validate::text("name", &req.name, validate::MAX_NAME)?;
     validate::password(&req.password)?;
+    let attempt = state.throttle.registration(&state.db, client).await?;
     let password_hash = hash_password(req.password).await?;
     let id = Uuid::now_v7();
     let created = db::users::insert(
@@ -84,6 +90,7 @@ pub async fn register(
     let user = db::users::by_id(state.db.writer(), id)
         .await?
         .ok_or_else(|| ApiError::internal("registered user vanished"))?;
+    state.throttle.succeeded(&state.db, attempt).await?;
     Ok((StatusCode::CREATED, Json(issue_token(&state, user).await?)))
 }
 

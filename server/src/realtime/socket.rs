@@ -178,6 +178,7 @@ async fn handle_client_frame(
         ClientEvent::Typing {
             ticket_id,
             typing: is_typing,
+            internal,
         } => {
             if !typing.allow() {
                 return None;
@@ -189,7 +190,7 @@ async fn handle_client_frame(
             let audience = Audience::Ticket {
                 customer_id: ticket.customer_id,
                 department_id: ticket.department_id,
-                staff_only: false,
+                staff_only: internal,
                 except: Some(caller.id()),
             };
             let event = ServerEvent::Typing {

@@ -101,8 +101,9 @@ public final class CustomerServiceClient: @unchecked Sendable {
         try await background { try $0.discardOutboxItem(id: id) }
     }
 
-    public func setTyping(_ ticketId: String, _ typing: Bool) {
-        try? client.setTyping(ticketId: ticketId, typing: typing)
+    /// `internal`: staff writing an internal note, shown typing to colleagues only.
+    public func setTyping(_ ticketId: String, _ typing: Bool, internal: Bool = false) {
+        try? client.setTyping(ticketId: ticketId, typing: typing, internal: internal)
     }
 
     public func markRead(ticketId: String, messageId: String) async throws {

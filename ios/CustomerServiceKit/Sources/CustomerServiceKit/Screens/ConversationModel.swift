@@ -78,7 +78,10 @@ public final class ConversationModel: StateHolder<ConversationState>, @unchecked
     public func send(_ event: ConversationEvent) {
         switch event {
         case .composerChanged(let text): composerChanged(text)
-        case .toggleInternal: update { $0.internalNote.toggle() }
+        case .toggleInternal:
+            // The beat restarts with the next key, told to the right people.
+            stopTyping()
+            update { $0.internalNote.toggle() }
         case .send: sendMessage()
         case .closeTicket: act { try await $0.closeTicket($1) }
         case .setStatus(let status): change(TicketChanges(status: status, priority: nil, assigneeId: nil, unassign: false, departmentId: nil))
@@ -129,9 +132,11 @@ public final class ConversationModel: StateHolder<ConversationState>, @unchecked
         guard lock.withLock({ typingBeat == nil }) else { return }
         // A beat, not one signal per key: a signal lost while the socket reconnects is sent again.
         let beat = Task { [weak self, core, ticketId = state.ticketId] in
+            // Stopping tells everyone (it reveals nothing); writing a note, only colleagues.
             defer { core.setTyping(ticketId, false) }
             while !Task.isCancelled {
-                core.setTyping(ticketId, true)
+                let note = self.map { $0.state.staff && $0.state.internalNote } ?? false
+                core.setTyping(ticketId, true, internal: note)
                 guard let self else { return }
                 let idleLeft = Self.typingIdle - Date().timeIntervalSince(self.lock.withLock { self.lastKeyAt })
                 try? await Task.sleep(nanoseconds: UInt64(max(0, min(Self.typingRepeat, idleLeft)) * 1e9))

@@ -156,7 +156,9 @@ class CustomerServiceCore(val client: Client, private val io: CoroutineDispatche
     suspend fun discardOutboxItem(id: Long) = withContext(io) { client.discardOutboxItem(id) }
 
     /** Tells the ticket's other participants the user is (or stopped) typing. */
-    fun setTyping(ticketId: String, typing: Boolean) = client.setTyping(ticketId, typing)
+    /** [internal]: staff writing an internal note, shown typing to colleagues only. */
+    fun setTyping(ticketId: String, typing: Boolean, internal: Boolean = false) =
+        client.setTyping(ticketId, typing, internal)
 
     /** Tries to connect now instead of waiting for the next backoff (say, when the phone's network comes back). */
     fun reconnectNow() = client.reconnectNow()

@@ -180,7 +180,11 @@ class TicketPresenter(
     override fun onEvent(event: TicketEvent) {
         when (event) {
             is TicketEvent.ComposerChanged -> composerChanged(event.text)
-            is TicketEvent.SetInternal -> setState { copy(internal = event.internal && staff) }
+            is TicketEvent.SetInternal -> {
+                // The beat restarts with the next key, told to the right people.
+                stopTyping()
+                setState { copy(internal = event.internal && staff) }
+            }
             TicketEvent.AddAttachments -> scope.launch { addAttachments(picker.pick()) }
             is TicketEvent.RemoveAttachment ->
                 setState { copy(attachments = attachments.filterIndexed { i, _ -> i != event.index }) }
@@ -208,12 +212,14 @@ class TicketPresenter(
                 scope.launch {
                     try {
                         while (true) {
-                            runCatching { core.setTyping(current.ticketId, true) }
+                            // Writing a note: only colleagues see it.
+                            runCatching { core.setTyping(current.ticketId, true, current.internal && current.staff) }
                             val idleLeft = TYPING_IDLE_MS - (System.currentTimeMillis() - lastKeyAt)
                             delay(minOf(TYPING_REPEAT_MS, idleLeft.coerceAtLeast(0)))
                             if (System.currentTimeMillis() - lastKeyAt >= TYPING_IDLE_MS) break
                         }
                     } finally {
+                        // Stopping tells everyone: it reveals nothing.
                         runCatching { core.setTyping(current.ticketId, false) }
                     }
                 }
