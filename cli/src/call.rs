@@ -334,6 +334,11 @@ fn summary(
             ms(q.rtt_ms),
             ms(q.jitter_ms)
         );
+        out!(
+            "playout:   {:.0} ms buffered, {} frames concealed",
+            q.playout_delay_ms,
+            q.concealed_frames
+        );
     }
     out!("heard:     {}", listening.describe());
     if let Some(recorded) = recorded {

@@ -75,6 +75,10 @@ pub struct CallQuality {
     pub packets_lost: i64,
     pub packets_received: u64,
     pub packets_sent: u64,
+    /// The delay the jitter buffer adds now.
+    pub playout_delay_ms: f64,
+    /// Frames concealed (lost, late or not yet arrived).
+    pub concealed_frames: u64,
 }
 
 impl From<CallStats> for CallQuality {
@@ -85,6 +89,8 @@ impl From<CallStats> for CallQuality {
             packets_lost: s.packets_lost,
             packets_received: s.packets_received,
             packets_sent: s.packets_sent,
+            playout_delay_ms: s.playout_delay_ms,
+            concealed_frames: s.concealed_frames,
         }
     }
 }

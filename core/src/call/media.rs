@@ -19,6 +19,7 @@
 
 mod audio_loop;
 mod candidate;
+pub(crate) mod jitter;
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -134,6 +135,12 @@ pub struct CallStats {
     pub packets_lost: i64,
     pub packets_received: u64,
     pub packets_sent: u64,
+    /// What the jitter buffer holds now, as time: the delay it adds.
+    pub playout_delay_ms: f64,
+    /// Frames played from concealment (lost, late or not yet arrived).
+    pub concealed_frames: u64,
+    /// Packets that arrived after their turn and were dropped.
+    pub late_packets: u64,
 }
 
 /// The media of one call.
@@ -308,6 +315,10 @@ impl MediaSession {
         for outbound in report.outbound_rtp_streams() {
             stats.packets_sent += outbound.sent_rtp_stream_stats.packets_sent;
         }
+        let playout = *self.shared.controls.playout.lock().unwrap();
+        stats.playout_delay_ms = playout.delay.as_secs_f64() * 1000.0;
+        stats.concealed_frames = playout.concealed;
+        stats.late_packets = playout.late;
         stats.rtt_ms = report
             .candidate_pairs()
             .filter(|pair| pair.current_round_trip_time > 0.0)

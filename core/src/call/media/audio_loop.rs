@@ -1,21 +1,22 @@
 //! The call's audio thread: every 20 ms it pulls a microphone frame from the
-//! device and Opus-encodes it; whenever a packet arrives it decodes it and
-//! hands the frame to the device.
+//! device and Opus-encodes it, and plays the frame whose turn it is from the
+//! jitter buffer (`jitter.rs`), which received packets wait in.
 //!
 //! One OS thread per call, not a Tokio task, because the device is app code
 //! (Kotlin/Swift through uniffi) that may take its time, and the Opus
 //! state then belongs to one thread with no locks.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::jitter::{JitterBuffer, JitterStats, Playback};
 use crate::call::audio::{AudioDevice, FRAME_DURATION, FRAME_SAMPLES, SAMPLE_RATE, fit_frame};
 use crate::call::error::CallError;
 
@@ -26,8 +27,6 @@ const MAX_PACKET_SAMPLES: usize = 6 * FRAME_SAMPLES;
 /// Wideband voice at this rate is transparent; WebRTC's own default is
 /// similar.
 const BITRATE: i32 = 32_000;
-/// Gaps up to this many packets are concealed; a longer one is a resync.
-const MAX_CONCEALED_FRAMES: u16 = 5;
 /// Behind by more than this (a stalled thread), the clock restarts instead
 /// of sending a burst of frames.
 const MAX_LAG: Duration = Duration::from_millis(100);
@@ -50,6 +49,8 @@ pub(crate) struct Controls {
     /// Muted: keep pulling (so the platform's buffer does not grow) but send
     /// encoded silence, as browsers do, so the stream and its timing go on.
     pub muted: AtomicBool,
+    /// The jitter buffer's figures, as of the last tick.
+    pub playout: Mutex<JitterStats>,
 }
 
 pub(crate) struct AudioLoop {
@@ -128,11 +129,16 @@ fn run(mut audio: AudioThread) {
             if !audio.send_one_frame() {
                 return;
             }
+            audio.playout.tick(now, &*audio.device);
+            *audio.controls.playout.lock().unwrap() = audio.playout.jitter.stats();
             continue;
         }
         match audio.packets.recv_timeout(next_tick - now) {
             Ok(Inbound::Packet { sequence, payload }) => {
-                audio.playout.receive(sequence, &payload, &*audio.device)
+                audio
+                    .playout
+                    .jitter
+                    .insert(sequence, payload, Instant::now())
             }
             Ok(Inbound::Stop) | Err(RecvTimeoutError::Disconnected) => return,
             Err(RecvTimeoutError::Timeout) => {}
@@ -178,13 +184,12 @@ fn guarded<T>(call: impl FnOnce() -> T) -> Option<T> {
     }
 }
 
-/// Decoding in arrival order, with loss concealment. There is no jitter
-/// buffer: frames are played as they arrive and the platform's playback
-/// buffer absorbs jitter (enough on loopback and LANs; a real jitter buffer
-/// is the next step for lossy mobile networks).
+/// Decoding in playout order: each tick plays the frame the jitter buffer
+/// gives, or conceals the one it lacks (Opus PLC, or FEC from the packet
+/// after it).
 struct Playout {
     decoder: opus::Decoder,
-    last_sequence: Option<u16>,
+    jitter: JitterBuffer,
     pcm: Vec<i16>,
 }
 
@@ -192,32 +197,25 @@ impl Playout {
     fn new() -> Result<Self, CallError> {
         Ok(Playout {
             decoder: opus::Decoder::new(SAMPLE_RATE, opus::Channels::Mono)?,
-            last_sequence: None,
+            jitter: JitterBuffer::new(),
             pcm: vec![0; MAX_PACKET_SAMPLES],
         })
     }
 
-    fn receive(&mut self, sequence: u16, payload: &[u8], device: &dyn AudioDevice) {
-        let gap = match self.last_sequence {
-            Some(last) => sequence.wrapping_sub(last) as i16,
-            None => 1,
-        };
-        if gap <= 0 {
-            // Late or repeated: its moment has passed.
-            return;
-        }
-        let lost = (gap - 1) as u16;
-        if (1..=MAX_CONCEALED_FRAMES).contains(&lost) {
-            for k in 1..=lost {
-                // The packet after a loss carries FEC for the frame just
-                // before it; earlier ones are extrapolated (empty input).
-                let use_fec = k == lost;
-                let input = if use_fec { payload } else { &[] };
-                self.decode_and_play(input, use_fec, FRAME_SAMPLES, device);
+    fn tick(&mut self, now: Instant, device: &dyn AudioDevice) {
+        match self.jitter.next_frame(now) {
+            Playback::Packet(payload) => {
+                self.decode_and_play(&payload, false, MAX_PACKET_SAMPLES, device)
             }
+            Playback::Conceal { fec: Some(next) } => {
+                self.decode_and_play(&next, true, FRAME_SAMPLES, device)
+            }
+            // Empty input: the decoder extrapolates from what it has.
+            Playback::Conceal { fec: None } => {
+                self.decode_and_play(&[], false, FRAME_SAMPLES, device)
+            }
+            Playback::Nothing => {}
         }
-        self.last_sequence = Some(sequence);
-        self.decode_and_play(payload, false, MAX_PACKET_SAMPLES, device);
     }
 
     fn decode_and_play(
@@ -252,37 +250,32 @@ mod tests {
     }
 
     #[test]
-    fn a_tone_survives_opus_and_lost_packets_are_concealed() {
+    fn a_tone_survives_opus_and_the_jitter_buffer_and_lost_packets_are_concealed() {
         let tone = ToneSource::new(440.0, 0.3);
         let mut encoder = encoder();
+        encoder.set_inband_fec(true).unwrap();
+        encoder.set_packet_loss_perc(5).unwrap();
         let mut playout = Playout::new().unwrap();
         let analyser = AudioAnalyser::new();
         let mut packet = [0u8; MAX_PACKET_BYTES];
-        for sequence in 0u16..30 {
+        let start = Instant::now();
+        for sequence in 0u16..40 {
             let len = encoder.encode(&tone.capture_frame(), &mut packet).unwrap();
-            if sequence == 10 || sequence == 20 || sequence == 21 {
-                continue; // lost on the way
+            let now = start + FRAME_DURATION * u32::from(sequence);
+            if !(sequence == 10 || sequence == 20 || sequence == 21) {
+                let payload = Bytes::copy_from_slice(&packet[..len]);
+                playout.jitter.insert(sequence, payload, now);
             }
-            playout.receive(sequence, &packet[..len], &analyser);
+            playout.tick(now + FRAME_DURATION, &analyser);
         }
-        playout.receive(5, &packet, &analyser); // late: dropped
-
         let report = analyser.report();
-        assert_eq!(report.frames, 30, "every lost frame is concealed, once");
+        assert_eq!(report.frames, 40, "one frame per tick");
+        let stats = playout.jitter.stats();
+        // Each loss is first waited for (it might be late), then concealed.
+        assert_eq!(stats.played + stats.concealed, 40);
+        assert!(stats.concealed >= 3, "{stats:?}");
+        assert_eq!(stats.late, 0);
         let heard = report.dominant_hz.unwrap();
         assert!((heard - 440.0).abs() < 5.0, "heard {heard} Hz");
-    }
-
-    #[test]
-    fn sequence_numbers_wrap() {
-        let mut encoder = encoder();
-        let mut playout = Playout::new().unwrap();
-        let analyser = AudioAnalyser::new();
-        let mut packet = [0u8; MAX_PACKET_BYTES];
-        for sequence in [65_534u16, 65_535, 0, 1] {
-            let len = encoder.encode(&[0; FRAME_SAMPLES], &mut packet).unwrap();
-            playout.receive(sequence, &packet[..len], &analyser);
-        }
-        assert_eq!(analyser.report().frames, 4);
     }
 }

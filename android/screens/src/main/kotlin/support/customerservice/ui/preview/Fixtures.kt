@@ -403,7 +403,7 @@ object Fixtures {
         CallState(
             call = incoming.copy(phase = CallPhase.Connected),
             elapsedSeconds = 83,
-            quality = CallQuality(12.0, 1.4, 0, 4100u, 4120u),
+            quality = CallQuality(12.0, 1.4, 0, 4100u, 4120u, 40.0, 2u),
         )
     val callMuted = callConnected.copy(call = callConnected.call!!.copy(muted = true))
     val callReconnecting =
