@@ -6,10 +6,13 @@
 //!
 //! Passes when each end hears the other's tone in at least 95 % of the frames
 //! it plays after the first second; prints the playout delay the jitter
-//! buffer added and the frames it concealed.
+//! buffer added and the frames it concealed. Then the path is lost: the relay
+//! stops forwarding, and the call either recovers through an ICE restart
+//! when a new path (another relay port) is there, or fails on both ends
+//! within 10 s when none is.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -43,6 +46,12 @@ const MOBILE: Impairment = Impairment {
     loss: 0.05,
 };
 
+const CLEAN: Impairment = Impairment {
+    delay: Duration::ZERO,
+    jitter: Duration::ZERO,
+    loss: 0.0,
+};
+
 /// Two sockets, one facing each peer. What the caller sends to its socket
 /// leaves by the callee's socket to the callee, and the other way round, late
 /// or not at all; each peer thus sees the other at its own socket's address.
@@ -54,6 +63,8 @@ struct LossyRelay {
     callees_side: SocketAddr,
     dropped: Arc<AtomicU64>,
     forwarded: Arc<AtomicU64>,
+    /// Off: the path is gone (a phone that left its network).
+    forwarding: Arc<AtomicBool>,
 }
 
 impl LossyRelay {
@@ -65,6 +76,7 @@ impl LossyRelay {
             callees_side: callees_side.local_addr().unwrap(),
             dropped: Arc::default(),
             forwarded: Arc::default(),
+            forwarding: Arc::new(AtomicBool::new(true)),
         };
         let rng = Arc::new(Mutex::new(StdRng::seed_from_u64(seed)));
         let caller: Arc<Mutex<Option<SocketAddr>>> = Arc::default();
@@ -78,11 +90,18 @@ impl LossyRelay {
             ),
             (callees_side, callers_side, callee, caller),
         ] {
-            let (rng, dropped, forwarded) =
-                (rng.clone(), relay.dropped.clone(), relay.forwarded.clone());
+            let (rng, dropped, forwarded, forwarding) = (
+                rng.clone(),
+                relay.dropped.clone(),
+                relay.forwarded.clone(),
+                relay.forwarding.clone(),
+            );
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 2048];
                 while let Ok((len, from)) = inbound.recv_from(&mut buf).await {
+                    if !forwarding.load(Ordering::Relaxed) {
+                        continue;
+                    }
                     *sender.lock().unwrap() = Some(from);
                     // Not heard from the other peer yet: lost, as on a network.
                     let Some(to) = *receiver.lock().unwrap() else {
@@ -108,6 +127,10 @@ impl LossyRelay {
         }
         relay
     }
+
+    fn stop_forwarding(&self) {
+        self.forwarding.store(false, Ordering::Relaxed);
+    }
 }
 
 /// A candidate as the browser JSON carries it, with its address replaced.
@@ -125,11 +148,19 @@ fn through(candidate_json: &str, relay: SocketAddr) -> Option<String> {
     Some(value.to_string())
 }
 
-/// The SDP without the candidates it may carry: they would name the real
-/// addresses; the trickled ones go through [`through`].
-fn without_candidates(sdp: &str) -> String {
+/// The SDP with the candidates it may carry pointed at the relay (a restart
+/// offer carries them all).
+fn sdp_through(sdp: &str, relay: SocketAddr) -> String {
     sdp.split_inclusive('\n')
-        .filter(|line| !line.starts_with("a=candidate:"))
+        .filter_map(|line| match line.strip_prefix("a=") {
+            Some(candidate) if candidate.starts_with("candidate:") => {
+                let json = serde_json::json!({"candidate": candidate.trim_end()}).to_string();
+                let rewritten: serde_json::Value =
+                    serde_json::from_str(&through(&json, relay)?).ok()?;
+                Some(format!("a={}\r\n", rewritten["candidate"].as_str()?))
+            }
+            _ => Some(line.to_string()),
+        })
         .collect()
 }
 
@@ -153,6 +184,11 @@ impl ToneCounter {
 
     fn count_from(&self, at: Instant) {
         *self.from.lock().unwrap() = Some(at);
+    }
+
+    fn reset(&self) {
+        self.frames.store(0, Ordering::Relaxed);
+        self.with_tone.store(0, Ordering::Relaxed);
     }
 
     fn share(&self) -> (u64, u64) {
@@ -215,30 +251,52 @@ async fn peer(tone_hz: f64, hears: Arc<ToneCounter>) -> (Peer, UnboundedReceiver
     (peer, events)
 }
 
-/// Hands `from`'s candidates to `to` with the relay's address, and
-/// publishes `from`'s state.
+/// The relay address a peer's candidates are rewritten to; switching it is
+/// the path moving to another port.
+type Route = Arc<Mutex<SocketAddr>>;
+
+/// Every state a session reported, with when.
+type History = Arc<Mutex<Vec<(MediaState, Instant)>>>;
+
+/// Hands `from`'s candidates to `to` through `route`'s relay address, and
+/// its restart offers to `to` (and the answer back, through `back`), as the
+/// call manager does through the server; records `from`'s states.
 fn signal_through(
     mut events: UnboundedReceiver<MediaEvent>,
+    from: Arc<MediaSession>,
     to: Arc<MediaSession>,
-    relay: SocketAddr,
-) -> watch::Receiver<MediaState> {
+    route: Route,
+    back: Route,
+) -> (watch::Receiver<MediaState>, History) {
     let (state_tx, state_rx) = watch::channel(MediaState::New);
+    let history: History = Arc::default();
+    let seen = history.clone();
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             match event {
                 MediaEvent::LocalCandidate(json) => {
+                    let relay = *route.lock().unwrap();
                     if let Some(rewritten) = through(&json, relay) {
                         let _ = to.add_remote_candidate(&rewritten).await;
                     }
                 }
+                MediaEvent::RestartOffer(offer) => {
+                    let offer = sdp_through(&offer, *route.lock().unwrap());
+                    let Ok(answer) = to.accept_offer(&offer).await else {
+                        continue;
+                    };
+                    let answer = sdp_through(&answer, *back.lock().unwrap());
+                    let _ = from.accept_answer(&answer).await;
+                }
                 MediaEvent::GatheringComplete => {}
                 MediaEvent::ConnectionState(state) => {
+                    seen.lock().unwrap().push((state, Instant::now()));
                     let _ = state_tx.send(state);
                 }
             }
         }
     });
-    state_rx
+    (state_rx, history)
 }
 
 async fn wait_connected(peer: &mut Peer) {
@@ -251,27 +309,110 @@ async fn wait_connected(peer: &mut Peer) {
     .expect("the state is still reported");
 }
 
+/// A call between a 440 Hz caller and a 660 Hz callee through `relay`,
+/// connected; the routes let a test move the path.
+struct Call {
+    caller: Peer,
+    callee: Peer,
+    caller_states: History,
+    callee_states: History,
+    /// Where the caller's candidates point the callee.
+    to_callers_side: Route,
+    /// Where the callee's candidates point the caller.
+    to_callees_side: Route,
+}
+
+async fn call_through(relay: &LossyRelay) -> Call {
+    let (mut caller, caller_events) = peer(CALLER_HZ, ToneCounter::new(CALLEE_HZ)).await;
+    let (mut callee, callee_events) = peer(CALLEE_HZ, ToneCounter::new(CALLER_HZ)).await;
+    // The callee reaches the caller at the relay's callee-side socket.
+    let to_callers_side: Route = Arc::new(Mutex::new(relay.callees_side));
+    let to_callees_side: Route = Arc::new(Mutex::new(relay.callers_side));
+    let (caller_state, caller_states) = signal_through(
+        caller_events,
+        caller.session.clone(),
+        callee.session.clone(),
+        to_callers_side.clone(),
+        to_callees_side.clone(),
+    );
+    let (callee_state, callee_states) = signal_through(
+        callee_events,
+        callee.session.clone(),
+        caller.session.clone(),
+        to_callees_side.clone(),
+        to_callers_side.clone(),
+    );
+    caller.state = caller_state;
+    callee.state = callee_state;
+
+    let offer = caller.session.create_offer().await.unwrap();
+    let offer = sdp_through(&offer, relay.callees_side);
+    let answer = callee.session.accept_offer(&offer).await.unwrap();
+    let answer = sdp_through(&answer, relay.callers_side);
+    caller.session.accept_answer(&answer).await.unwrap();
+    wait_connected(&mut caller).await;
+    wait_connected(&mut callee).await;
+    Call {
+        caller,
+        callee,
+        caller_states,
+        callee_states,
+        to_callers_side,
+        to_callees_side,
+    }
+}
+
+/// When `history` first shows `state` at or after `since`.
+fn first(history: &History, state: MediaState, since: Instant) -> Option<Instant> {
+    history
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(s, at)| *s == state && *at >= since)
+        .map(|(_, at)| *at)
+}
+
+async fn wait_for(
+    history: &History,
+    state: MediaState,
+    since: Instant,
+    within: Duration,
+) -> Instant {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(at) = first(history, state, since) {
+            return at;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {state:?} within {within:?}: {:?}",
+            history.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Both ends hear each other in most of the next second's frames.
+async fn both_hear(call: &Call) {
+    let from = Instant::now() + Duration::from_millis(300);
+    for peer in [&call.caller, &call.callee] {
+        peer.heard.reset();
+        peer.heard.count_from(from);
+    }
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    for (name, peer) in [("caller", &call.caller), ("callee", &call.callee)] {
+        let (with_tone, frames) = peer.heard.share();
+        assert!(
+            frames >= 40 && with_tone * 10 >= frames * 9,
+            "{name}: tone in {with_tone} of {frames}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_over_a_lossy_jittery_network_is_heard_at_both_ends() {
     let relay = LossyRelay::start(MOBILE, 20_261_203).await;
-    let (mut caller, caller_events) = peer(CALLER_HZ, ToneCounter::new(CALLEE_HZ)).await;
-    let (mut callee, callee_events) = peer(CALLEE_HZ, ToneCounter::new(CALLER_HZ)).await;
-    caller.state = signal_through(caller_events, callee.session.clone(), relay.callees_side);
-    callee.state = signal_through(callee_events, caller.session.clone(), relay.callers_side);
-
-    let offer = caller.session.create_offer().await.unwrap();
-    let answer = callee
-        .session
-        .accept_offer(&without_candidates(&offer))
-        .await
-        .unwrap();
-    caller
-        .session
-        .accept_answer(&without_candidates(&answer))
-        .await
-        .unwrap();
-    wait_connected(&mut caller).await;
-    wait_connected(&mut callee).await;
+    let Call { caller, callee, .. } = call_through(&relay).await;
 
     // The first second is for the jitter buffer to learn the network.
     let from = Instant::now() + WARM_UP;
@@ -311,4 +452,66 @@ async fn a_call_over_a_lossy_jittery_network_is_heard_at_both_ends() {
     assert!(dropped > 0, "the relay lost nothing");
     caller.session.close().await;
     callee.session.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_path_is_found_again_through_an_ice_restart() {
+    let old = LossyRelay::start(CLEAN, 1).await;
+    let call = call_through(&old).await;
+    both_hear(&call).await;
+
+    // The path moves: the old relay goes dark, a new port takes over.
+    let new = LossyRelay::start(CLEAN, 2).await;
+    *call.to_callers_side.lock().unwrap() = new.callees_side;
+    *call.to_callees_side.lock().unwrap() = new.callers_side;
+    let lost = Instant::now();
+    old.stop_forwarding();
+
+    for (name, states) in [
+        ("caller", &call.caller_states),
+        ("callee", &call.callee_states),
+    ] {
+        let noticed = wait_for(
+            states,
+            MediaState::Disconnected,
+            lost,
+            Duration::from_secs(5),
+        )
+        .await;
+        let back = wait_for(states, MediaState::Connected, lost, Duration::from_secs(10)).await;
+        println!(
+            "{name}: reconnecting {:.1} s after the loss, connected again {:.1} s after it",
+            (noticed - lost).as_secs_f64(),
+            (back - lost).as_secs_f64()
+        );
+        assert!(first(states, MediaState::Failed, lost).is_none());
+    }
+    assert!(
+        new.forwarded.load(Ordering::Relaxed) > 0,
+        "the new path carries nothing"
+    );
+    both_hear(&call).await;
+    call.caller.session.close().await;
+    call.callee.session.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_path_that_does_not_come_back_fails_on_both_ends_within_10_s() {
+    let relay = LossyRelay::start(CLEAN, 3).await;
+    let call = call_through(&relay).await;
+    both_hear(&call).await;
+
+    let lost = Instant::now();
+    relay.stop_forwarding();
+    for (name, states) in [
+        ("caller", &call.caller_states),
+        ("callee", &call.callee_states),
+    ] {
+        let failed = wait_for(states, MediaState::Failed, lost, Duration::from_secs(10)).await;
+        println!(
+            "{name}: failed {:.1} s after the loss",
+            (failed - lost).as_secs_f64()
+        );
+        assert!(first(states, MediaState::Disconnected, lost).is_some_and(|at| at < failed));
+    }
 }

@@ -89,7 +89,8 @@ fn relay(
                     assert_eq!(value["sdpMLineIndex"], 0);
                     let _ = to.add_remote_candidate(&json).await;
                 }
-                MediaEvent::GatheringComplete => {}
+                // One path only: these tests never lose it.
+                MediaEvent::GatheringComplete | MediaEvent::RestartOffer(_) => {}
                 MediaEvent::ConnectionState(state) => {
                     let _ = state_tx.send(state);
                 }
@@ -212,7 +213,7 @@ async fn gathered(events: &mut UnboundedReceiver<MediaEvent>) -> Vec<String> {
         match event {
             MediaEvent::LocalCandidate(json) => candidates.push(json),
             MediaEvent::GatheringComplete => return candidates,
-            MediaEvent::ConnectionState(_) => {}
+            MediaEvent::ConnectionState(_) | MediaEvent::RestartOffer(_) => {}
         }
     }
 }

@@ -689,10 +689,28 @@ async fn pump_media_events(
                 }
             }
             MediaEvent::GatheringComplete => {}
+            // An ICE restart after the path was lost: an offer like any.
+            MediaEvent::RestartOffer(sdp) => {
+                if let Err(e) = send_signal(&inner, id, wire::Signal::Offer { sdp }) {
+                    tracing::debug!(error = %e, "a restart offer was not sent");
+                }
+            }
             MediaEvent::ConnectionState(state) => {
                 if manager.set_media_state(id, state) {
                     if state == MediaState::Failed {
                         manager.fail(id, "failed").await;
+                        // Tell the server too, or the call would stay live on
+                        // the ticket and block the next one.
+                        if let Some(token) = inner.token() {
+                            let path = format!("/v1/calls/{id}/hangup");
+                            let ended: Result<(_, wire::Call), _> = inner
+                                .api
+                                .send(Method::POST, &path, Some(&token), None::<&()>)
+                                .await;
+                            if let Err(e) = ended {
+                                tracing::debug!(error = %e, "a failed call was not ended on the server");
+                            }
+                        }
                     } else {
                         manager.publish();
                     }

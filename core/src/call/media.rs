@@ -21,13 +21,14 @@ mod audio_loop;
 mod candidate;
 pub(crate) mod jitter;
 
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use rtc::media::Sample;
 use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::RTCOfferOptions;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters,
     RtpCodecKind,
@@ -57,6 +58,10 @@ const DEFAULT_BIND: &str = "0.0.0.0:0";
 /// SDP side by side.
 const OPUS_PAYLOAD_TYPE: u8 = 111;
 const ICE_CHECK_INTERVAL: Duration = Duration::from_millis(50);
+const ICE_KEEPALIVE: Duration = Duration::from_millis(500);
+const ICE_DISCONNECTED_AFTER: Duration = Duration::from_secs(2);
+/// Later than the recovery's own deadline, which decides.
+const ICE_FAILED_AFTER: Duration = Duration::from_secs(20);
 
 /// A STUN or TURN server, as the server's configuration hands it out (TURN
 /// with time-limited coturn REST-API credentials). TURN works over UDP only:
@@ -123,6 +128,10 @@ pub enum MediaEvent {
     /// Every local candidate has been announced.
     GatheringComplete,
     ConnectionState(MediaState),
+    /// The path was lost: send the peer this new offer (an ICE restart)
+    /// as any offer, and apply its answer with `accept_answer`. Only the
+    /// side that made the first offer makes these.
+    RestartOffer(String),
 }
 
 /// Quality figures for the call screen and the call log.
@@ -160,7 +169,15 @@ struct Shared {
     /// Remote candidates that came before the remote description (the
     /// signalling may overtake it): applied right after it.
     early_candidates: tokio::sync::Mutex<Option<Vec<IceCandidate>>>,
-    closed: std::sync::atomic::AtomicBool,
+    closed: AtomicBool,
+    /// The peer connection, for the recovery task (set once built).
+    peer: Mutex<Option<Weak<dyn PeerConnection>>>,
+    /// This side made the first offer: it makes the restart offers.
+    offerer: AtomicBool,
+    /// Media flowed once: a loss from then on is recovered, not fatal.
+    was_connected: AtomicBool,
+    /// A recovery task is running.
+    recovering: AtomicBool,
 }
 
 impl MediaSession {
@@ -187,6 +204,10 @@ impl MediaSession {
             local_mid: Mutex::new(None),
             early_candidates: tokio::sync::Mutex::new(Some(Vec::new())),
             closed: Default::default(),
+            peer: Mutex::new(None),
+            offerer: Default::default(),
+            was_connected: Default::default(),
+            recovering: Default::default(),
         });
 
         let (media_engine, registry) = opus_only_engine()?;
@@ -211,6 +232,7 @@ impl MediaSession {
                 message: e.to_string(),
             })?;
         let peer: Arc<dyn PeerConnection> = Arc::new(peer);
+        *lock(&shared.peer) = Some(Arc::downgrade(&peer));
 
         let ssrc = rand::random::<u32>();
         let track = Arc::new(
@@ -236,6 +258,7 @@ impl MediaSession {
     /// The caller's side: an SDP offer to send to the callee.
     pub async fn create_offer(&self) -> Result<String, CallError> {
         self.ensure_open()?;
+        self.shared.offerer.store(true, Ordering::Release);
         let offer = self
             .peer
             .create_offer(None)
@@ -353,19 +376,7 @@ impl MediaSession {
     }
 
     async fn set_local(&self, description: RTCSessionDescription) -> Result<String, CallError> {
-        // Known before gathering starts, so every candidate gets it.
-        *lock(&self.shared.local_mid) = candidate::first_media_mid(&description.sdp);
-        self.peer
-            .set_local_description(description)
-            .await
-            .map_err(|e| CallError::WrongState {
-                message: e.to_string(),
-            })?;
-        self.peer
-            .local_description()
-            .await
-            .map(|d| d.sdp)
-            .ok_or_else(|| CallError::media("no local description after setting it"))
+        set_local(&self.shared, &*self.peer, description).await
     }
 
     async fn set_remote(&self, description: RTCSessionDescription) -> Result<(), CallError> {
@@ -405,6 +416,79 @@ impl Drop for MediaSession {
             runtime.spawn(async move { peer.close().await });
         }
     }
+}
+
+async fn set_local(
+    shared: &Shared,
+    peer: &dyn PeerConnection,
+    description: RTCSessionDescription,
+) -> Result<String, CallError> {
+    // Known before gathering starts, so every candidate gets it.
+    *lock(&shared.local_mid) = candidate::first_media_mid(&description.sdp);
+    peer.set_local_description(description)
+        .await
+        .map_err(|e| CallError::WrongState {
+            message: e.to_string(),
+        })?;
+    peer.local_description()
+        .await
+        .map(|d| d.sdp)
+        .ok_or_else(|| CallError::media("no local description after setting it"))
+}
+
+/// How long a lost path may take to come back before the media fails.
+pub const RECOVERY_DEADLINE: Duration = Duration::from_secs(7);
+/// A restart offer that brought nothing is made again after this.
+const RESTART_EVERY: Duration = Duration::from_millis(2500);
+
+/// A connected session lost its path: the offerer restarts ICE (new
+/// credentials, new candidates, so a new network or port is found) and
+/// offers again, every `RESTART_EVERY`, while both sides wait; not
+/// connected again within `RECOVERY_DEADLINE`, the media fails.
+async fn recover(shared: Arc<Shared>) {
+    let started = Instant::now();
+    let mut next_restart = started;
+    while started.elapsed() < RECOVERY_DEADLINE {
+        if shared.closed.load(Ordering::Acquire) {
+            return;
+        }
+        if *lock(&shared.state) == MediaState::Connected {
+            shared.recovering.store(false, Ordering::Release);
+            return;
+        }
+        if shared.offerer.load(Ordering::Acquire) && Instant::now() >= next_restart {
+            match restart_offer(&shared).await {
+                Ok(sdp) => {
+                    let _ = shared.events.send(MediaEvent::RestartOffer(sdp));
+                }
+                Err(e) => tracing::debug!("an ICE restart failed: {e}"),
+            }
+            next_restart = Instant::now() + RESTART_EVERY;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    shared.recovering.store(false, Ordering::Release);
+    if !shared.closed.load(Ordering::Acquire) && *lock(&shared.state) != MediaState::Connected {
+        tracing::info!("the call's media path did not come back; giving up");
+        shared.set_state(MediaState::Failed);
+    }
+}
+
+async fn restart_offer(shared: &Shared) -> Result<String, CallError> {
+    let peer = lock(&shared.peer)
+        .as_ref()
+        .and_then(Weak::upgrade)
+        .ok_or(CallError::Closed)?;
+    // The peer's new candidates may overtake its answer: hold them for it.
+    *shared.early_candidates.lock().await = Some(Vec::new());
+    peer.restart_ice().await.map_err(CallError::media)?;
+    let offer = peer
+        .create_offer(Some(RTCOfferOptions { ice_restart: true }))
+        .await
+        .map_err(|e| CallError::WrongState {
+            message: e.to_string(),
+        })?;
+    set_local(shared, &*peer, offer).await
 }
 
 impl Shared {
@@ -450,8 +534,34 @@ impl PeerConnectionEventHandler for EventHandler {
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
-        if !self.shared.closed.load(Ordering::Acquire) {
-            self.shared.set_state(state.into());
+        let shared = &self.shared;
+        if shared.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let state = MediaState::from(state);
+        let recovering = shared.recovering.load(Ordering::Acquire);
+        match state {
+            MediaState::Connected => {
+                shared.was_connected.store(true, Ordering::Release);
+                shared.set_state(state);
+            }
+            // Anything else after media flowed (the answerer sees its peer
+            // restart as "connecting"): the path is lost for now.
+            MediaState::New
+            | MediaState::Connecting
+            | MediaState::Disconnected
+            | MediaState::Failed
+                if shared.was_connected.load(Ordering::Acquire) =>
+            {
+                // Shown as Disconnected (the call screen's "Reconnecting")
+                // until the path is back or the recovery gives up.
+                shared.set_state(MediaState::Disconnected);
+                if !shared.recovering.swap(true, Ordering::AcqRel) {
+                    tokio::spawn(recover(shared.clone()));
+                }
+            }
+            _ if recovering => {}
+            _ => shared.set_state(state),
         }
     }
 
@@ -577,11 +687,19 @@ fn voice_track(ssrc: u32) -> MediaStreamTrack {
 ///   With trickle ICE the peer's checks often arrive before its candidate
 ///   does through the signalling, so its address is first learned as
 ///   peer-reflexive; it is the same address, and waiting for "something
-///   better" cost a whole second in about one call in ten.
+///   better" cost a whole second in about one call in ten;
+/// - and for a lost path (a phone that left its Wi-Fi): keep-alives every
+///   500 ms, so 2 s of silence marks it disconnected and the recovery (ICE
+///   restart) begins, instead of webrtc-rs's 5 s.
 fn ice_timing() -> SettingEngine {
     SettingEngineBuilder::new()
         .with_ice_connection_attempts(Some(ICE_CHECK_INTERVAL), Some(40))
         .with_prflx_acceptance_min_wait(Some(Duration::ZERO))
+        .with_ice_timeouts(
+            Some(ICE_DISCONNECTED_AFTER),
+            Some(ICE_FAILED_AFTER),
+            Some(ICE_KEEPALIVE),
+        )
         .build()
 }
 
