@@ -2,6 +2,7 @@
 //! drives it over HTTP, and reports latency, throughput and memory: human
 //! lines, then one JSON line with every figure.
 
+mod chat_latency;
 mod create_tickets;
 mod database;
 mod http;
@@ -101,6 +102,22 @@ enum Command {
         #[arg(long, default_value_t = 20.0, value_parser = seconds)]
         seconds: f64,
     },
+    /// Chat latency to one department's staff, at a low rate.
+    ///
+    /// One department of --sockets agents on GET /v1/ws, and its ticket's
+    /// customer posting --messages messages at --rate per second; latency
+    /// from the POST leaving loadgen to the `message` event on each socket,
+    /// and the server's CPU per delivered message.
+    ChatLatency {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[arg(long, default_value_t = 100, value_parser = at_least_one)]
+        sockets: usize,
+        #[arg(long, default_value_t = 200, value_parser = at_least_one)]
+        messages: usize,
+        #[arg(long, default_value_t = 20.0)]
+        rate: f64,
+    },
     /// Push latency and throughput, into a fake FCM.
     ///
     /// The server runs in this process with push going to a fake FCM on
@@ -197,6 +214,22 @@ async fn main() -> anyhow::Result<()> {
                 tickets,
                 rate,
                 duration: Duration::from_secs_f64(seconds),
+                keep: server.keep_data,
+            })
+            .await?
+        }
+        Command::ChatLatency {
+            server,
+            sockets,
+            messages,
+            rate,
+        } => {
+            chat_latency::run(chat_latency::Options {
+                database_url: server.database_url,
+                server_bin: server.server_bin,
+                sockets,
+                messages,
+                rate,
                 keep: server.keep_data,
             })
             .await?

@@ -75,10 +75,10 @@ enum Listener {
 }
 
 /// What one socket saw between `ready` and the end of the run.
-struct SocketLog {
+pub(crate) struct SocketLog {
     client: usize,
     /// `message` events: (message id, microseconds since the run's epoch).
-    messages: Vec<(u128, u64)>,
+    pub messages: Vec<(u128, u64)>,
     ticket_events: u64,
     other_frames: u64,
     resyncs: u64,
@@ -540,7 +540,10 @@ async fn drive(
 
 /// Opens one socket and waits for `ready`, trying again a few times if the
 /// connection is refused or reset; returns it and the attempts it took.
-async fn connect(addr: &str, token: &str) -> anyhow::Result<(WebSocketStream<TcpStream>, u32)> {
+pub(crate) async fn connect(
+    addr: &str,
+    token: &str,
+) -> anyhow::Result<(WebSocketStream<TcpStream>, u32)> {
     let mut attempt = 1;
     loop {
         match connect_once(addr, token).await {
@@ -579,7 +582,7 @@ async fn connect_once(addr: &str, token: &str) -> anyhow::Result<WebSocketStream
 }
 
 /// Reads the socket until told to stop, noting each `message` event.
-async fn receive(
+pub(crate) async fn receive(
     client: usize,
     mut ws: WebSocketStream<TcpStream>,
     epoch: Instant,
@@ -658,7 +661,7 @@ fn classify(text: &str) -> Frame {
 }
 
 /// Posts message `k` as the ticket's customer; anything but 201 is an error.
-async fn post_message(
+pub(crate) async fn post_message(
     http: &reqwest::Client,
     url: &str,
     token: &str,
@@ -703,7 +706,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 
 /// Raises the soft limit on open files to the hard limit (children, such as
 /// the server, inherit it); fails if even that is below `needed`.
-fn raise_open_files_limit(needed: u64) -> anyhow::Result<u64> {
+pub(crate) fn raise_open_files_limit(needed: u64) -> anyhow::Result<u64> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -730,7 +733,7 @@ fn raise_open_files_limit(needed: u64) -> anyhow::Result<u64> {
 }
 
 /// User plus system CPU time of each server so far, in seconds.
-fn cpu_seconds(servers: &[ServerProcess]) -> anyhow::Result<Vec<f64>> {
+pub(crate) fn cpu_seconds(servers: &[ServerProcess]) -> anyhow::Result<Vec<f64>> {
     servers
         .iter()
         .map(|s| process_cpu_seconds(&s.pid().to_string()))

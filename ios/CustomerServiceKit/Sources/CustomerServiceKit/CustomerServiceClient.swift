@@ -101,9 +101,9 @@ public final class CustomerServiceClient: @unchecked Sendable {
         try await background { try $0.discardOutboxItem(id: id) }
     }
 
-    /// `internal`: staff writing an internal note, shown typing to colleagues only.
-    public func setTyping(_ ticketId: String, _ typing: Bool, internal: Bool = false) {
-        try? client.setTyping(ticketId: ticketId, typing: typing, internal: internal)
+    /// `note`: staff writing an internal note, shown typing to colleagues only.
+    public func setTyping(_ ticketId: String, _ typing: Bool, note: Bool = false) {
+        try? client.setTyping(ticketId: ticketId, typing: typing, internal: note)
     }
 
     public func markRead(ticketId: String, messageId: String) async throws {

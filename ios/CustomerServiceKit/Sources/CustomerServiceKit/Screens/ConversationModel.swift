@@ -136,7 +136,7 @@ public final class ConversationModel: StateHolder<ConversationState>, @unchecked
             defer { core.setTyping(ticketId, false) }
             while !Task.isCancelled {
                 let note = self.map { $0.state.staff && $0.state.internalNote } ?? false
-                core.setTyping(ticketId, true, internal: note)
+                core.setTyping(ticketId, true, note: note)
                 guard let self else { return }
                 let idleLeft = Self.typingIdle - Date().timeIntervalSince(self.lock.withLock { self.lastKeyAt })
                 try? await Task.sleep(nanoseconds: UInt64(max(0, min(Self.typingRepeat, idleLeft)) * 1e9))

@@ -63,7 +63,8 @@ class StaffStatusPresenterTest : ScreensTest() {
 
         presenter.onEvent(StaffStatusEvent.SetActive(true))
 
-        assertTrue(presenter.state.value.switching)
+        // The switch shows at once: still in flight, or (on a fast loopback) already done.
+        presenter.state.value.let { assertTrue(it.switching || it.active) }
         val active = presenter.state.probe().awaitMatching("Active") { !it.switching && it.active }
         assertNull(active.error)
         seesStatus(cid, "Bea Agent", StaffStatus.ACTIVE)
