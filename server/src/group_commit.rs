@@ -10,10 +10,12 @@
 //! once, as a batch of one: batching adds no delay, it only forms under load.
 
 use std::future::Future;
+use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::error::{ApiError, ApiResult};
+use crate::stage_metrics::StageMetrics;
 
 /// Most requests written in one transaction.
 pub const MAX_BATCH: usize = 64;
@@ -21,6 +23,7 @@ pub const MAX_BATCH: usize = 64;
 struct Job<R, O> {
     request: R,
     reply: oneshot::Sender<ApiResult<O>>,
+    queued_at: Instant,
 }
 
 /// The handle handlers submit requests through.
@@ -45,6 +48,7 @@ impl<R: Send + 'static, O: Send + 'static> GroupCommit<R, O> {
     pub fn start<F, Fut>(
         name: &'static str,
         mut shutdown: watch::Receiver<bool>,
+        stages: StageMetrics,
         write_batch: F,
     ) -> Self
     where
@@ -68,9 +72,16 @@ impl<R: Send + 'static, O: Send + 'static> GroupCommit<R, O> {
                         Err(_) => break,
                     }
                 }
+                let started = Instant::now();
+                for job in &batch {
+                    stages.write_queued(name, (started - job.queued_at).as_secs_f64());
+                }
+                let size = batch.len();
                 let (requests, replies): (Vec<R>, Vec<_>) =
                     batch.into_iter().map(|j| (j.request, j.reply)).unzip();
-                match write_batch(requests).await {
+                let written = write_batch(requests).await;
+                stages.write_batch(name, started.elapsed().as_secs_f64(), size);
+                match written {
                     Ok(outcomes) => {
                         for (reply, outcome) in replies.into_iter().zip(outcomes) {
                             let _ = reply.send(outcome);
@@ -92,7 +103,11 @@ impl<R: Send + 'static, O: Send + 'static> GroupCommit<R, O> {
     pub async fn submit(&self, request: R) -> ApiResult<O> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Job { request, reply })
+            .send(Job {
+                request,
+                reply,
+                queued_at: Instant::now(),
+            })
             .await
             .map_err(|_| ApiError::internal(format!("the {} writer has stopped", self.name)))?;
         answer.await.map_err(|_| {

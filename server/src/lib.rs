@@ -22,6 +22,7 @@ pub mod realtime;
 pub mod routing;
 pub mod serve;
 pub mod sign_in_throttle;
+pub mod stage_metrics;
 pub mod testing;
 pub mod ticket_writer;
 pub mod validate;
@@ -74,18 +75,22 @@ impl AppState {
         let (stopping_tickets, stopping_messages, stopping_calls) =
             (stopping.clone(), stopping.clone(), stopping.clone());
         let push = push::Push::start(&db, &config, stopping.clone()).await?;
-        let realtime = realtime::Realtime::start(&db, &config.database_url(), stopping)
-            .await
-            .context("starting realtime delivery")?;
+        let stages = stage_metrics::StageMetrics::default();
+        let realtime =
+            realtime::Realtime::start(&db, &config.database_url(), stages.clone(), stopping)
+                .await
+                .context("starting realtime delivery")?;
         let tickets = ticket_writer::TicketWriter::start(
             db.clone(),
             config.routing_capacity,
             stopping_tickets,
+            stages.clone(),
         );
         let messages = message_writer::MessageWriter::start(
             db.clone(),
             config.routing_capacity,
             stopping_messages,
+            stages.clone(),
         );
         calls::spawn_ring_timeouts(db.clone(), realtime.clone(), push.clone(), stopping_calls);
         let state = AppState {
@@ -95,7 +100,7 @@ impl AppState {
             files,
             config: Arc::new(config),
             throttle: Arc::new(sign_in_throttle::SignInThrottle::new(free_per_address)),
-            metrics: metrics::Metrics::new(&push.metrics),
+            metrics: metrics::Metrics::new(&push.metrics, &stages),
             realtime,
             push,
             shutdown: Arc::new(shutdown),

@@ -17,6 +17,7 @@ use crate::db::{self, Db, WriteTx, from_micros, now_micros};
 use crate::error::{ApiError, ApiResult};
 use crate::group_commit::GroupCommit;
 use crate::routing;
+use crate::stage_metrics::StageMetrics;
 use crate::ticket_writer::id_conflict;
 
 /// A validated message, from a caller allowed to write on its ticket.
@@ -43,10 +44,18 @@ pub enum Posted {
 pub struct MessageWriter(GroupCommit<NewMessage, Posted>);
 
 impl MessageWriter {
-    pub fn start(db: Db, routing_capacity: i64, shutdown: watch::Receiver<bool>) -> Self {
-        MessageWriter(GroupCommit::start("message", shutdown, move |batch| {
-            write_owned_batch(db.clone(), routing_capacity, batch)
-        }))
+    pub fn start(
+        db: Db,
+        routing_capacity: i64,
+        shutdown: watch::Receiver<bool>,
+        stages: StageMetrics,
+    ) -> Self {
+        MessageWriter(GroupCommit::start(
+            "message",
+            shutdown,
+            stages,
+            move |batch| write_owned_batch(db.clone(), routing_capacity, batch),
+        ))
     }
 
     /// Posts a message; answers once it is committed.
@@ -317,7 +326,8 @@ mod tests {
     async fn store_with_a_ticket() -> Store {
         let (dir, db, dept, users) = crate::ticket_writer::tests::store_with_customers().await;
         let (_running, shutdown) = watch::channel(false);
-        let writer = crate::ticket_writer::TicketWriter::start(db.clone(), 10, shutdown);
+        let writer =
+            crate::ticket_writer::TicketWriter::start(db.clone(), 10, shutdown, Default::default());
         let new = NewTicket {
             id: Uuid::now_v7(),
             first_message_id: Uuid::now_v7(),

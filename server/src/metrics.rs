@@ -1,5 +1,6 @@
-//! Prometheus metrics: request counts and latencies per route, and the
-//! push counters (`push/metrics.rs`), served at `/metrics`. Each server has
+//! Prometheus metrics: request counts and latencies per route, the push
+//! counters (`push/metrics.rs`) and the write path's stages
+//! (`stage_metrics.rs`), served at `/metrics`. Each server has
 //! its own registry (no globals), so several servers in one test process do
 //! not mix their numbers.
 
@@ -16,6 +17,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::push::metrics::PushMetrics;
+use crate::stage_metrics::StageMetrics;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -37,9 +39,10 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(push: &PushMetrics) -> Arc<Metrics> {
+    pub fn new(push: &PushMetrics, stages: &StageMetrics) -> Arc<Metrics> {
         let mut registry = Registry::with_prefix("cs");
         push.register(&mut registry);
+        stages.register(&mut registry);
         let requests = Family::<RequestLabels, Counter>::default();
         let durations = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.0005, 2.0, 14))

@@ -16,6 +16,7 @@ use crate::db::{self, Db, SqlBuilder, from_micros, now_micros, parse_id};
 use crate::error::{ApiError, ApiResult};
 use crate::group_commit::GroupCommit;
 use crate::routing;
+use crate::stage_metrics::StageMetrics;
 
 /// A validated request to open a ticket.
 pub struct NewTicket {
@@ -37,10 +38,18 @@ pub enum Opened {
 pub struct TicketWriter(GroupCommit<(Uuid, NewTicket), Opened>);
 
 impl TicketWriter {
-    pub fn start(db: Db, routing_capacity: i64, shutdown: watch::Receiver<bool>) -> Self {
-        TicketWriter(GroupCommit::start("ticket", shutdown, move |batch| {
-            write_owned_batch(db.clone(), routing_capacity, batch)
-        }))
+    pub fn start(
+        db: Db,
+        routing_capacity: i64,
+        shutdown: watch::Receiver<bool>,
+        stages: StageMetrics,
+    ) -> Self {
+        TicketWriter(GroupCommit::start(
+            "ticket",
+            shutdown,
+            stages,
+            move |batch| write_owned_batch(db.clone(), routing_capacity, batch),
+        ))
     }
 
     /// Opens a ticket (with its first message and timeline entry) and

@@ -45,6 +45,44 @@ async fn metrics_count_requests_by_route_template() {
     assert!(text.contains("cs_http_request_duration_seconds_bucket"));
 }
 
+/// A message's way to the sockets, stage by stage: the writer's queue and
+/// batch, the follower's feed read and delivery.
+#[tokio::test]
+async fn metrics_time_the_stages_of_a_write() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let dept = admin.department("Support").await;
+    let ann = app.customer("Ann").await;
+    let ticket = ann.open_ticket(&dept, "Help").await;
+    ann.post(
+        &format!("/v1/tickets/{}/messages", ticket.id),
+        serde_json::json!({"body": "Hello"}),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    let count = |text: &str, series: &str| -> u64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    // The follower delivers shortly after the commit.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let text =
+            String::from_utf8(app.anonymous(Method::GET, "/metrics", None).await.bytes).unwrap();
+        let messages = count(&text, r#"cs_write_batch_seconds_count{writer="message"}"#);
+        let tickets = count(&text, r#"cs_write_queued_seconds_count{writer="ticket"}"#);
+        let reads = count(&text, "cs_feed_read_seconds_count");
+        let deliveries = count(&text, "cs_feed_deliver_seconds_count");
+        if messages >= 1 && tickets >= 1 && reads >= 1 && deliveries >= 1 {
+            assert!(text.contains(r#"cs_write_batch_size_bucket{le="1.0",writer="message"}"#));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn the_openapi_document_describes_every_route() {
     let app = TestApp::start().await;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use protocol::{ServerEvent, Ticket, TimelineChange};
 use sqlx::Row;
@@ -14,6 +14,7 @@ use super::hub::{Audience, Hub};
 use crate::db::sync::{Change, changes_since};
 use crate::db::tickets::Scope;
 use crate::db::{self, Db};
+use crate::stage_metrics::StageMetrics;
 
 /// Rows read per query; a burst is read in several.
 const BATCH: i64 = 500;
@@ -24,6 +25,7 @@ pub async fn spawn(
     db: Db,
     hub: Arc<Hub>,
     wake: Arc<Notify>,
+    stages: StageMetrics,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     // Start at the current end: clients catch up on the past through sync.
@@ -38,7 +40,7 @@ pub async fn spawn(
                 _ = wake.notified() => {}
                 _ = tokio::time::sleep(POLL) => {}
             }
-            match deliver_new_changes(&db, &hub, cursor).await {
+            match deliver_new_changes(&db, &hub, &stages, cursor).await {
                 Ok(next) => cursor = next,
                 Err(e) => tracing::warn!(error = %e, "feed follower could not read the feed"),
             }
@@ -48,10 +50,21 @@ pub async fn spawn(
 }
 
 /// Delivers everything after `cursor`; returns the new cursor.
-async fn deliver_new_changes(db: &Db, hub: &Hub, mut cursor: i64) -> Result<i64, sqlx::Error> {
+async fn deliver_new_changes(
+    db: &Db,
+    hub: &Hub,
+    stages: &StageMetrics,
+    mut cursor: i64,
+) -> Result<i64, sqlx::Error> {
     let mut conn = db.reader().acquire().await?;
     loop {
+        let reading = Instant::now();
         let page = changes_since(&mut conn, Scope::All, true, cursor, BATCH).await?;
+        let delivering = Instant::now();
+        if !page.changes.is_empty() {
+            stages.feed_read((delivering - reading).as_secs_f64());
+        }
+        let delivered_any = !page.changes.is_empty();
         // Where each ticket of this page belongs, for its messages and events.
         let mut tickets: HashMap<Uuid, (Uuid, Uuid)> = HashMap::new();
         for (_, change) in &page.changes {
@@ -128,6 +141,9 @@ async fn deliver_new_changes(db: &Db, hub: &Hub, mut cursor: i64) -> Result<i64,
             if let Some(also) = also {
                 hub.deliver(&also, &frame);
             }
+        }
+        if delivered_any {
+            stages.feed_deliver(delivering.elapsed().as_secs_f64());
         }
         cursor = page.next_cursor;
         if !page.has_more {

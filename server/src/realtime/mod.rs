@@ -32,6 +32,7 @@ pub use bus::BusMessage;
 pub use hub::{Audience, Hub};
 
 use crate::db::Db;
+use crate::stage_metrics::StageMetrics;
 
 #[derive(Clone)]
 pub struct Realtime {
@@ -45,6 +46,7 @@ impl Realtime {
     pub async fn start(
         db: &Db,
         database_url: &str,
+        stages: StageMetrics,
         shutdown: watch::Receiver<bool>,
     ) -> anyhow::Result<Realtime> {
         let hub = Hub::new();
@@ -57,7 +59,7 @@ impl Realtime {
             shutdown.clone(),
         )
         .await?;
-        follower::spawn(db.clone(), hub.clone(), feed_wake, shutdown).await?;
+        follower::spawn(db.clone(), hub.clone(), feed_wake, stages, shutdown).await?;
         Ok(Realtime { hub, bus })
     }
 
