@@ -135,10 +135,13 @@ fn run(mut audio: AudioThread) {
         }
         match audio.packets.recv_timeout(next_tick - now) {
             Ok(Inbound::Packet { sequence, payload }) => {
-                audio
-                    .playout
-                    .jitter
-                    .insert(sequence, payload, Instant::now())
+                let arrived = Instant::now();
+                audio.playout.jitter.insert(sequence, payload, arrived);
+                // The first packet plays at once rather than at the next tick:
+                // the call's first audio waits for nothing it need not.
+                if !audio.playout.jitter.playing() {
+                    audio.playout.tick(arrived, &*audio.device);
+                }
             }
             Ok(Inbound::Stop) | Err(RecvTimeoutError::Disconnected) => return,
             Err(RecvTimeoutError::Timeout) => {}

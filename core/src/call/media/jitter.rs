@@ -6,8 +6,8 @@
 //!   spread of the packets' transit times (arrival minus send slot), its
 //!   95th percentile above the fastest, plus a margin; never more than
 //!   [`MAX_DELAY`], so the latency it adds stays bounded.
-//! - **Playout** starts once the first packet has waited that long, then
-//!   takes the next sequence number every tick. A missing packet with later
+//! - **Playout** starts with the first packet (the audio thread plays it as
+//!   it arrives), then takes the next sequence number every tick. A missing packet with later
 //!   ones waiting is waited for (concealed, not moving on) while the buffer
 //!   is shallower than the target; deeper, it is lost or too late: it is
 //!   concealed (with FEC from the packet after it when that one is here) and
@@ -171,6 +171,12 @@ impl JitterBuffer {
         self.stats.concealed += 1;
         let fec = self.waiting.get(&(next + 1)).map(|(p, _)| p.clone());
         Playback::Conceal { fec }
+    }
+
+    /// Whether playout is under way (it starts with the first packet, and
+    /// again after the stream stopped).
+    pub fn playing(&self) -> bool {
+        self.next.is_some()
     }
 
     pub fn stats(&self) -> JitterStats {
