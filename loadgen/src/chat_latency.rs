@@ -55,10 +55,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Value> {
         let server =
             ServerProcess::start(&opts.server_bin, dir.path(), database.url(), &http).await?;
         let measured = measure(&opts, &http, &server, &seed).await;
-        let peak = server.peak_rss_kib();
-        server.stop().await?;
-        let mut report = measured?;
-        report["server_peak_rss_kib"] = json!(peak?);
+        let mut report = server.finish(measured).await?;
         report["open_files_limit"] = json!(nofile);
         anyhow::Ok(report)
     }
