@@ -12,6 +12,7 @@ use protocol::{Message, Ticket, TicketStatus, TimelineChange};
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::db::sync::Change;
 use crate::db::timeline::new_event;
 use crate::db::{self, Db, WriteTx, from_micros, now_micros};
 use crate::error::{ApiError, ApiResult};
@@ -203,7 +204,8 @@ async fn insert_messages(
             created_at: now,
         })
         .collect();
-    let rows: Vec<(&Message, i64)> = messages.iter().map(|m| (m, tx.next_seq())).collect();
+    let seqs: Vec<i64> = messages.iter().map(|_| tx.next_seq()).collect();
+    let rows: Vec<(&Message, i64)> = messages.iter().zip(seqs.iter().copied()).collect();
     db::messages::insert_many(tx.conn(), &rows).await?;
     let search: Vec<(Uuid, &str, bool)> = messages
         .iter()
@@ -226,6 +228,9 @@ async fn insert_messages(
         for m in &mut messages {
             m.attachments = files.remove(&m.id).unwrap_or_default();
         }
+    }
+    for (m, seq) in messages.iter().zip(seqs) {
+        tx.record(seq, Change::Message(m.clone()));
     }
     Ok(messages.into_iter().map(|m| (m.id, m)).collect())
 }
@@ -270,6 +275,11 @@ async fn update_tickets(
         .map(|id| (*id, tx.next_seq()))
         .collect();
     db::tickets::touch_many(tx.conn(), now.timestamp_micros(), &touches).await?;
+    for (id, seq) in &touches {
+        let ticket = tickets.get_mut(id).expect("planned tickets exist");
+        ticket.updated_at = now;
+        tx.record(*seq, Change::Ticket(ticket.clone()));
+    }
     for id in &reopening {
         let ticket = tickets.get_mut(id).expect("planned tickets exist");
         let from = ticket.status;
@@ -282,17 +292,15 @@ async fn update_tickets(
                 "ticket changed under the feed lock".into(),
             ));
         }
+        tx.record(seq, Change::Ticket(ticket.clone()));
         let change = TimelineChange::StatusChanged {
             from,
             to: TicketStatus::Open,
         };
         let seq = tx.next_seq();
-        db::timeline::insert(
-            tx.conn(),
-            &new_event(*id, Some(by_customer[id]), change),
-            seq,
-        )
-        .await?;
+        let event = new_event(*id, Some(by_customer[id]), change);
+        db::timeline::insert(tx.conn(), &event, seq).await?;
+        tx.record(seq, Change::Event(event));
     }
 
     // So that a customer never waits on someone who is away.
@@ -413,6 +421,73 @@ mod tests {
         );
         assert!(matches!(&outcomes[1], Err(e) if e.code == "invalid_attachment"));
         assert_eq!(count(&s.db, "SELECT COUNT(*) FROM messages").await, 2);
+    }
+
+    #[tokio::test]
+    async fn a_batch_hands_its_follower_the_rows_the_feed_holds() {
+        let s = store_with_a_ticket().await;
+        s.db.commits().take();
+        let mut note = message(&s, Uuid::now_v7(), s.customer);
+        note.author_is_staff = true;
+        note.internal = true;
+        let batch = [
+            message(&s, Uuid::now_v7(), s.customer),
+            message(&s, Uuid::now_v7(), s.customer),
+            note,
+        ];
+        write_batch(&s.db, 10, &batch).await.unwrap();
+        assert_eq!(
+            db::committed::tests::assert_handed_as_the_feed_reads(&s.db).await,
+            1
+        );
+
+        // An internal note alone does not move the ticket.
+        let mut note = message(&s, Uuid::now_v7(), s.customer);
+        note.author_is_staff = true;
+        note.internal = true;
+        write_batch(&s.db, 10, &[note]).await.unwrap();
+        db::committed::tests::assert_handed_as_the_feed_reads(&s.db).await;
+
+        // Reopening: the ticket once, at its last position, and its event.
+        sqlx::query("UPDATE tickets SET status = 'resolved'")
+            .execute(s.db.writer())
+            .await
+            .unwrap();
+        let batch = [message(&s, Uuid::now_v7(), s.customer)];
+        write_batch(&s.db, 10, &batch).await.unwrap();
+        db::committed::tests::assert_handed_as_the_feed_reads(&s.db).await;
+    }
+
+    #[tokio::test]
+    async fn a_hand_over_from_an_away_assignee_is_handed_as_the_feed_reads() {
+        let s = store_with_a_ticket().await;
+        let agent = Uuid::now_v7();
+        let new = db::users::NewUser {
+            id: agent,
+            email: "agent@x.io",
+            name: "A",
+            password_hash: "x",
+            role: protocol::Role::Agent,
+            department_id: Some(s.ticket.department_id),
+        };
+        db::users::insert(s.db.writer(), new).await.unwrap();
+        sqlx::query("UPDATE tickets SET assignee_id = $1")
+            .bind(agent.to_string())
+            .execute(s.db.writer())
+            .await
+            .unwrap();
+        s.db.commits().take();
+        // The agent is Off: the customer's message takes the ticket off
+        // them, which writes the ticket a second time.
+        write_batch(&s.db, 10, &[message(&s, Uuid::now_v7(), s.customer)])
+            .await
+            .unwrap();
+        db::committed::tests::assert_handed_as_the_feed_reads(&s.db).await;
+        let ticket = db::tickets::get(s.db.reader(), s.ticket.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ticket.assignee_id, None);
     }
 
     #[tokio::test]

@@ -18,6 +18,7 @@ use protocol::{Ticket, TicketStatus, TimelineChange};
 use sqlx::Row;
 use uuid::Uuid;
 
+use crate::db::sync::Change;
 use crate::db::timeline::new_event;
 use crate::db::{self, SqlBuilder, WriteTx, from_micros, now_micros, parse_id};
 
@@ -66,6 +67,7 @@ pub async fn assign(
             "ticket changed under the feed lock".into(),
         ));
     }
+    tx.record(seq, Change::Ticket(ticket.clone()));
     let seq = tx.next_seq();
     let event = new_event(
         ticket.id,
@@ -73,6 +75,7 @@ pub async fn assign(
         TimelineChange::AssigneeChanged { from, to },
     );
     db::timeline::insert(tx.conn(), &event, seq).await?;
+    tx.record(seq, Change::Event(event));
     if let Some(user) = to {
         mark_assigned(tx, user, now).await?;
     }

@@ -2,10 +2,12 @@
 //! the group-commit writers (how long a request waited for its batch, how
 //! long the batch took to write and commit, how big it was) and the feed
 //! follower (how long a pass took to read the feed, and to address and hand
-//! every frame to the sockets' queues). `loadgen chat-latency` reads them
+//! every frame to the sockets' queues, and how many commits it delivered
+//! from the rows their writer handed it). `loadgen chat-latency` reads them
 //! before and after a run to split a message's latency into its stages.
 
 use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
@@ -22,6 +24,7 @@ pub struct StageMetrics {
     batch_size: Family<WriterLabels, Histogram>,
     feed_read: Histogram,
     feed_deliver: Histogram,
+    feed_handed: Counter,
 }
 
 /// 50 µs to ~0.8 s.
@@ -39,6 +42,7 @@ impl Default for StageMetrics {
             }),
             feed_read: durations(),
             feed_deliver: durations(),
+            feed_handed: Counter::default(),
         }
     }
 }
@@ -70,6 +74,12 @@ impl StageMetrics {
             "Time the feed follower took to address and queue their frames",
             self.feed_deliver.clone(),
         );
+        registry.register(
+            "feed_handed",
+            "Commits the feed follower delivered from the rows their writer handed it, \
+             without reading the feed",
+            self.feed_handed.clone(),
+        );
     }
 
     pub fn write_queued(&self, writer: &str, seconds: f64) {
@@ -89,6 +99,10 @@ impl StageMetrics {
 
     pub fn feed_deliver(&self, seconds: f64) {
         self.feed_deliver.observe(seconds);
+    }
+
+    pub fn feed_handed(&self) {
+        self.feed_handed.inc();
     }
 }
 

@@ -11,6 +11,7 @@ use sqlx::Row;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::db::sync::Change;
 use crate::db::timeline::new_event;
 use crate::db::{self, Db, SqlBuilder, from_micros, now_micros, parse_id};
 use crate::error::{ApiError, ApiResult};
@@ -169,6 +170,11 @@ async fn write_batch(
         db::tickets::insert_many(tx.conn(), &ticket_rows).await?;
         db::messages::insert_many(tx.conn(), &message_rows).await?;
         db::timeline::insert_many(tx.conn(), &event_rows).await?;
+        for (((t, m), e), (ts, ms, es)) in tickets.iter().zip(&messages).zip(&events).zip(&seqs) {
+            tx.record(*ts, Change::Ticket(t.clone()));
+            tx.record(*ms, Change::Message(m.clone()));
+            tx.record(*es, Change::Event(e.clone()));
+        }
         let search: Vec<(Uuid, &str, bool)> = tickets
             .iter()
             .zip(&messages)
@@ -318,5 +324,38 @@ pub(crate) mod tests {
             .await
             .unwrap();
         assert_eq!(count, 2);
+    }
+
+    #[tokio::test]
+    async fn opened_and_routed_tickets_are_handed_as_the_feed_reads() {
+        let (_dir, db, dept, [ann, bob]) = store_with_customers().await;
+        let agent = Uuid::now_v7();
+        let new = NewUser {
+            id: agent,
+            email: "agent@x.io",
+            name: "A",
+            password_hash: "x",
+            role: protocol::Role::Agent,
+            department_id: Some(dept),
+        };
+        db::users::insert(db.writer(), new).await.unwrap();
+        sqlx::query("UPDATE users SET status = 'active' WHERE id = $1")
+            .bind(agent.to_string())
+            .execute(db.writer())
+            .await
+            .unwrap();
+        db.commits().take();
+        let (a, b) = (
+            new_ticket(Uuid::now_v7(), dept),
+            new_ticket(Uuid::now_v7(), dept),
+        );
+        let outcomes = write_batch(&db, 10, &[(ann, &a), (bob, &b)]).await.unwrap();
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| matches!(o, Ok(Opened::Created(t)) if t.assignee_id == Some(agent))),
+            "both routed to the Active agent"
+        );
+        crate::db::committed::tests::assert_handed_as_the_feed_reads(&db).await;
     }
 }

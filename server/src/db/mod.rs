@@ -6,12 +6,14 @@
 //! text, times as microseconds (BIGINT), booleans. The few places where the
 //! dialects truly differ (full-text search) branch on [`Dialect`].
 
+mod checkpoint;
 mod pool;
 mod sql;
 mod time;
 mod write;
 
 pub mod calls;
+pub mod committed;
 pub mod departments;
 pub mod devices;
 pub mod files;

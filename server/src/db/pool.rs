@@ -5,9 +5,9 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
-use tokio::sync::Notify;
 
 use super::WriteTx;
+use super::committed::Commits;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -29,8 +29,8 @@ pub struct Db {
     pub dialect: Dialect,
     read: AnyPool,
     write: AnyPool,
-    /// Signalled after every commit to the change feed by this process.
-    commits: Arc<Notify>,
+    /// Every commit to the change feed by this process, for its follower.
+    commits: Arc<Commits>,
     /// SQLite: an exclusive lock that keeps a second server off the file.
     instance_lock: Arc<Mutex<Option<File>>>,
 }
@@ -48,10 +48,13 @@ impl Db {
         let db = match dialect {
             Dialect::Sqlite => {
                 let instance_lock = lock_sqlite_file(url)?;
-                let write = sqlite_pool(1).connect(url).await?;
+                let write = sqlite_pool(1, Role::Writer).connect(url).await?;
                 // WAL is a property of the database file: set it once, on the writer.
                 write.execute("PRAGMA journal_mode = WAL").await?;
-                let read = sqlite_pool(max_connections).connect(url).await?;
+                let read = sqlite_pool(max_connections, Role::Reader)
+                    .connect(url)
+                    .await?;
+                super::checkpoint::spawn(read.clone());
                 Db {
                     dialect,
                     read,
@@ -104,9 +107,9 @@ impl Db {
         WriteTx::begin(&self.write, self.dialect, self.commits.clone()).await
     }
 
-    /// Notified after each commit to the change feed made by this process.
+    /// Each commit to the change feed made by this process, in order.
     /// (Other instances learn of commits through `NOTIFY`, see `realtime`.)
-    pub fn commits(&self) -> Arc<Notify> {
+    pub fn commits(&self) -> Arc<Commits> {
         self.commits.clone()
     }
 
@@ -121,11 +124,17 @@ impl Db {
     }
 }
 
-fn sqlite_pool(max_connections: u32) -> AnyPoolOptions {
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Writer,
+    Reader,
+}
+
+fn sqlite_pool(max_connections: u32, role: Role) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 // NORMAL is durable in WAL mode except on power loss, where the
                 // last transactions may roll back; the database stays consistent.
@@ -134,6 +143,11 @@ fn sqlite_pool(max_connections: u32) -> AnyPoolOptions {
                      PRAGMA busy_timeout = 10000;",
                 )
                 .await?;
+                if role == Role::Writer {
+                    // Checkpoints run beside the writer (`checkpoint.rs`),
+                    // not inside its commits.
+                    conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                }
                 Ok(())
             })
         })

@@ -8,7 +8,7 @@ use super::tombstones::{self, Departure, Sight};
 use super::{SqlBuilder, messages, tickets, timeline};
 
 /// One row of the feed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     Ticket(Ticket),
     Message(Message),

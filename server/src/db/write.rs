@@ -16,27 +16,28 @@
 use std::sync::Arc;
 
 use sqlx::{Any, AnyPool, Transaction};
-use tokio::sync::Notify;
 
 use super::Dialect;
-
-/// Tells every instance's feed follower, at commit, that the feed moved.
-const NOTIFY_FEED: &str = r#"NOTIFY cs_bus, '{"kind":"feed_advanced"}'"#;
+use super::committed::{Commits, Committed};
+use super::sync::Change;
 
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
     dialect: Dialect,
-    commits: Arc<Notify>,
+    commits: Arc<Commits>,
     /// Last position handed out (or read under the lock).
     last_seq: i64,
     first_seq: i64,
+    /// The rows written, as the feed will return them (see `record`);
+    /// `None` where a later write in this transaction moved the row on.
+    recorded: Vec<(i64, Option<Change>)>,
 }
 
 impl WriteTx {
     pub(super) async fn begin(
         pool: &AnyPool,
         dialect: Dialect,
-        commits: Arc<Notify>,
+        commits: Arc<Commits>,
     ) -> Result<WriteTx, sqlx::Error> {
         let mut tx = pool.begin().await?;
         let (last,): (i64,) =
@@ -49,7 +50,25 @@ impl WriteTx {
             commits,
             last_seq: last,
             first_seq: last,
+            recorded: Vec::new(),
         })
+    }
+
+    /// Records the row written at `seq` exactly as the feed will return it,
+    /// so that this process's follower can deliver it without reading it
+    /// back. Optional: a transaction that records fewer rows than positions
+    /// it took has its span read from the feed instead.
+    pub fn record(&mut self, seq: i64, change: Change) {
+        if let Change::Ticket(ticket) = &change {
+            // A ticket written twice is in the feed once, at its last
+            // position.
+            for (_, earlier) in &mut self.recorded {
+                if matches!(earlier, Some(Change::Ticket(t)) if t.id == ticket.id) {
+                    *earlier = None;
+                }
+            }
+        }
+        self.recorded.push((seq, Some(change)));
     }
 
     /// The next feed position for a row written in this transaction.
@@ -70,14 +89,39 @@ impl WriteTx {
                 .execute(&mut *self.tx)
                 .await?;
             if self.dialect == Dialect::Postgres {
-                // Delivered by PostgreSQL only if and when this commits.
-                sqlx::query(NOTIFY_FEED).execute(&mut *self.tx).await?;
+                // Delivered by PostgreSQL only if and when this commits; the
+                // span's end lets this instance's follower, which was
+                // handed the rows, skip reading them back.
+                let payload = format!(r#"{{"kind":"feed_advanced","upto":{}}}"#, self.last_seq);
+                // Counted, because the Any driver cannot read pg_notify's void.
+                sqlx::query("SELECT COUNT(*) AS n FROM (SELECT pg_notify('cs_bus', $1)) AS sent")
+                    .bind(payload)
+                    .execute(&mut *self.tx)
+                    .await?;
             }
         }
+        let changes = self.all_recorded();
         self.tx.commit().await?;
         if advanced {
-            self.commits.notify_one();
+            self.commits.push(Committed {
+                after: self.first_seq,
+                upto: self.last_seq,
+                changes,
+            });
         }
         Ok(())
+    }
+
+    /// The recorded rows in feed order, if they are every row written.
+    fn all_recorded(&mut self) -> Option<Vec<(i64, Change)>> {
+        let mut rows = std::mem::take(&mut self.recorded);
+        rows.sort_unstable_by_key(|(seq, _)| *seq);
+        let positions = rows.iter().map(|(seq, _)| *seq);
+        let complete = positions.eq(self.first_seq + 1..=self.last_seq);
+        complete.then(|| {
+            rows.into_iter()
+                .filter_map(|(seq, change)| Some((seq, change?)))
+                .collect()
+        })
     }
 }

@@ -9,10 +9,11 @@ use std::time::Duration;
 use protocol::ServerEvent;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgListener;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::hub::{Audience, Hub};
+use super::hub::{self, Audience, Hub};
+use crate::db::committed::Commits;
 use crate::db::{Db, Dialect};
 
 pub const CHANNEL: &str = "cs_bus";
@@ -27,8 +28,12 @@ const SPILL_KEEP_MICROS: i64 = 60_000_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BusMessage {
-    /// The change feed moved: followers should read it.
-    FeedAdvanced,
+    /// The change feed moved (up to `upto`, when the sender said): followers
+    /// that have not read that far should.
+    FeedAdvanced {
+        #[serde(default)]
+        upto: Option<i64>,
+    },
     Deliver {
         audience: Audience,
         // Boxed: events (a ringing call with its ICE servers) are large.
@@ -47,7 +52,7 @@ pub enum BusMessage {
 #[derive(Clone)]
 pub struct Bus {
     hub: Arc<Hub>,
-    feed_wake: Arc<Notify>,
+    feed: Arc<Commits>,
     /// Set on PostgreSQL: where to `NOTIFY`.
     postgres: Option<Db>,
 }
@@ -57,12 +62,12 @@ impl Bus {
         db: &Db,
         database_url: &str,
         hub: Arc<Hub>,
-        feed_wake: Arc<Notify>,
+        feed: Arc<Commits>,
         shutdown: watch::Receiver<bool>,
     ) -> anyhow::Result<Bus> {
         let bus = Bus {
             hub,
-            feed_wake,
+            feed,
             postgres: (db.dialect == Dialect::Postgres).then(|| db.clone()),
         };
         if bus.postgres.is_some() {
@@ -87,12 +92,10 @@ impl Bus {
 
     fn handle(&self, message: BusMessage) {
         match message {
-            BusMessage::FeedAdvanced => self.feed_wake.notify_one(),
+            BusMessage::FeedAdvanced { upto } => self.feed.advanced_elsewhere(upto),
             BusMessage::Deliver { audience, event } => {
-                let frame: Arc<str> = serde_json::to_string(&event)
-                    .expect("events serialise")
-                    .into();
-                self.hub.deliver(&audience, &frame);
+                self.hub
+                    .deliver(&audience, &Arc::from([hub::frame(&event)]));
             }
             BusMessage::Revoke {
                 token_hash,
@@ -166,7 +169,7 @@ async fn listen(mut listener: PgListener, bus: Bus, mut shutdown: watch::Receive
                 }
                 // The connection dropped and was re-established: messages
                 // may have been missed; at least make the follower look.
-                Ok(None) => bus.feed_wake.notify_one(),
+                Ok(None) => bus.feed.advanced_elsewhere(None),
                 Err(e) => {
                     tracing::warn!(error = %e, "bus listener failed; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;

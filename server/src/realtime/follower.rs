@@ -1,5 +1,10 @@
 //! Follows the change feed and hands each change to the hub, addressed to
 //! those who may see it. One follower per instance.
+//!
+//! This process's own commits arrive with their rows (`db::committed`) and
+//! are delivered without a read; anything else (another instance's commits,
+//! a commit whose rows were not handed over, a gap) is read from the feed.
+//! Either way the changes are delivered in feed order, each exactly once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,10 +12,13 @@ use std::time::{Duration, Instant};
 
 use protocol::{ServerEvent, Ticket, TimelineChange};
 use sqlx::Row;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::hub::{Audience, Hub};
+use axum::extract::ws::Utf8Bytes;
+
+use super::hub::{Audience, BATCH_FRAMES, Frames, Hub, frame};
+use crate::db::committed::Commits;
 use crate::db::sync::{Change, changes_since};
 use crate::db::tickets::Scope;
 use crate::db::{self, Db};
@@ -20,61 +28,140 @@ use crate::stage_metrics::StageMetrics;
 const BATCH: i64 = 500;
 /// A look at the feed even without a wake-up, in case one was lost.
 const POLL: Duration = Duration::from_secs(1);
+/// Tickets whose place (customer, department) is remembered; past this the
+/// memory is cleared and places are read again as needed.
+const PLACES: usize = 100_000;
 
 pub async fn spawn(
     db: Db,
     hub: Arc<Hub>,
-    wake: Arc<Notify>,
+    commits: Arc<Commits>,
     stages: StageMetrics,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     // Start at the current end: clients catch up on the past through sync.
-    let mut cursor: i64 = sqlx::query("SELECT value FROM counters WHERE name = 'feed'")
+    let cursor: i64 = sqlx::query("SELECT value FROM counters WHERE name = 'feed'")
         .fetch_one(db.reader())
         .await?
         .try_get("value")?;
+    let mut follower = Follower {
+        db,
+        hub,
+        stages,
+        cursor,
+        places: HashMap::new(),
+    };
     tokio::spawn(async move {
         loop {
-            tokio::select! {
+            let polled = tokio::select! {
                 _ = shutdown.changed() => return,
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(POLL) => {}
-            }
-            match deliver_new_changes(&db, &hub, &stages, cursor).await {
-                Ok(next) => cursor = next,
-                Err(e) => tracing::warn!(error = %e, "feed follower could not read the feed"),
+                _ = commits.notified() => false,
+                _ = tokio::time::sleep(POLL) => true,
+            };
+            if let Err(e) = follower.catch_up(&commits, polled).await {
+                tracing::warn!(error = %e, "feed follower could not read the feed");
             }
         }
     });
     Ok(())
 }
 
-/// Delivers everything after `cursor`; returns the new cursor.
-async fn deliver_new_changes(
-    db: &Db,
-    hub: &Hub,
-    stages: &StageMetrics,
-    mut cursor: i64,
-) -> Result<i64, sqlx::Error> {
-    let mut conn = db.reader().acquire().await?;
-    loop {
-        let reading = Instant::now();
-        let page = changes_since(&mut conn, Scope::All, true, cursor, BATCH).await?;
-        let delivering = Instant::now();
-        if !page.changes.is_empty() {
-            stages.feed_read((delivering - reading).as_secs_f64());
+struct Follower {
+    db: Db,
+    hub: Arc<Hub>,
+    stages: StageMetrics,
+    /// Every change up to this position has been delivered.
+    cursor: i64,
+    /// Where each ticket belongs, as of the cursor: a ticket changing
+    /// customer or department is itself a change in the feed.
+    places: HashMap<Uuid, (Uuid, Uuid)>,
+}
+
+impl Follower {
+    /// Delivers every change committed since the cursor that it knows of.
+    async fn catch_up(&mut self, commits: &Commits, polled: bool) -> Result<(), sqlx::Error> {
+        if polled {
+            self.read_feed().await?;
         }
-        let delivered_any = !page.changes.is_empty();
-        // Where each ticket of this page belongs, for its messages and events.
-        let mut tickets: HashMap<Uuid, (Uuid, Uuid)> = HashMap::new();
-        for (_, change) in &page.changes {
-            if let Change::Ticket(t) = change {
-                tickets.insert(t.id, (t.customer_id, t.department_id));
+        for committed in commits.take() {
+            if committed.upto <= self.cursor {
+                continue; // read from the feed already
+            }
+            match committed.changes {
+                Some(changes) if committed.after == self.cursor => {
+                    let delivering = Instant::now();
+                    self.deliver(changes).await?;
+                    self.stages.feed_deliver(delivering.elapsed().as_secs_f64());
+                    self.stages.feed_handed();
+                    self.cursor = committed.upto;
+                }
+                // A gap before it, or its rows were not handed over.
+                _ => self.read_feed().await?,
             }
         }
-        for (_, change) in page.changes {
+        if commits.elsewhere_past(self.cursor) {
+            self.read_feed().await?;
+        }
+        commits.read_up_to(self.cursor);
+        Ok(())
+    }
+
+    /// Reads and delivers everything after the cursor.
+    async fn read_feed(&mut self) -> Result<(), sqlx::Error> {
+        loop {
+            let reading = Instant::now();
+            let page = {
+                let mut conn = self.db.reader().acquire().await?;
+                changes_since(&mut conn, Scope::All, true, self.cursor, BATCH).await?
+            };
+            if !page.changes.is_empty() {
+                let delivering = Instant::now();
+                self.stages.feed_read((delivering - reading).as_secs_f64());
+                // Each ticket of the page belongs where the page leaves it.
+                for (_, change) in &page.changes {
+                    if let Change::Ticket(t) = change {
+                        self.remember(t);
+                    }
+                }
+                self.deliver(page.changes).await?;
+                self.stages.feed_deliver(delivering.elapsed().as_secs_f64());
+            }
+            self.cursor = page.next_cursor;
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+
+    fn remember(&mut self, ticket: &Ticket) {
+        if self.places.len() >= PLACES && !self.places.contains_key(&ticket.id) {
+            self.places.clear();
+        }
+        self.places
+            .insert(ticket.id, (ticket.customer_id, ticket.department_id));
+    }
+
+    /// Where a ticket belongs, from memory or the store.
+    async fn place(&mut self, ticket_id: Uuid) -> Result<Option<(Uuid, Uuid)>, sqlx::Error> {
+        if let Some(place) = self.places.get(&ticket_id) {
+            return Ok(Some(*place));
+        }
+        let ticket = db::tickets::get(self.db.reader(), ticket_id).await?;
+        if let Some(ticket) = &ticket {
+            self.remember(ticket);
+        }
+        Ok(ticket.map(|t| (t.customer_id, t.department_id)))
+    }
+
+    /// Addresses each change and queues its frame, in the order given.
+    async fn deliver(&mut self, changes: Vec<(i64, Change)>) -> Result<(), sqlx::Error> {
+        let mut outbox = Outbox::new(self.hub.clone());
+        for (_, change) in changes {
             let ticket_id = match &change {
-                Change::Ticket(t) => t.id,
+                Change::Ticket(t) => {
+                    self.remember(t);
+                    t.id
+                }
                 Change::Message(m) => m.ticket_id,
                 Change::Event(e) => e.ticket_id,
                 Change::Departure(departure) => {
@@ -83,29 +170,15 @@ async fn deliver_new_changes(
                     let event = ServerEvent::TicketRemoved {
                         ticket_id: departure.ticket_id,
                     };
-                    let frame: Arc<str> = serde_json::to_string(&event)
-                        .expect("events serialise")
-                        .into();
                     let audience = Audience::DepartmentStaff {
                         department_id: departure.department_id,
                     };
-                    hub.deliver(&audience, &frame);
+                    outbox.send(audience, frame(&event));
                     continue;
                 }
             };
-            let (customer_id, department_id) = match tickets.get(&ticket_id) {
-                Some(place) => *place,
-                None => match db::tickets::get(&mut *conn, ticket_id).await? {
-                    Some(Ticket {
-                        customer_id,
-                        department_id,
-                        ..
-                    }) => {
-                        tickets.insert(ticket_id, (customer_id, department_id));
-                        (customer_id, department_id)
-                    }
-                    None => continue,
-                },
+            let Some((customer_id, department_id)) = self.place(ticket_id).await? else {
+                continue;
             };
             let audience = |staff_only| Audience::Ticket {
                 customer_id,
@@ -134,20 +207,48 @@ async fn deliver_new_changes(
                     (audience(false), ServerEvent::Timeline { event }, left)
                 }
             };
-            let frame: Arc<str> = serde_json::to_string(&event)
-                .expect("events serialise")
-                .into();
-            hub.deliver(&audience, &frame);
+            let frame = frame(&event);
             if let Some(also) = also {
-                hub.deliver(&also, &frame);
+                outbox.send(audience, frame.clone());
+                outbox.send(also, frame);
+            } else {
+                outbox.send(audience, frame);
             }
         }
-        if delivered_any {
-            stages.feed_deliver(delivering.elapsed().as_secs_f64());
+        outbox.flush();
+        Ok(())
+    }
+}
+
+/// Gathers consecutive frames for one audience into one batch, so that a
+/// message and the ticket it moved wake each socket once.
+struct Outbox {
+    hub: Arc<Hub>,
+    audience: Option<Audience>,
+    frames: Vec<Utf8Bytes>,
+}
+
+impl Outbox {
+    fn new(hub: Arc<Hub>) -> Outbox {
+        Outbox {
+            hub,
+            audience: None,
+            frames: Vec::new(),
         }
-        cursor = page.next_cursor;
-        if !page.has_more {
-            return Ok(cursor);
+    }
+
+    fn send(&mut self, audience: Audience, frame: Utf8Bytes) {
+        if self.audience.as_ref() != Some(&audience) || self.frames.len() >= BATCH_FRAMES {
+            self.flush();
+            self.audience = Some(audience);
+        }
+        self.frames.push(frame);
+    }
+
+    fn flush(&mut self) {
+        if let Some(audience) = self.audience.take() {
+            let frames: Frames = std::mem::take(&mut self.frames).into();
+            self.hub.deliver(&audience, &frames);
         }
     }
 }

@@ -1,19 +1,36 @@
 //! The sockets this instance holds, indexed by who may receive what, and
-//! delivery of one serialised frame to an audience.
+//! delivery of serialised frames to an audience.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use protocol::Role;
+use axum::extract::ws::Utf8Bytes;
+use protocol::{Role, ServerEvent};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, mpsc};
 use uuid::Uuid;
 
-/// Frames waiting for a slow client, per connection. Past this the client
+/// Frames for one audience, queued together: a socket is woken once for
+/// them and writes them with one flush. Each frame is one serialised event,
+/// shared by every socket it goes to.
+pub type Frames = Arc<[Utf8Bytes]>;
+
+/// Most frames the follower puts in one `Frames` (a commit's message and
+/// ticket are two), which bounds a queued batch.
+pub const BATCH_FRAMES: usize = 16;
+
+/// Batches waiting for a slow client, per connection. Past this the client
 /// is told to resync and disconnected, so one slow reader cannot grow the
 /// server's memory.
 pub const QUEUE_FRAMES: usize = 256;
+
+/// An event as the frame sockets receive.
+pub fn frame(event: &ServerEvent) -> Utf8Bytes {
+    serde_json::to_string(event)
+        .expect("events serialise")
+        .into()
+}
 
 /// Who an event is for. Resolved against the connections of each instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,7 +73,7 @@ struct Conn {
     role: Role,
     department_id: Option<Uuid>,
     token_hash: String,
-    frames: mpsc::Sender<Arc<str>>,
+    frames: mpsc::Sender<Frames>,
     signals: Arc<ConnSignals>,
 }
 
@@ -78,7 +95,7 @@ pub struct Hub {
 pub struct Registration {
     hub: Arc<Hub>,
     pub id: u64,
-    pub frames: mpsc::Receiver<Arc<str>>,
+    pub frames: mpsc::Receiver<Frames>,
     pub signals: Arc<ConnSignals>,
 }
 
@@ -170,8 +187,8 @@ impl Hub {
         self.index.read().unwrap().conns.len()
     }
 
-    /// Queues `frame` for every local connection in `audience`.
-    pub fn deliver(&self, audience: &Audience, frame: &Arc<str>) {
+    /// Queues `frames` for every local connection in `audience`.
+    pub fn deliver(&self, audience: &Audience, frame: &Frames) {
         let index = self.index.read().unwrap();
         let send = |id: &u64| {
             if let Some(conn) = index.conns.get(id) {
@@ -272,7 +289,7 @@ impl Hub {
     }
 }
 
-fn push(conn: &Conn, frame: &Arc<str>) {
+fn push(conn: &Conn, frame: &Frames) {
     if conn.signals.overflowed.load(Ordering::Relaxed) {
         return;
     }
@@ -285,6 +302,10 @@ fn push(conn: &Conn, frame: &Arc<str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn frames(text: &'static str) -> Frames {
+        Arc::from([Utf8Bytes::from_static(text)])
+    }
 
     fn ticket_audience(customer: Uuid, dept: Uuid, staff_only: bool) -> Audience {
         Audience::Ticket {
@@ -310,19 +331,13 @@ mod tests {
         let mut stranger = hub.register(Uuid::new_v4(), Role::Agent, Some(other_dept), "s".into());
         let mut admin = hub.register(Uuid::new_v4(), Role::Admin, None, "ad".into());
 
-        hub.deliver(
-            &ticket_audience(customer, dept, false),
-            &Arc::from("public"),
-        );
-        hub.deliver(
-            &ticket_audience(customer, dept, true),
-            &Arc::from("internal"),
-        );
+        hub.deliver(&ticket_audience(customer, dept, false), &frames("public"));
+        hub.deliver(&ticket_audience(customer, dept, true), &frames("internal"));
 
         let drain = |r: &mut Registration| {
             let mut got = Vec::new();
-            while let Ok(f) = r.frames.try_recv() {
-                got.push(f.to_string());
+            while let Ok(batch) = r.frames.try_recv() {
+                got.extend(batch.iter().map(|f| f.to_string()));
             }
             got
         };
@@ -340,7 +355,7 @@ mod tests {
         let dept = Uuid::new_v4();
         let reg = hub.register(customer, Role::Customer, None, "t".into());
         for _ in 0..QUEUE_FRAMES + 10 {
-            hub.deliver(&ticket_audience(customer, dept, false), &Arc::from("x"));
+            hub.deliver(&ticket_audience(customer, dept, false), &frames("x"));
         }
         assert!(reg.signals.overflowed.load(Ordering::SeqCst));
         assert_eq!(reg.frames.len(), QUEUE_FRAMES);

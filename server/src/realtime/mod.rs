@@ -5,11 +5,13 @@
 //!
 //! - Stored changes (tickets, messages, timeline) are not pushed by the
 //!   handler that wrote them. The write commits to the change feed and wakes
-//!   the feed follower of each instance (`follower.rs`; a local signal, and
-//!   on PostgreSQL a `NOTIFY` sent at commit). Each follower reads the feed
-//!   like a sync client with full sight, works out each row's audience, and
-//!   hands one serialised frame to the local hub. So a socket sees exactly
-//!   what `/v1/sync` would give, in feed order, and no committed change is
+//!   the feed follower of each instance (`follower.rs`): its own instance's
+//!   through `db::committed`, with the rows it wrote; the others on
+//!   PostgreSQL by a `NOTIFY` sent at commit. Each follower delivers the
+//!   handed rows, or reads the feed like a sync client with full sight where
+//!   it was not handed them, works out each row's audience, and hands one
+//!   serialised frame to the local hub. So a socket sees exactly what
+//!   `/v1/sync` would give, in feed order, and no committed change is
 //!   skipped.
 //! - Ephemeral events (typing, read receipts, presence) and session
 //!   revocations travel on the bus (`bus.rs`): in-process on SQLite,
@@ -50,16 +52,16 @@ impl Realtime {
         shutdown: watch::Receiver<bool>,
     ) -> anyhow::Result<Realtime> {
         let hub = Hub::new();
-        let feed_wake = db.commits();
+        let commits = db.commits();
         let bus = bus::Bus::start(
             db,
             database_url,
             hub.clone(),
-            feed_wake.clone(),
+            commits.clone(),
             shutdown.clone(),
         )
         .await?;
-        follower::spawn(db.clone(), hub.clone(), feed_wake, stages, shutdown).await?;
+        follower::spawn(db.clone(), hub.clone(), commits, stages, shutdown).await?;
         Ok(Realtime { hub, bus })
     }
 

@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use protocol::{ClientEvent, ServerEvent};
 
-use super::hub::Audience;
+use futures_util::SinkExt;
+use tokio::sync::mpsc;
+
+use super::hub::{Audience, Frames};
 use crate::auth::{Caller, caller_for_token};
 use crate::{AppState, api, calls, policy};
 
@@ -18,6 +21,10 @@ pub const PING_EVERY: Duration = Duration::from_secs(20);
 /// Typing frames a client may send per `TYPING_WINDOW`; more are dropped.
 const TYPING_BURST: u32 = 5;
 const TYPING_WINDOW: Duration = Duration::from_secs(5);
+
+/// Most queued batches written before one flush, so that a busy socket
+/// still turns to its pings and the client's frames.
+const WRITE_BATCHES: usize = 32;
 
 /// Largest frame a client may send.
 pub const MAX_CLIENT_FRAME: usize = 16 * 1024;
@@ -76,9 +83,9 @@ pub async fn run(mut socket: WebSocket, state: AppState, caller: Option<Caller>)
         }
         tokio::select! {
             _ = stopping.changed() => {}
-            frame = registration.frames.recv() => {
-                let Some(frame) = frame else { return };
-                if socket.send(WsMessage::Text(frame.as_ref().into())).await.is_err() {
+            frames = registration.frames.recv() => {
+                let Some(frames) = frames else { return };
+                if send_frames(&mut socket, frames, &mut registration.frames).await.is_err() {
                     return;
                 }
             }
@@ -222,6 +229,29 @@ fn error_event(code: &str, message: &str) -> ServerEvent {
         code: code.to_string(),
         message: message.to_string(),
     }
+}
+
+/// Writes a batch and the batches queued behind it, then flushes once: a
+/// burst costs one write to the socket, not one per frame.
+async fn send_frames(
+    socket: &mut WebSocket,
+    first: Frames,
+    queue: &mut mpsc::Receiver<Frames>,
+) -> Result<(), axum::Error> {
+    let mut batch = first;
+    for _ in 0..WRITE_BATCHES {
+        for frame in batch.iter() {
+            socket.feed(WsMessage::Text(frame.clone())).await?;
+        }
+        match queue.try_recv() {
+            Ok(next) => batch = next,
+            Err(_) => return socket.flush().await,
+        }
+    }
+    for frame in batch.iter() {
+        socket.feed(WsMessage::Text(frame.clone())).await?;
+    }
+    socket.flush().await
 }
 
 async fn send(socket: &mut WebSocket, event: &ServerEvent) -> Result<(), axum::Error> {

@@ -1,0 +1,174 @@
+//! What this process committed to the change feed, handed to its own feed
+//! follower so that the follower need not read back rows the writer already
+//! holds (the feed read was as costly as the commit itself).
+//!
+//! Every commit that moves the feed is announced here, in the order the
+//! writers saw their commits end, with the span of positions it took. A
+//! writer that recorded every row it wrote hands them over too; one that did
+//! not (a rare path) hands only the span, and the follower reads the feed for
+//! it. The follower delivers handed rows only when their span starts where
+//! its cursor stands, so a gap (a commit handed out of order, another
+//! instance's commit on PostgreSQL) always falls back to reading the feed,
+//! and a socket still gets exactly what `/v1/sync` gives, in feed order.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use tokio::sync::Notify;
+
+use super::sync::Change;
+
+/// Commits queued for the follower past which their rows are dropped (the
+/// follower then reads them from the feed), so a stalled follower cannot
+/// grow the server's memory.
+const MAX_HANDED: usize = 1024;
+
+/// One commit to the feed: positions `after + 1 ..= upto`.
+#[derive(Debug)]
+pub struct Committed {
+    pub after: i64,
+    pub upto: i64,
+    /// Every row written, in feed order; `None` when the writer did not
+    /// record them all.
+    pub changes: Option<Vec<(i64, Change)>>,
+}
+
+/// The queue between this process's writers and its feed follower.
+#[derive(Default)]
+pub struct Commits {
+    queue: Mutex<VecDeque<Committed>>,
+    /// Highest position another instance announced (`i64::MAX`: unknown,
+    /// read the feed).
+    remote_upto: AtomicI64,
+    wake: Notify,
+}
+
+impl Commits {
+    /// Announces a commit of this process.
+    pub fn push(&self, mut committed: Committed) {
+        {
+            let mut queue = self.queue.lock().unwrap();
+            if queue.len() >= MAX_HANDED {
+                committed.changes = None;
+            }
+            queue.push_back(committed);
+        }
+        self.wake.notify_one();
+    }
+
+    /// Notes that the feed moved elsewhere (another instance, or a lost
+    /// notification): up to `upto` if known.
+    pub fn advanced_elsewhere(&self, upto: Option<i64>) {
+        self.remote_upto
+            .fetch_max(upto.unwrap_or(i64::MAX), Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Waits until something was announced.
+    pub async fn notified(&self) {
+        self.wake.notified().await
+    }
+
+    /// Takes the commits announced so far, oldest first.
+    pub fn take(&self) -> Vec<Committed> {
+        self.queue.lock().unwrap().drain(..).collect()
+    }
+
+    /// Whether another instance announced positions past `cursor`.
+    pub fn elsewhere_past(&self, cursor: i64) -> bool {
+        self.remote_upto.load(Ordering::SeqCst) > cursor
+    }
+
+    /// Forgets remote announcements the follower has read past.
+    pub fn read_up_to(&self, cursor: i64) {
+        let _ = self
+            .remote_upto
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |remote| {
+                (remote <= cursor).then_some(i64::MIN)
+            });
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    /// Each commit's handed rows are every row the feed gives for its span,
+    /// as the feed gives them, so the follower may deliver them unread.
+    pub(crate) async fn assert_handed_as_the_feed_reads(db: &Db) -> usize {
+        let commits = db.commits().take();
+        assert!(!commits.is_empty(), "a commit was announced");
+        let mut conn = db.reader().acquire().await.unwrap();
+        for committed in &commits {
+            let read = crate::db::sync::changes_since(
+                &mut conn,
+                crate::db::tickets::Scope::All,
+                true,
+                committed.after,
+                500,
+            )
+            .await
+            .unwrap();
+            let read: Vec<(i64, Change)> = read
+                .changes
+                .into_iter()
+                .filter(|(seq, _)| *seq <= committed.upto)
+                .collect();
+            assert_eq!(
+                committed.changes.as_ref(),
+                Some(&read),
+                "handed rows of {}..={}",
+                committed.after + 1,
+                committed.upto
+            );
+        }
+        commits.len()
+    }
+
+    fn span(after: i64, upto: i64) -> Committed {
+        Committed {
+            after,
+            upto,
+            changes: Some(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn commits_are_taken_in_the_order_announced() {
+        let commits = Commits::default();
+        commits.push(span(0, 2));
+        commits.push(span(2, 3));
+        let taken: Vec<(i64, i64)> = commits.take().iter().map(|c| (c.after, c.upto)).collect();
+        assert_eq!(taken, [(0, 2), (2, 3)]);
+        assert!(commits.take().is_empty());
+    }
+
+    #[test]
+    fn a_long_queue_keeps_spans_but_drops_rows() {
+        let commits = Commits::default();
+        for i in 0..MAX_HANDED as i64 + 5 {
+            commits.push(span(i, i + 1));
+        }
+        let taken = commits.take();
+        assert_eq!(taken.len(), MAX_HANDED + 5);
+        assert!(taken[..MAX_HANDED].iter().all(|c| c.changes.is_some()));
+        assert!(taken[MAX_HANDED..].iter().all(|c| c.changes.is_none()));
+    }
+
+    #[test]
+    fn a_remote_announcement_holds_until_read_past() {
+        let commits = Commits::default();
+        commits.read_up_to(0);
+        assert!(!commits.elsewhere_past(0));
+        commits.advanced_elsewhere(Some(7));
+        assert!(commits.elsewhere_past(5));
+        commits.read_up_to(5);
+        assert!(commits.elsewhere_past(5), "not yet read up to 7");
+        commits.read_up_to(7);
+        assert!(!commits.elsewhere_past(7));
+        commits.advanced_elsewhere(None);
+        assert!(commits.elsewhere_past(1_000_000), "unknown means read");
+    }
+}
