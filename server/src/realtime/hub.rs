@@ -23,7 +23,7 @@ pub const BATCH_FRAMES: usize = 16;
 /// Batches waiting for a slow client, per connection. Past this the client
 /// is told to resync and disconnected, so one slow reader cannot grow the
 /// server's memory.
-pub const QUEUE_FRAMES: usize = 256;
+pub const QUEUE_BATCHES: usize = 256;
 
 /// An event as the frame sockets receive.
 pub fn frame(event: &ServerEvent) -> Utf8Bytes {
@@ -124,7 +124,7 @@ impl Hub {
         token_hash: String,
     ) -> Registration {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = mpsc::channel(QUEUE_FRAMES);
+        let (tx, rx) = mpsc::channel(QUEUE_BATCHES);
         let signals = Arc::new(ConnSignals {
             overflowed: AtomicBool::new(false),
             revoked: AtomicBool::new(false),
@@ -354,11 +354,11 @@ mod tests {
         let customer = Uuid::new_v4();
         let dept = Uuid::new_v4();
         let reg = hub.register(customer, Role::Customer, None, "t".into());
-        for _ in 0..QUEUE_FRAMES + 10 {
+        for _ in 0..QUEUE_BATCHES + 10 {
             hub.deliver(&ticket_audience(customer, dept, false), &frames("x"));
         }
         assert!(reg.signals.overflowed.load(Ordering::SeqCst));
-        assert_eq!(reg.frames.len(), QUEUE_FRAMES);
+        assert_eq!(reg.frames.len(), QUEUE_BATCHES);
     }
 
     #[test]
