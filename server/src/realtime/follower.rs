@@ -252,3 +252,117 @@ impl Outbox {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use protocol::{Role, TimelineChange};
+
+    use super::*;
+    use crate::db::timeline::new_event;
+    use crate::message_writer::{MessageWriter, NewMessage};
+    use crate::ticket_writer::{NewTicket, Opened, TicketWriter};
+
+    /// Whatever order commits are announced in, and whether or not their
+    /// rows were handed over, a socket gets every message and event once,
+    /// in feed order, and the ticket as it stands last.
+    #[tokio::test]
+    async fn handed_read_and_out_of_order_commits_are_delivered_once_in_feed_order() {
+        let (_dir, db, dept, [ann, _]) = crate::ticket_writer::tests::store_with_customers().await;
+        let (_running, shutdown) = watch::channel(false);
+        let tickets = TicketWriter::start(db.clone(), 10, shutdown.clone(), Default::default());
+        let messages = MessageWriter::start(db.clone(), 10, shutdown, Default::default());
+        let new = NewTicket {
+            id: Uuid::now_v7(),
+            first_message_id: Uuid::now_v7(),
+            department_id: dept,
+            subject: "S".into(),
+            body: "B".into(),
+        };
+        let Ok(Opened::Created(ticket)) = tickets.open(ann, new).await else {
+            panic!("ticket not created");
+        };
+        let start: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'feed'")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+        db.commits().take();
+
+        let hub = Hub::new();
+        let mut admin = hub.register(Uuid::now_v7(), Role::Admin, None, "a".into());
+        let mut follower = Follower {
+            db: db.clone(),
+            hub: hub.clone(),
+            stages: StageMetrics::default(),
+            cursor: start,
+            places: HashMap::new(),
+        };
+        let post = |internal: bool| NewMessage {
+            id: Uuid::now_v7(),
+            ticket_id: ticket.id,
+            author_id: ann,
+            author_is_staff: internal,
+            body: "hello".into(),
+            internal,
+            attachment_ids: Vec::new(),
+        };
+        messages.post(post(false)).await.unwrap();
+        // A write that records nothing: its span must be read from the feed.
+        let mut tx = db.begin_write().await.unwrap();
+        let seq = tx.next_seq();
+        let event = new_event(ticket.id, None, TimelineChange::Created);
+        db::timeline::insert(tx.conn(), &event, seq).await.unwrap();
+        tx.commit().await.unwrap();
+        messages.post(post(true)).await.unwrap();
+        messages.post(post(false)).await.unwrap();
+
+        // Announced out of order: the later commits come first.
+        let commits = db.commits();
+        let mut announced = commits.take();
+        assert_eq!(announced.len(), 4);
+        announced.reverse();
+        for committed in announced {
+            commits.push(committed);
+        }
+        follower.catch_up(&commits, false).await.unwrap();
+
+        let mut frames = Vec::new();
+        while let Ok(batch) = admin.frames.try_recv() {
+            frames.extend(batch.iter().map(|f| {
+                serde_json::from_str::<ServerEvent>(f.as_str()).expect("frames are events")
+            }));
+        }
+        let mut conn = db.reader().acquire().await.unwrap();
+        let feed = changes_since(&mut conn, Scope::All, true, start, 500)
+            .await
+            .unwrap();
+        let ids = |events: &[ServerEvent]| -> Vec<Uuid> {
+            events
+                .iter()
+                .filter_map(|e| match e {
+                    ServerEvent::Message { message } => Some(message.id),
+                    ServerEvent::Timeline { event } => Some(event.id),
+                    _ => None,
+                })
+                .collect()
+        };
+        let in_feed: Vec<ServerEvent> = feed
+            .changes
+            .into_iter()
+            .filter_map(|(_, change)| match change {
+                Change::Message(message) => Some(ServerEvent::Message { message }),
+                Change::Event(event) => Some(ServerEvent::Timeline { event }),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ids(&frames), ids(&in_feed), "each once, in feed order");
+        assert_eq!(ids(&frames).len(), 4);
+        let last_ticket = frames.iter().rev().find_map(|e| match e {
+            ServerEvent::Ticket { ticket } => Some(ticket.clone()),
+            _ => None,
+        });
+        let stored = db::tickets::get(db.reader(), ticket.id).await.unwrap();
+        assert_eq!(last_ticket, stored, "the ticket as it stands");
+        // Message and ticket, the event, the note (no ticket), message and ticket.
+        assert_eq!(follower.cursor, start + 6, "every position passed");
+    }
+}
