@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use tokio::sync::Notify;
+use uuid::Uuid;
 
 use super::sync::Change;
 
@@ -35,13 +36,29 @@ pub struct Committed {
 }
 
 /// The queue between this process's writers and its feed follower.
-#[derive(Default)]
 pub struct Commits {
+    /// Names this process in its `NOTIFY`s, so that its own bus listener
+    /// can ignore them: the follower has the commit from the queue already
+    /// (and the notification often arrives before the writer's commit
+    /// returns, which would make the follower read what it is about to be
+    /// handed).
+    pub instance: Uuid,
     queue: Mutex<VecDeque<Committed>>,
     /// Highest position another instance announced (`i64::MAX`: unknown,
     /// read the feed).
     remote_upto: AtomicI64,
     wake: Notify,
+}
+
+impl Default for Commits {
+    fn default() -> Self {
+        Commits {
+            instance: Uuid::new_v4(),
+            queue: Mutex::default(),
+            remote_upto: AtomicI64::default(),
+            wake: Notify::default(),
+        }
+    }
 }
 
 impl Commits {

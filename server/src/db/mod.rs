@@ -32,6 +32,8 @@ pub use pool::{Db, Dialect};
 pub use sql::SqlBuilder;
 pub use time::{from_micros, now_micros};
 pub use write::WriteTx;
+#[cfg(test)]
+pub(crate) use write::feed_advanced_payload;
 
 use uuid::Uuid;
 

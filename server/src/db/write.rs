@@ -92,7 +92,7 @@ impl WriteTx {
                 // Delivered by PostgreSQL only if and when this commits; the
                 // span's end lets this instance's follower, which was
                 // handed the rows, skip reading them back.
-                let payload = format!(r#"{{"kind":"feed_advanced","upto":{}}}"#, self.last_seq);
+                let payload = feed_advanced_payload(self.last_seq, self.commits.instance);
                 // Counted, because the Any driver cannot read pg_notify's void.
                 sqlx::query("SELECT COUNT(*) AS n FROM (SELECT pg_notify('cs_bus', $1)) AS sent")
                     .bind(payload)
@@ -124,4 +124,9 @@ impl WriteTx {
                 .collect()
         })
     }
+}
+
+/// The `NOTIFY cs_bus` payload of a commit: the bus's `FeedAdvanced`.
+pub(crate) fn feed_advanced_payload(upto: i64, instance: uuid::Uuid) -> String {
+    format!(r#"{{"kind":"feed_advanced","upto":{upto},"instance":"{instance}"}}"#)
 }

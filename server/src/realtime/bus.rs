@@ -29,10 +29,13 @@ const SPILL_KEEP_MICROS: i64 = 60_000_000;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BusMessage {
     /// The change feed moved (up to `upto`, when the sender said): followers
-    /// that have not read that far should.
+    /// of other instances that have not read that far should.
     FeedAdvanced {
         #[serde(default)]
         upto: Option<i64>,
+        /// The instance that committed (`Commits::instance`).
+        #[serde(default)]
+        instance: Option<Uuid>,
     },
     Deliver {
         audience: Audience,
@@ -92,7 +95,12 @@ impl Bus {
 
     fn handle(&self, message: BusMessage) {
         match message {
-            BusMessage::FeedAdvanced { upto } => self.feed.advanced_elsewhere(upto),
+            BusMessage::FeedAdvanced { upto, instance } => {
+                // Our own commits reach the follower through its queue.
+                if instance != Some(self.feed.instance) {
+                    self.feed.advanced_elsewhere(upto);
+                }
+            }
             BusMessage::Deliver { audience, event } => {
                 self.hub
                     .deliver(&audience, &Arc::from([hub::frame(&event)]));
@@ -176,5 +184,46 @@ async fn listen(mut listener: PgListener, bus: Bus, mut shutdown: watch::Receive
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bus() -> Bus {
+        Bus {
+            hub: Hub::new(),
+            feed: Arc::default(),
+            postgres: None,
+        }
+    }
+
+    #[test]
+    fn a_commit_notification_wakes_the_other_instances_followers_only() {
+        let here = bus();
+        let there = bus();
+        let payload = crate::db::feed_advanced_payload(42, here.feed.instance);
+        let message: BusMessage = serde_json::from_str(&payload).unwrap();
+        assert_eq!(
+            message,
+            BusMessage::FeedAdvanced {
+                upto: Some(42),
+                instance: Some(here.feed.instance)
+            }
+        );
+        here.handle(message.clone());
+        there.handle(message);
+        assert!(!here.feed.elsewhere_past(0), "its own commit is queued");
+        assert!(there.feed.elsewhere_past(41));
+        assert!(!there.feed.elsewhere_past(42));
+    }
+
+    #[test]
+    fn a_notification_of_an_older_server_still_wakes_the_follower() {
+        let b = bus();
+        let message: BusMessage = serde_json::from_str(r#"{"kind":"feed_advanced"}"#).unwrap();
+        b.handle(message);
+        assert!(b.feed.elsewhere_past(1_000_000));
     }
 }
