@@ -54,6 +54,10 @@ impl Coturn {
                 "--relay-ip=127.0.0.1",
                 "--use-auth-secret",
                 "--realm=cs.test",
+                // UDP only: the port was found free for UDP, and a TCP
+                // listener on it can collide with another process's
+                // connection (coturn then retries its bind for ever).
+                "--no-tcp",
                 "--no-tls",
                 "--no-dtls",
                 "--no-tcp-relay",
@@ -71,11 +75,11 @@ impl Coturn {
             .spawn()
             .expect("turnserver starts");
         let coturn = Coturn { child, port, log };
-        // Ready once it logs its listener.
+        // Ready once it logs its UDP listener.
         let start = Instant::now();
         while !std::fs::read_to_string(coturn.log.path())
             .unwrap_or_default()
-            .contains("127.0.0.1")
+            .contains("UDP listener opened on")
         {
             assert!(
                 start.elapsed() < Duration::from_secs(10),

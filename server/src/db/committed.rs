@@ -20,10 +20,11 @@ use uuid::Uuid;
 
 use super::sync::Change;
 
-/// Commits queued for the follower past which their rows are dropped (the
-/// follower then reads them from the feed), so a stalled follower cannot
-/// grow the server's memory.
-const MAX_HANDED: usize = 1024;
+/// Rows queued for the follower past which a commit's rows are dropped
+/// (the follower then reads them from the feed), so a stalled follower
+/// cannot grow the server's memory: at most ~80 MB with every message at
+/// its longest, far less in practice.
+const MAX_HANDED_ROWS: usize = 1024;
 
 /// One commit to the feed: positions `after + 1 ..= upto`.
 #[derive(Debug)]
@@ -43,11 +44,18 @@ pub struct Commits {
     /// returns, which would make the follower read what it is about to be
     /// handed).
     pub instance: Uuid,
-    queue: Mutex<VecDeque<Committed>>,
+    queue: Mutex<Queue>,
     /// Highest position another instance announced (`i64::MAX`: unknown,
     /// read the feed).
     remote_upto: AtomicI64,
     wake: Notify,
+}
+
+#[derive(Default)]
+struct Queue {
+    commits: VecDeque<Committed>,
+    /// Rows held by `commits`.
+    rows: usize,
 }
 
 impl Default for Commits {
@@ -66,10 +74,13 @@ impl Commits {
     pub fn push(&self, mut committed: Committed) {
         {
             let mut queue = self.queue.lock().unwrap();
-            if queue.len() >= MAX_HANDED {
+            let rows = committed.changes.as_ref().map_or(0, Vec::len);
+            if queue.rows + rows > MAX_HANDED_ROWS {
                 committed.changes = None;
+            } else {
+                queue.rows += rows;
             }
-            queue.push_back(committed);
+            queue.commits.push_back(committed);
         }
         self.wake.notify_one();
     }
@@ -89,7 +100,9 @@ impl Commits {
 
     /// Takes the commits announced so far, oldest first.
     pub fn take(&self) -> Vec<Committed> {
-        self.queue.lock().unwrap().drain(..).collect()
+        let mut queue = self.queue.lock().unwrap();
+        queue.rows = 0;
+        queue.commits.drain(..).collect()
     }
 
     /// Whether another instance announced positions past `cursor`.
@@ -165,13 +178,34 @@ pub(crate) mod tests {
     #[test]
     fn a_long_queue_keeps_spans_but_drops_rows() {
         let commits = Commits::default();
-        for i in 0..MAX_HANDED as i64 + 5 {
-            commits.push(span(i, i + 1));
+        let rows_per_commit = 4;
+        let fit = MAX_HANDED_ROWS / rows_per_commit;
+        for i in 0..fit as i64 + 5 {
+            commits.push(with_rows(i, rows_per_commit));
         }
         let taken = commits.take();
-        assert_eq!(taken.len(), MAX_HANDED + 5);
-        assert!(taken[..MAX_HANDED].iter().all(|c| c.changes.is_some()));
-        assert!(taken[MAX_HANDED..].iter().all(|c| c.changes.is_none()));
+        assert_eq!(taken.len(), fit + 5);
+        assert!(taken[..fit].iter().all(|c| c.changes.is_some()));
+        assert!(taken[fit..].iter().all(|c| c.changes.is_none()));
+        // Taken, the rows no longer count.
+        commits.push(with_rows(100, rows_per_commit));
+        assert!(commits.take()[0].changes.is_some());
+    }
+
+    fn with_rows(after: i64, rows: usize) -> Committed {
+        let departure = crate::db::tombstones::Departure {
+            ticket_id: Uuid::nil(),
+            department_id: Uuid::nil(),
+        };
+        Committed {
+            after,
+            upto: after + rows as i64,
+            changes: Some(
+                (1..=rows as i64)
+                    .map(|k| (after + k, Change::Departure(departure)))
+                    .collect(),
+            ),
+        }
     }
 
     #[test]
