@@ -448,6 +448,35 @@ mod tests {
         write_batch(&s.db, 10, &[note]).await.unwrap();
         db::committed::tests::assert_handed_as_the_feed_reads(&s.db).await;
 
+        // A message with a file: its attachments as the feed reads them.
+        let file = Uuid::now_v7();
+        let meta = protocol::FileMeta {
+            id: file,
+            name: "a.txt".into(),
+            content_type: "text/plain".into(),
+            size: 1,
+            sha256: "00".into(),
+            created_at: from_micros(now_micros()),
+        };
+        db::files::insert(s.db.writer(), &meta, s.customer)
+            .await
+            .unwrap();
+        let mut with_file = message(&s, Uuid::now_v7(), s.customer);
+        with_file.attachment_ids = vec![file];
+        write_batch(&s.db, 10, &[with_file]).await.unwrap();
+        let commits = s.db.commits().take();
+        let handed = commits[0].changes.as_ref().expect("rows handed");
+        assert!(
+            handed
+                .iter()
+                .any(|(_, c)| matches!(c, Change::Message(m) if m.attachments.len() == 1)),
+            "the message carries its file"
+        );
+        for committed in commits {
+            s.db.commits().push(committed);
+        }
+        db::committed::tests::assert_handed_as_the_feed_reads(&s.db).await;
+
         // Reopening: the ticket once, at its last position, and its event.
         sqlx::query("UPDATE tickets SET status = 'resolved'")
             .execute(s.db.writer())

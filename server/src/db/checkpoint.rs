@@ -34,3 +34,51 @@ pub fn spawn(pool: AnyPool) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    /// Commits never checkpoint, yet the WAL does not grow with every
+    /// write: the task copies it back and the writer starts it over.
+    #[tokio::test]
+    async fn the_wal_is_checkpointed_beside_the_writer_not_in_its_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let db = Db::connect(&format!("sqlite://{}?mode=rwc", path.display()), 2)
+            .await
+            .unwrap();
+        let auto: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(db.writer())
+            .await
+            .unwrap();
+        assert_eq!(auto, 0, "the writer does not checkpoint in its commits");
+
+        sqlx::query("CREATE TABLE blobs (b BLOB)")
+            .execute(db.writer())
+            .await
+            .unwrap();
+        let wal = path.with_extension("db-wal");
+        // ~100 commits of four pages or more each, then time for the task.
+        let write_round = || async {
+            for _ in 0..100 {
+                sqlx::query("INSERT INTO blobs (b) VALUES (zeroblob(16384))")
+                    .execute(db.writer())
+                    .await
+                    .unwrap();
+            }
+        };
+        write_round().await;
+        let after_one_round = std::fs::metadata(&wal).unwrap().len();
+        tokio::time::sleep(EVERY * 4).await;
+        write_round().await;
+        let after_two_rounds = std::fs::metadata(&wal).unwrap().len();
+        // Never checkpointed, the second round would have doubled it.
+        assert!(
+            after_two_rounds < after_one_round * 3 / 2,
+            "WAL {after_one_round} bytes after one round, {after_two_rounds} after two"
+        );
+        db.close().await;
+    }
+}

@@ -105,18 +105,19 @@ impl Commits {
         queue.commits.drain(..).collect()
     }
 
-    /// Whether another instance announced positions past `cursor`.
-    pub fn elsewhere_past(&self, cursor: i64) -> bool {
-        self.remote_upto.load(Ordering::SeqCst) > cursor
+    /// What other instances announced past `cursor`, if anything: the
+    /// follower reads the feed, then calls `read_elsewhere` with it.
+    pub fn unread_elsewhere(&self, cursor: i64) -> Option<i64> {
+        let remote = self.remote_upto.load(Ordering::SeqCst);
+        (remote > cursor).then_some(remote)
     }
 
-    /// Forgets remote announcements the follower has read past.
-    pub fn read_up_to(&self, cursor: i64) {
-        let _ = self
-            .remote_upto
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |remote| {
-                (remote <= cursor).then_some(i64::MIN)
-            });
+    /// Forgets the announcement `seen` (from `unread_elsewhere`) once the
+    /// feed was read after it; one that came meanwhile is kept.
+    pub fn read_elsewhere(&self, seen: i64) {
+        let _ =
+            self.remote_upto
+                .compare_exchange(seen, i64::MIN, Ordering::SeqCst, Ordering::SeqCst);
     }
 }
 
@@ -209,17 +210,27 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_remote_announcement_holds_until_read_past() {
+    fn a_remote_announcement_holds_until_read_and_a_newer_one_survives_the_read() {
         let commits = Commits::default();
-        commits.read_up_to(0);
-        assert!(!commits.elsewhere_past(0));
+        assert_eq!(commits.unread_elsewhere(0), None);
         commits.advanced_elsewhere(Some(7));
-        assert!(commits.elsewhere_past(5));
-        commits.read_up_to(5);
-        assert!(commits.elsewhere_past(5), "not yet read up to 7");
-        commits.read_up_to(7);
-        assert!(!commits.elsewhere_past(7));
+        assert_eq!(commits.unread_elsewhere(5), Some(7));
+        assert_eq!(commits.unread_elsewhere(7), None, "read past already");
+        // Read after seeing 7, while 9 was announced: 9 stays.
+        let seen = commits.unread_elsewhere(5).unwrap();
+        commits.advanced_elsewhere(Some(9));
+        commits.read_elsewhere(seen);
+        assert_eq!(commits.unread_elsewhere(7), Some(9));
+        commits.read_elsewhere(9);
+        assert_eq!(commits.unread_elsewhere(0), None);
+    }
+
+    #[test]
+    fn an_unknown_announcement_means_one_read_not_a_read_at_every_wake() {
+        let commits = Commits::default();
         commits.advanced_elsewhere(None);
-        assert!(commits.elsewhere_past(1_000_000), "unknown means read");
+        let seen = commits.unread_elsewhere(1_000_000).expect("unknown: read");
+        commits.read_elsewhere(seen);
+        assert_eq!(commits.unread_elsewhere(0), None);
     }
 }

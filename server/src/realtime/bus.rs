@@ -214,9 +214,13 @@ mod tests {
         );
         here.handle(message.clone());
         there.handle(message);
-        assert!(!here.feed.elsewhere_past(0), "its own commit is queued");
-        assert!(there.feed.elsewhere_past(41));
-        assert!(!there.feed.elsewhere_past(42));
+        assert_eq!(
+            here.feed.unread_elsewhere(0),
+            None,
+            "its own commit is queued"
+        );
+        assert_eq!(there.feed.unread_elsewhere(41), Some(42));
+        assert_eq!(there.feed.unread_elsewhere(42), None);
     }
 
     #[test]
@@ -224,6 +228,6 @@ mod tests {
         let b = bus();
         let message: BusMessage = serde_json::from_str(r#"{"kind":"feed_advanced"}"#).unwrap();
         b.handle(message);
-        assert!(b.feed.elsewhere_past(1_000_000));
+        assert!(b.feed.unread_elsewhere(1_000_000).is_some());
     }
 }

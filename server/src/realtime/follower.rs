@@ -99,10 +99,10 @@ impl Follower {
                 _ => self.read_feed().await?,
             }
         }
-        if commits.elsewhere_past(self.cursor) {
+        if let Some(seen) = commits.unread_elsewhere(self.cursor) {
             self.read_feed().await?;
+            commits.read_elsewhere(seen);
         }
-        commits.read_up_to(self.cursor);
         Ok(())
     }
 

@@ -238,18 +238,16 @@ async fn send_frames(
     first: Frames,
     queue: &mut mpsc::Receiver<Frames>,
 ) -> Result<(), axum::Error> {
-    let mut batch = first;
-    for _ in 0..WRITE_BATCHES {
+    let mut next = Some(first);
+    let mut written = 0;
+    while let Some(batch) = next.take() {
         for frame in batch.iter() {
             socket.feed(WsMessage::Text(frame.clone())).await?;
         }
-        match queue.try_recv() {
-            Ok(next) => batch = next,
-            Err(_) => return socket.flush().await,
+        written += 1;
+        if written < WRITE_BATCHES {
+            next = queue.try_recv().ok();
         }
-    }
-    for frame in batch.iter() {
-        socket.feed(WsMessage::Text(frame.clone())).await?;
     }
     socket.flush().await
 }
