@@ -74,7 +74,7 @@ impl Inner {
             .and_then(|u| Uuid::parse_str(&u.id).ok())
     }
 
-    fn me_id(&self) -> Option<String> {
+    pub(crate) fn me_id(&self) -> Option<String> {
         self.me.read().unwrap().as_ref().map(|u| u.id.clone())
     }
 
@@ -707,6 +707,13 @@ impl Client {
                 .send(Method::PUT, "/v1/me/status", Some(&token), Some(&body))
                 .await?;
             inner.store.set_meta("me", &serde_json::to_string(&user)?)?;
+            // The colleagues list shows me as the server now holds me, not
+            // as my presence event will say when it comes.
+            if let Some(now) = user.status
+                && inner.store.set_presence(user.id, now)?
+            {
+                inner.changed();
+            }
             let info = UserInfo::from(user);
             *inner.me.write().unwrap() = Some(info.clone());
             Ok(info)

@@ -116,9 +116,11 @@ async fn connect(
 /// One connected session: connect, catch up, drain, then stay live.
 async fn session(inner: &Inner, token: &str, backoff: &mut Backoff) -> Result<(), CoreError> {
     let mut ws = connect(inner.api.ws_url(), token).await?;
+    await_ready(&mut ws).await?;
     inner.set_state(SyncState::Syncing);
     catch_up(inner, token).await?;
     refresh_colleagues(inner, token).await?;
+    refresh_canned_replies(inner, token).await?;
     inner.calls.refresh_live(inner, token).await?;
     outbox::drain(inner).await?;
     inner.set_state(SyncState::Live);
@@ -166,6 +168,44 @@ async fn session(inner: &Inner, token: &str, backoff: &mut Backoff) -> Result<()
     // Nobody's typing signal outlives the connection that carried it.
     inner.observers.typing.clear();
     result
+}
+
+/// How long a connected socket may take to say `ready`.
+const READY_WITHIN: Duration = Duration::from_secs(10);
+
+/// Waits for the server's `ready`: it comes once the socket is subscribed,
+/// so a change committed after it reaches this socket, and one committed
+/// before it is in the catch-up that follows. Catching up as soon as the
+/// upgrade answered left a gap: a change (a message, a colleague's
+/// presence) committed before the subscription but after the catch-up's
+/// read came by neither path.
+async fn await_ready<S>(ws: &mut WebSocketStream<S>) -> Result<(), CoreError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let offline = || CoreError::Offline {
+        message: "the server did not confirm the live connection".into(),
+    };
+    let ready = async {
+        while let Some(frame) = ws.next().await {
+            match frame {
+                Ok(WsMessage::Text(text)) => {
+                    if let Ok(ServerEvent::Ready { .. }) = serde_json::from_str(&text) {
+                        return Ok(());
+                    }
+                }
+                Ok(WsMessage::Close(Some(frame))) if u16::from(frame.code) == CLOSE_REVOKED => {
+                    return Err(CoreError::signed_out());
+                }
+                Ok(WsMessage::Close(_)) | Err(_) => return Err(offline()),
+                Ok(_) => {}
+            }
+        }
+        Err(offline())
+    };
+    tokio::time::timeout(READY_WITHIN, ready)
+        .await
+        .unwrap_or_else(|_| Err(offline()))
 }
 
 /// Users whose names a live event needed and a catch-up was asked for, so
@@ -236,6 +276,7 @@ async fn apply(
                 return Ok(());
             }
         }
+        ServerEvent::CannedRepliesChanged { .. } => refresh_canned_replies(inner, token).await?,
         ServerEvent::Resync { .. } => catch_up(inner, token).await?,
         ServerEvent::Ready { .. } | ServerEvent::Error { .. } => return Ok(()),
         // Events of other parts of the core (calls) are handled there.
@@ -275,6 +316,25 @@ async fn refresh_colleagues(inner: &Inner, token: &str) -> Result<(), CoreError>
         // A staff member without the right to list (none today): no colleagues.
         Err(e) => {
             tracing::debug!(error = %e, "colleagues not listed");
+            Ok(())
+        }
+    }
+}
+
+/// Staff: the canned replies, fresh at every connect and at each change.
+async fn refresh_canned_replies(inner: &Inner, token: &str) -> Result<(), CoreError> {
+    if !inner.is_staff() {
+        return Ok(());
+    }
+    match crate::canned::refresh(inner, token).await {
+        Ok(()) => {
+            inner.changed();
+            Ok(())
+        }
+        Err(e @ (CoreError::Unauthorized { .. } | CoreError::Offline { .. })) => Err(e),
+        // An older server without them: the composer offers none.
+        Err(e) => {
+            tracing::debug!(error = %e, "canned replies not read");
             Ok(())
         }
     }
@@ -342,6 +402,71 @@ mod tests {
             .expect("the WebSocket connects");
         assert!(is_client_hello(&hello), "{hello:?}");
         assert!(socket.await.unwrap().is_err());
+    }
+
+    /// A WebSocket server on loopback that runs `serve` on its one
+    /// connection, and a client connected to it.
+    async fn socket_pair<F, Fut>(serve: F) -> WebSocketStream<MaybeTlsStream<TcpStream>>
+    where
+        F: FnOnce(WebSocketStream<TcpStream>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            serve(tokio_tungstenite::accept_async(tcp).await.unwrap()).await;
+        });
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}"))
+            .await
+            .unwrap();
+        ws
+    }
+
+    #[tokio::test]
+    async fn catching_up_waits_for_the_servers_ready() {
+        let sent_ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = sent_ready.clone();
+        let mut ws = socket_pair(move |mut server| async move {
+            // The upgrade answered, the subscription is not made yet.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let ping = WsMessage::Ping(Vec::new().into());
+            server.send(ping).await.unwrap();
+            let ready = serde_json::to_string(&ServerEvent::Ready {
+                user_id: Uuid::nil(),
+            })
+            .unwrap();
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            server.send(WsMessage::Text(ready.into())).await.unwrap();
+            // Held open until the client has read it.
+            let _ = server.next().await;
+        })
+        .await;
+
+        await_ready(&mut ws).await.unwrap();
+
+        assert!(sent_ready.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_socket_closed_before_ready_is_offline_or_signed_out() {
+        let mut closed = socket_pair(|mut server| async move {
+            server.close(None).await.unwrap();
+        })
+        .await;
+        let e = await_ready(&mut closed).await.unwrap_err();
+        assert!(matches!(e, CoreError::Offline { .. }), "{e:?}");
+
+        let mut revoked = socket_pair(|mut server| async move {
+            let frame = tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: CLOSE_REVOKED.into(),
+                reason: "session revoked".into(),
+            };
+            server.close(Some(frame)).await.unwrap();
+        })
+        .await;
+        let e = await_ready(&mut revoked).await.unwrap_err();
+        assert!(matches!(e, CoreError::SignedOut { .. }), "{e:?}");
     }
 
     #[test]

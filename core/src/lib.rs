@@ -24,6 +24,7 @@ uniffi::setup_scaffolding!();
 
 mod api;
 pub mod call;
+mod canned;
 mod client;
 mod connection;
 mod error;

@@ -174,6 +174,20 @@ pub struct Colleague {
     pub status: StaffStatus,
 }
 
+/// A ready-made answer of a department, picked by title in the composer
+/// and filled in for the ticket (`fill_canned_reply`) before it is edited
+/// and sent.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct CannedReplyItem {
+    pub id: String,
+    pub department_id: String,
+    pub title: String,
+    /// As written, with `{customer_name}`, `{ticket_number}` and
+    /// `{agent_name}` where the ticket's values go.
+    pub body: String,
+    pub updated_at_ms: i64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum OutboxKind {
     CreateTicket,

@@ -177,6 +177,15 @@ async fn typing_reads_presence_and_names_reach_the_listeners() {
             .is_some_and(|list| cid_of(list) == Some(StaffStatus::Active))
     })
     .await;
+
+    // Bea's own switch is in her list once the server has answered, whether
+    // or not her presence event has come yet.
+    bea.set_status(StaffStatus::Active).await.unwrap();
+    let bea_of = |list: &[Colleague]| list.iter().find(|c| c.name == "Bea").map(|c| c.status);
+    assert_eq!(
+        bea_of(&bea.colleagues().unwrap()),
+        Some(StaffStatus::Active)
+    );
 }
 
 /// A staff member who reads a ticket (a read receipt, not a feed row) before

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod call;
+pub mod canned;
 pub mod error;
 pub mod push;
 pub mod realtime;
@@ -15,6 +16,7 @@ pub mod ticket;
 
 pub use account::*;
 pub use call::*;
+pub use canned::{CannedReply, CreateCannedReply, UpdateCannedReply};
 pub use error::*;
 pub use push::*;
 pub use realtime::*;

@@ -37,6 +37,9 @@ pub enum ServerEvent {
     Read { receipt: ReadReceipt },
     /// A colleague switched Active or Off.
     Presence { user_id: Uuid, status: StaffStatus },
+    /// A department's canned replies changed (one added, edited or
+    /// deleted): staff of the department read them again.
+    CannedRepliesChanged { department_id: Uuid },
     /// Someone is calling: show the accept/decline screen. Sent to every
     /// connected device of everyone rung.
     CallRinging {

@@ -65,3 +65,28 @@ pub fn can_manage_staff_of(caller: &Caller, department_id: Option<Uuid>) -> bool
         _ => false,
     }
 }
+
+/// Admins supervise every department; a supervisor their own.
+pub fn supervises(caller: &Caller, department_id: Uuid) -> bool {
+    can_manage_staff_of(caller, Some(department_id))
+}
+
+/// The department a list of a department's things (staff, canned replies)
+/// covers: for an admin the one asked for (every one when none); for other
+/// staff their own, and naming another is refused. Customers are refused.
+pub fn listed_department(
+    caller: &Caller,
+    asked: Option<Uuid>,
+    what: &str,
+) -> ApiResult<Option<Uuid>> {
+    match caller.role() {
+        Role::Customer => Err(ApiError::forbidden(format!("only staff may list {what}"))),
+        Role::Admin => Ok(asked),
+        Role::Agent | Role::Supervisor => match caller.user.department_id {
+            Some(own) if asked.is_none_or(|d| d == own) => Ok(Some(own)),
+            _ => Err(ApiError::forbidden(format!(
+                "you may only list your own department's {what}"
+            ))),
+        },
+    }
+}

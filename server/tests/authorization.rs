@@ -1398,3 +1398,142 @@ async fn read(request: reqwest::RequestBuilder) -> Resp {
         headers,
     }
 }
+
+// Canned replies: X's staff read X's; X's supervisor and the admin manage
+// them; customers and other departments neither read nor change them.
+
+const READ_X_CANNED: Table<StatusCode> = [
+    ("A", FORBIDDEN),
+    ("B", FORBIDDEN),
+    ("agentX", OK),
+    ("agentX2", OK),
+    ("agentY", FORBIDDEN),
+    ("supX", OK),
+    ("supY", FORBIDDEN),
+    ("admin", OK),
+];
+
+const CREATE_X_CANNED: Table<StatusCode> = [
+    ("A", FORBIDDEN),
+    ("B", FORBIDDEN),
+    ("agentX", FORBIDDEN),
+    ("agentX2", FORBIDDEN),
+    ("agentY", FORBIDDEN),
+    ("supX", CREATED),
+    ("supY", FORBIDDEN),
+    ("admin", CREATED),
+];
+
+/// A reply of X: unseen (404) outside X, seen but not theirs to change
+/// (403) for X's agents.
+const CHANGE_X_CANNED: Table<StatusCode> = [
+    ("A", NOT_FOUND),
+    ("B", NOT_FOUND),
+    ("agentX", FORBIDDEN),
+    ("agentX2", FORBIDDEN),
+    ("agentY", NOT_FOUND),
+    ("supX", OK),
+    ("supY", NOT_FOUND),
+    ("admin", OK),
+];
+
+impl World {
+    /// A canned reply in X, written by the admin.
+    async fn canned_in_x(&self, title: &str) -> protocol::CannedReply {
+        self.admin
+            .post(
+                "/v1/canned-replies",
+                json!({"department_id": self.x.id, "title": title, "body": "Hello {customer_name}"}),
+            )
+            .await
+            .expect(CREATED)
+            .json()
+    }
+}
+
+#[tokio::test]
+async fn canned_replies_are_read_by_their_departments_staff_and_managed_by_its_supervisors() {
+    let w = World::build().await;
+    let reply = w.canned_in_x("Greeting").await;
+    let x = w.x.id;
+    let answers = run(
+        &w,
+        "GET /v1/canned-replies?department_id=X",
+        &READ_X_CANNED,
+        async |s| {
+            s.get(&format!("/v1/canned-replies?department_id={x}"))
+                .await
+        },
+    )
+    .await;
+    for (actor, resp) in answers.iter().filter(|(_, r)| r.status == OK) {
+        let listed: Vec<protocol::CannedReply> = resp.json();
+        assert_eq!(listed, vec![reply.clone()], "{actor} lists X's replies");
+    }
+    // Without a department, a department's staff get their own: Y's none.
+    let own: Vec<protocol::CannedReply> =
+        w.agent_y.get("/v1/canned-replies").await.expect(OK).json();
+    assert!(own.is_empty(), "agentY sees no reply of X: {own:?}");
+
+    run(
+        &w,
+        "POST /v1/canned-replies in X",
+        &CREATE_X_CANNED,
+        async |s| {
+            let title = format!("Written by {}", s.user.name);
+            s.post(
+                "/v1/canned-replies",
+                json!({"department_id": x, "title": title, "body": "Hi"}),
+            )
+            .await
+        },
+    )
+    .await;
+
+    let path = format!("/v1/canned-replies/{}", reply.id);
+    run(
+        &w,
+        "PATCH /v1/canned-replies/{R}",
+        &CHANGE_X_CANNED,
+        async |s| {
+            s.patch(
+                &path,
+                json!({"body": format!("Hello from {}", s.user.name)}),
+            )
+            .await
+        },
+    )
+    .await;
+    let listed: Vec<protocol::CannedReply> = w
+        .admin
+        .get(&format!("/v1/canned-replies?department_id={x}&q=greeting"))
+        .await
+        .expect(OK)
+        .json();
+    assert_eq!(
+        listed[0].body, "Hello from Administrator",
+        "refused edits changed nothing"
+    );
+
+    let delete_table = CHANGE_X_CANNED.map(|(actor, status)| {
+        (
+            actor,
+            if status == OK {
+                StatusCode::NO_CONTENT
+            } else {
+                status
+            },
+        )
+    });
+    run(
+        &w,
+        "DELETE /v1/canned-replies/{R}",
+        &delete_table,
+        async |s| {
+            let doomed = w.canned_in_x(&format!("Doomed for {}", s.user.name)).await;
+            let path = format!("/v1/canned-replies/{}", doomed.id);
+            s.request(Method::DELETE, &path, None).await
+        },
+    )
+    .await;
+}

@@ -4,6 +4,7 @@
 //! One rusqlite connection in WAL mode behind a mutex: the core's writes are
 //! small and the UI's reads are single indexed queries.
 
+mod canned;
 mod outbox;
 mod people;
 mod schema;
@@ -322,7 +323,7 @@ impl Store {
             c.execute_batch(
                 "DELETE FROM tickets; DELETE FROM messages; DELETE FROM timeline;
                  DELETE FROM departments; DELETE FROM outbox; DELETE FROM meta;
-                 DELETE FROM users; DELETE FROM reads;",
+                 DELETE FROM users; DELETE FROM reads; DELETE FROM canned_replies;",
             )
         })
     }
@@ -338,7 +339,8 @@ impl Store {
                  DELETE FROM timeline; DELETE FROM reads;
                  DELETE FROM tickets WHERE send_state = 'sent'
                    AND id NOT IN (SELECT ticket_id FROM messages);
-                 DELETE FROM meta WHERE key = 'sync_cursor';",
+                 DELETE FROM meta WHERE key = 'sync_cursor';
+                 DELETE FROM canned_replies;",
             )?;
             tx.commit()
         })

@@ -78,6 +78,14 @@ pub const MIGRATIONS: &[&str] = &[
         read_at     INTEGER NOT NULL,
         PRIMARY KEY (ticket_id, user_id)
     );",
+    // 4: the department's canned replies, for the composer offline too.
+    "CREATE TABLE canned_replies (
+        id             TEXT PRIMARY KEY,
+        department_id  TEXT NOT NULL,
+        title          TEXT NOT NULL,
+        body           TEXT NOT NULL,
+        updated_at     INTEGER NOT NULL
+    );",
 ];
 
 pub fn version(conn: &Connection) -> rusqlite::Result<usize> {

@@ -8,6 +8,7 @@ use crate::AppState;
 
 pub mod accounts;
 pub mod calls;
+pub mod canned;
 pub mod departments;
 pub mod devices;
 pub mod files;
@@ -26,6 +27,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::me))
         .routes(routes!(departments::create, departments::list))
         .routes(routes!(departments::update))
+        .routes(routes!(canned::create, canned::list))
+        .routes(routes!(canned::update, canned::delete))
         .routes(routes!(staff::create, staff::list))
         .routes(routes!(staff::update))
         .routes(routes!(tickets::create, tickets::list))

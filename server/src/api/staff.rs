@@ -153,14 +153,7 @@ pub async fn list(
     caller: Caller,
     Query(params): Query<ListStaffParams>,
 ) -> ApiResult<Json<Vec<User>>> {
-    let dept = match caller.role() {
-        Role::Customer => return Err(ApiError::forbidden("only staff may list staff")),
-        Role::Admin => params.department_id,
-        Role::Agent | Role::Supervisor => match caller.user.department_id {
-            Some(own) if params.department_id.is_none_or(|d| d == own) => Some(own),
-            _ => return Err(ApiError::forbidden("you may only list your own department")),
-        },
-    };
+    let dept = policy::listed_department(&caller, params.department_id, "staff")?;
     Ok(Json(db::users::list_staff(state.db.reader(), dept).await?))
 }
 

@@ -13,6 +13,7 @@ mod time;
 mod write;
 
 pub mod calls;
+pub mod canned;
 pub mod committed;
 pub mod departments;
 pub mod devices;
