@@ -10,6 +10,7 @@
 //! | `departments` | `departments` |
 //! | `list` | `tickets`, `watch` |
 //! | `ticket` | `show`, `open`, `send`, `close`, `set` |
+//! | `canned` | `canned list`, `add`, `edit`, `rm`, `fill` |
 //! | `outbox` | `outbox` |
 //! | `call` | `call`, `answer`, `decline` |
 //! | `call_audio` | a call's WAV/tone source, recording and analyser; `tone` |
@@ -21,6 +22,7 @@
 mod account;
 mod call;
 mod call_audio;
+mod canned;
 mod context;
 mod departments;
 mod error;
@@ -132,6 +134,15 @@ enum Command {
         /// A note for staff only.
         #[arg(long)]
         internal: bool,
+        /// Send this canned reply (its id or title), filled in for the
+        /// ticket, instead of a BODY.
+        #[arg(long, value_name = "REPLY", conflicts_with = "body")]
+        canned: Option<String>,
+    },
+    /// The department's canned replies (staff).
+    Canned {
+        #[command(subcommand)]
+        command: canned::CannedCommand,
     },
     /// Close a ticket.
     Close {
@@ -294,7 +305,15 @@ async fn run(cli: Cli) -> CliResult {
             body,
             attach,
             internal,
-        } => ticket::send(c, ticket, body, attach, internal).await?,
+            canned,
+        } => {
+            let body = match canned {
+                Some(reply) => Some(canned::filled(c, &reply, &ticket).await?),
+                None => body,
+            };
+            ticket::send(c, ticket, body, attach, internal).await?
+        }
+        Command::Canned { command } => canned::canned(c, command).await?,
         Command::Close { ticket } => ticket::close(c, ticket).await?,
         Command::Set(args) => ticket::set(c, args).await?,
         Command::Status { status } => account::status(c, status).await?,

@@ -1038,3 +1038,138 @@ async fn bad_call_input_is_one_line_on_stderr() {
     let out = cs.run(&nowhere, &["call", n]).await.fails(1);
     assert!(out.stderr.contains("offline"), "{out:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_supervisor_writes_canned_replies_and_an_agent_sends_one_filled_in() {
+    let mut backend = Backend::start().await;
+    let support = backend.department("Support").await;
+    backend.agent("bea@staff.example", &support).await;
+    let admin = backend.token_of(ADMIN).await;
+    backend
+        .call(
+            reqwest::Method::POST,
+            "/v1/staff",
+            &admin,
+            Some(
+                json!({"email": "sue@staff.example", "name": "Sue", "password": PASSWORD,
+                        "role": "supervisor", "department_id": support}),
+            ),
+        )
+        .await;
+    let customer: Value = reqwest::Client::new()
+        .post(format!("{}/v1/auth/register", backend.url()))
+        .json(&json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ann = customer["token"].as_str().unwrap().to_string();
+    let ticket = backend
+        .call(
+            reqwest::Method::POST,
+            "/v1/tickets",
+            &ann,
+            Some(json!({"department_id": support, "subject": "Refund", "body": "Twice!"})),
+        )
+        .await;
+    let (id, number) = (
+        ticket["id"].as_str().unwrap().to_string(),
+        ticket["number"].as_i64().unwrap(),
+    );
+
+    let url = backend.url();
+    let (sue_dir, bea_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (sue, bea) = (Cs::new(sue_dir.path()), Cs::new(bea_dir.path()));
+    sue.run(
+        &url,
+        &["login", "sue@staff.example", "--password", PASSWORD],
+    )
+    .await
+    .ok();
+    bea.run(
+        &url,
+        &["login", "bea@staff.example", "--password", PASSWORD],
+    )
+    .await
+    .ok();
+
+    let added = sue
+        .run(
+            &url,
+            &[
+                "canned",
+                "add",
+                "Refund issued",
+                "Hi {customer_name}, #{ticket_number} is refunded. {agent_name}",
+            ],
+        )
+        .await
+        .ok();
+    assert!(
+        added.stdout.starts_with("added \"Refund issued\""),
+        "{added:?}"
+    );
+    sue.run(&url, &["canned", "add", "Goodbye", "Bye"])
+        .await
+        .ok();
+    let typo = sue
+        .run(&url, &["canned", "add", "Typo", "Dear {custmer_name}"])
+        .await
+        .fails(2);
+    assert!(typo.stderr.contains("{custmer_name}"), "{typo:?}");
+    let refused = bea
+        .run(&url, &["canned", "add", "Mine", "Body"])
+        .await
+        .fails(1);
+    assert!(refused.stderr.contains("supervisors"), "{refused:?}");
+
+    let listed = bea.run(&url, &["canned", "list", "refund"]).await.ok();
+    assert!(listed.stdout.contains("Refund issued"), "{listed:?}");
+    assert!(!listed.stdout.contains("Goodbye"), "{listed:?}");
+    let filled = bea
+        .run(&url, &["canned", "fill", "refund", &number.to_string()])
+        .await
+        .ok();
+    assert_eq!(
+        filled.stdout.trim(),
+        format!("Hi Ann, #{number} is refunded. Bea")
+    );
+    let sent = bea
+        .run(
+            &url,
+            &["send", &number.to_string(), "--canned", "Refund issued"],
+        )
+        .await
+        .ok();
+    assert_eq!(sent.stdout.trim(), format!("sent to #{number}"));
+    let bodies = backend.message_bodies(&ann, &id).await;
+    assert_eq!(
+        bodies.last().unwrap(),
+        &format!("Hi Ann, #{number} is refunded. Bea")
+    );
+
+    sue.run(&url, &["canned", "edit", "goodbye", "--body", "See you"])
+        .await
+        .ok();
+    sue.run(&url, &["canned", "rm", "Refund issued"]).await.ok();
+    let left = bea.run(&url, &["canned", "list"]).await.ok();
+    assert!(
+        left.stdout.contains("See you") && !left.stdout.contains("Refund issued"),
+        "{left:?}"
+    );
+    let unknown = bea
+        .run(&url, &["canned", "fill", "nope", &number.to_string()])
+        .await
+        .fails(2);
+    assert!(unknown.stderr.contains("canned list"), "{unknown:?}");
+
+    // Offline: listed from the cache, and managing says why it cannot.
+    backend.down().await;
+    let cached = bea.run(&url, &["canned", "list"]).await.ok();
+    assert!(cached.stdout.contains("Goodbye"), "{cached:?}");
+    assert!(cached.stderr.contains("offline"), "{cached:?}");
+    sue.run(&url, &["canned", "rm", "Goodbye"]).await.fails(1);
+    backend.up().await;
+}
