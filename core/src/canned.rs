@@ -2,11 +2,14 @@
 //! at every connect and at each change event, managed by supervisors and
 //! admins, and filled in for a ticket before staff edit and send them.
 
+use std::sync::Arc;
+
 use protocol::{self as wire, canned};
 use reqwest::Method;
 
 use crate::client::{Client, Inner, authed};
 use crate::error::CoreError;
+use crate::observe::{CannedRepliesListener, TaskHandle};
 use crate::runtime;
 use crate::types::CannedReplyItem;
 
@@ -75,6 +78,16 @@ impl Client {
         self.inner()
             .store
             .canned_replies(department_id.as_deref(), &query)
+    }
+
+    /// Every cached reply now and after each change (a colleague's edit
+    /// included): a list or a picker reads its search again at each.
+    pub fn observe_canned_replies(
+        &self,
+        listener: Arc<dyn CannedRepliesListener>,
+    ) -> Arc<TaskHandle> {
+        let inner = self.inner();
+        inner.observers.subscribe_canned(&inner.store, listener)
     }
 
     /// Reads the replies from the server again (the core also does at every

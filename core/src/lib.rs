@@ -42,7 +42,8 @@ mod typing;
 pub use client::{Client, ProgressListener};
 pub use error::CoreError;
 pub use observe::{
-    ColleaguesListener, SyncStateListener, TaskHandle, TicketDetailListener, TicketListListener,
+    CannedRepliesListener, ColleaguesListener, SyncStateListener, TaskHandle, TicketDetailListener,
+    TicketListListener,
 };
 pub use session::{FileTokenStore, TokenStore, file_token_store};
 pub use types::*;

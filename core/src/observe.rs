@@ -38,6 +38,12 @@ pub trait ColleaguesListener: Send + Sync {
     fn on_update(&self, colleagues: Vec<Colleague>);
 }
 
+#[uniffi::export(foreign)]
+pub trait CannedRepliesListener: Send + Sync {
+    /// Every cached canned reply, by title, after each change.
+    fn on_update(&self, replies: Vec<CannedReplyItem>);
+}
+
 enum Subscription {
     List {
         filter: TicketFilter,
@@ -57,6 +63,10 @@ enum Subscription {
     Colleagues {
         listener: Arc<dyn ColleaguesListener>,
         last: Option<Vec<Colleague>>,
+    },
+    Canned {
+        listener: Arc<dyn CannedRepliesListener>,
+        last: Option<Vec<CannedReplyItem>>,
     },
 }
 
@@ -186,6 +196,21 @@ impl Observers {
         handle
     }
 
+    pub fn subscribe_canned(
+        self: &Arc<Self>,
+        store: &Store,
+        listener: Arc<dyn CannedRepliesListener>,
+    ) -> Arc<TaskHandle> {
+        let first = store.canned_replies(None, "").unwrap_or_default();
+        listener.on_update(first.clone());
+        let handle = self.add(Subscription::Canned {
+            listener,
+            last: Some(first),
+        });
+        self.changed.notify_one();
+        handle
+    }
+
     pub fn subscribe_sync(
         self: &Arc<Self>,
         current: SyncState,
@@ -250,6 +275,16 @@ impl Observers {
                     }
                     Subscription::Colleagues { listener, last } => {
                         let Ok(now) = store.colleagues() else {
+                            continue;
+                        };
+                        if last.as_ref() != Some(&now) {
+                            *last = Some(now.clone());
+                            let listener = listener.clone();
+                            calls.push(Box::new(move || listener.on_update(now)));
+                        }
+                    }
+                    Subscription::Canned { listener, last } => {
+                        let Ok(now) = store.canned_replies(None, "") else {
                             continue;
                         };
                         if last.as_ref() != Some(&now) {

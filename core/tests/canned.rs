@@ -4,10 +4,31 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex};
+
 use common::{ADMIN, Backend, PASSWORD, client, eventually};
-use cs_core::{CoreError, SendState, SyncState, TicketFilter};
+use cs_core::{
+    CannedRepliesListener, CannedReplyItem, CoreError, SendState, SyncState, TicketFilter,
+};
 use reqwest::Method;
 use serde_json::json;
+
+#[derive(Default)]
+struct Seen(Mutex<Vec<Vec<CannedReplyItem>>>);
+
+impl CannedRepliesListener for Seen {
+    fn on_update(&self, replies: Vec<CannedReplyItem>) {
+        self.0.lock().unwrap().push(replies);
+    }
+}
+
+impl Seen {
+    fn titles(&self) -> Vec<String> {
+        let all = self.0.lock().unwrap();
+        all.last()
+            .map_or_else(Vec::new, |l| l.iter().map(|r| r.title.clone()).collect())
+    }
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_supervisors_reply_reaches_the_agents_composer_filled_in_and_offline_too() {
@@ -49,7 +70,11 @@ async fn a_supervisors_reply_reaches_the_agents_composer_filled_in_and_offline_t
     })
     .await;
 
-    // Sue writes two; Bea's cache has them without asking.
+    // Sue writes two; Bea's cache has them without asking, and her
+    // listener hears of each.
+    let seen = Arc::new(Seen::default());
+    let _watch = bea.observe_canned_replies(seen.clone());
+    assert!(seen.titles().is_empty());
     let refund = sue
         .create_canned_reply(
             None,
@@ -62,8 +87,8 @@ async fn a_supervisors_reply_reaches_the_agents_composer_filled_in_and_offline_t
     sue.create_canned_reply(None, "Goodbye".into(), "Bye!".into())
         .await
         .unwrap();
-    eventually("Bea's cache has both", || {
-        bea.canned_replies(None, String::new()).unwrap().len() == 2
+    eventually("Bea's listener has both, by title", || {
+        seen.titles() == ["Goodbye", "Refund issued"]
     })
     .await;
     let found = bea

@@ -10,6 +10,8 @@ import kotlinx.coroutines.flow.distinctUntilChanged
 import kotlinx.coroutines.flow.mapNotNull
 import support.customerservice.core.CallInfo
 import support.customerservice.core.CallListener
+import support.customerservice.core.CannedRepliesListener
+import support.customerservice.core.CannedReplyItem
 import support.customerservice.core.Client
 import support.customerservice.core.Colleague
 import support.customerservice.core.ColleaguesListener
@@ -77,6 +79,20 @@ fun Client.colleaguesFlow(): Flow<List<Colleague>> =
                 )
             },
             read = { colleagues() },
+        )
+        .conflate()
+
+/** Every cached canned reply, now and after each change (a colleague's edit included). Conflated like the list. */
+fun Client.cannedRepliesFlow(): Flow<List<CannedReplyItem>> =
+    observed(
+            subscribe = { send ->
+                observeCannedReplies(
+                    object : CannedRepliesListener {
+                        override fun onUpdate(replies: List<CannedReplyItem>) = send(replies)
+                    }
+                )
+            },
+            read = { cannedReplies(null, "") },
         )
         .conflate()
 

@@ -10,6 +10,7 @@ import support.customerservice.core.AttachmentItem
 import support.customerservice.core.AudioDevice
 import support.customerservice.core.CallInfo
 import support.customerservice.core.CallQuality
+import support.customerservice.core.CannedReplyItem
 import support.customerservice.core.Client
 import support.customerservice.core.Colleague
 import support.customerservice.core.CoreException
@@ -143,6 +144,31 @@ class CustomerServiceCore(val client: Client, private val io: CoroutineDispatche
     suspend fun refreshDepartments(): List<DepartmentInfo> = client.refreshDepartments()
 
     suspend fun pendingCount(): Long = withContext(io) { client.pendingCount() }
+
+    // Canned replies (staff)
+
+    /** The cached replies of [departmentId] (all cached when null) whose title contains [query]; offline too. */
+    suspend fun cannedReplies(departmentId: String?, query: String = ""): List<CannedReplyItem> =
+        withContext(io) { client.cannedReplies(departmentId, query) }
+
+    /** Every cached reply now and at each change: a signal to read a search again. */
+    fun cannedRepliesFlow(): Flow<List<CannedReplyItem>> = client.cannedRepliesFlow().flowOn(io)
+
+    /** A reply's body filled in for a cached ticket (customer's name, ticket number, the user's name). */
+    suspend fun fillCannedReply(replyId: String, ticketId: String): String =
+        withContext(io) { client.fillCannedReply(replyId, ticketId) }
+
+    /** Reads the replies from the server again (the core also does at every connect and change). */
+    suspend fun refreshCannedReplies() = client.refreshCannedReplies()
+
+    /** Supervisors (their department) and admins (naming one). Needs the server. */
+    suspend fun createCannedReply(departmentId: String?, title: String, body: String): CannedReplyItem =
+        client.createCannedReply(departmentId, title, body)
+
+    suspend fun updateCannedReply(id: String, title: String?, body: String?): CannedReplyItem =
+        client.updateCannedReply(id, title, body)
+
+    suspend fun deleteCannedReply(id: String) = client.deleteCannedReply(id)
 
     // The outbox item by item
 

@@ -13,6 +13,7 @@ import androidx.compose.ui.test.hasText
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.TestFactory
 import support.customerservice.ui.call.CallScreen
+import support.customerservice.ui.canned.CannedRepliesScreen
 import support.customerservice.ui.conversation.TicketScreen
 import support.customerservice.ui.conversation.ticketTitle
 import support.customerservice.ui.newticket.NewTicketScreen
@@ -112,6 +113,34 @@ class ScreenStatesTest {
                 Frame(ticketTitle(Fixtures.staffTicketNote), staff = true) {
                     TicketScreen(Fixtures.staffTicketNote, {}, it)
                 }
+            },
+            State("ticket-staff-canned", "Refund needs a receipt") {
+                Frame(ticketTitle(Fixtures.staffTicketCanned), staff = true) {
+                    TicketScreen(Fixtures.staffTicketCanned, {}, it)
+                }
+            },
+            State("ticket-staff-canned-none", "No canned reply's title contains") {
+                Frame(ticketTitle(Fixtures.staffTicketCannedNone), staff = true) {
+                    TicketScreen(Fixtures.staffTicketCannedNone, {}, it)
+                }
+            },
+            State("canned", "Refund issued") {
+                Frame("Canned replies") { CannedRepliesScreen(Fixtures.cannedList, {}, it) }
+            },
+            State("canned-admin", "Technical support") {
+                Frame("Canned replies") { CannedRepliesScreen(Fixtures.cannedListAdmin, {}, it) }
+            },
+            State("canned-deleting", "for the whole team?") {
+                Frame("Canned replies") { CannedRepliesScreen(Fixtures.cannedDeleting, {}, it) }
+            },
+            State("canned-empty", "No canned replies yet") {
+                Frame("Canned replies") { CannedRepliesScreen(Fixtures.cannedEmpty, {}, it) }
+            },
+            State("canned-editor-refused", "unknown placeholder") {
+                Frame("Canned replies") { CannedRepliesScreen(Fixtures.cannedEditorRefused, {}, it) }
+            },
+            State("canned-editor-admin", "New canned reply") {
+                Frame("Canned replies") { CannedRepliesScreen(Fixtures.cannedEditorAdmin, {}, it) }
             },
             State("ticket-loading", "Ticket") { Frame("Ticket") { TicketScreen(Fixtures.ticketLoading, {}, it) } },
             State("ticket-error", "Ticket not available") {

@@ -21,6 +21,9 @@ sealed interface Route {
 
     data object Outbox : Route
 
+    /** Supervisors and admins: the department's canned replies to manage. */
+    data object CannedReplies : Route
+
     /** "Check notifications": the push self-test. */
     data object PushCheck : Route
 }

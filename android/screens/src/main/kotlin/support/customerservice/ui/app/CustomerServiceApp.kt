@@ -17,6 +17,7 @@ import androidx.compose.material.icons.filled.CheckCircle
 import androidx.compose.material.icons.filled.MoreVert
 import androidx.compose.material.icons.filled.NotificationsActive
 import androidx.compose.material.icons.filled.Outbox
+import androidx.compose.material.icons.filled.Quickreply
 import androidx.compose.material.icons.filled.Refresh
 import androidx.compose.material3.Badge
 import androidx.compose.material3.BadgedBox
@@ -52,9 +53,12 @@ import support.customerservice.core.UserInfo
 import support.customerservice.ui.call.CallPresenter
 import support.customerservice.ui.call.CallScreen
 import support.customerservice.ui.call.CallScreenKind
+import support.customerservice.ui.canned.CannedRepliesPresenter
+import support.customerservice.ui.canned.CannedRepliesScreen
 import support.customerservice.ui.common.MessagePane
 import support.customerservice.ui.common.Presenter
 import support.customerservice.ui.common.isStaff
+import support.customerservice.ui.common.managesCannedReplies
 import support.customerservice.ui.conversation.TicketEvent
 import support.customerservice.ui.conversation.TicketPresenter
 import support.customerservice.ui.conversation.TicketScreen
@@ -220,10 +224,14 @@ private fun Home(
                         val s by status.state.collectAsState()
                         StaffStatusActions(s, status::onEvent)
                     }
-                    if (pushCheck) {
+                    val managesCanned = user.role.managesCannedReplies
+                    if (pushCheck || managesCanned) {
                         // The phone's top bar has room for four actions beside the title: the rest go in a menu.
                         MoreMenu(
-                            onCheckNotifications = { app.onEvent(AppEvent.Open(Route.PushCheck)) },
+                            onCheckNotifications =
+                                if (pushCheck) ({ app.onEvent(AppEvent.Open(Route.PushCheck)) }) else null,
+                            onCannedReplies =
+                                if (managesCanned) ({ app.onEvent(AppEvent.Open(Route.CannedReplies)) }) else null,
                             onSignOut = { app.onEvent(AppEvent.SignOut) },
                             userName = user.name,
                         )
@@ -260,22 +268,40 @@ private fun Home(
 }
 
 @Composable
-private fun MoreMenu(onCheckNotifications: () -> Unit, onSignOut: () -> Unit, userName: String) {
+private fun MoreMenu(
+    onCheckNotifications: (() -> Unit)?,
+    onCannedReplies: (() -> Unit)?,
+    onSignOut: () -> Unit,
+    userName: String,
+) {
     var open by remember { mutableStateOf(false) }
     Box {
         IconButton(onClick = { open = true }, modifier = Modifier.testTag("more")) {
             Icon(Icons.Filled.MoreVert, contentDescription = "More options")
         }
         DropdownMenu(expanded = open, onDismissRequest = { open = false }) {
-            DropdownMenuItem(
-                text = { Text("Check notifications") },
-                leadingIcon = { Icon(Icons.Filled.NotificationsActive, contentDescription = null) },
-                onClick = {
-                    open = false
-                    onCheckNotifications()
-                },
-                modifier = Modifier.testTag("push-check"),
-            )
+            if (onCannedReplies != null) {
+                DropdownMenuItem(
+                    text = { Text("Canned replies") },
+                    leadingIcon = { Icon(Icons.Filled.Quickreply, contentDescription = null) },
+                    onClick = {
+                        open = false
+                        onCannedReplies()
+                    },
+                    modifier = Modifier.testTag("canned-replies"),
+                )
+            }
+            if (onCheckNotifications != null) {
+                DropdownMenuItem(
+                    text = { Text("Check notifications") },
+                    leadingIcon = { Icon(Icons.Filled.NotificationsActive, contentDescription = null) },
+                    onClick = {
+                        open = false
+                        onCheckNotifications()
+                    },
+                    modifier = Modifier.testTag("push-check"),
+                )
+            }
             DropdownMenuItem(
                 text = { Text("Sign out $userName") },
                 leadingIcon = { Icon(Icons.AutoMirrored.Filled.Logout, contentDescription = null) },
@@ -364,6 +390,13 @@ private fun RouteScreen(
                 topBar = { TopAppBar(title = { Text("Outbox") }, navigationIcon = back, actions = { staffActions() }) }
             ) { padding ->
                 OutboxScreen(s, p::onEvent, Modifier.padding(padding))
+            }
+        }
+        Route.CannedReplies -> {
+            val p = rememberPresenter(graph, route) { CannedRepliesPresenter(graph.core, it, user) }
+            val s by p.state.collectAsState()
+            Scaffold(topBar = { TopAppBar(title = { Text("Canned replies") }, navigationIcon = back) }) { padding ->
+                CannedRepliesScreen(s, p::onEvent, Modifier.padding(padding))
             }
         }
         Route.PushCheck -> {

@@ -42,6 +42,10 @@ val Role.isStaff: Boolean
 val Role.canTransfer: Boolean
     get() = this == Role.SUPERVISOR || this == Role.ADMIN
 
+/** Supervisors (their department's) and admins (everyone's) manage canned replies. */
+val Role.managesCannedReplies: Boolean
+    get() = this == Role.SUPERVISOR || this == Role.ADMIN
+
 /** "#1005", or "New" while the server has not numbered the ticket yet. */
 fun ticketNumber(number: Long?): String = number?.let { "#$it" } ?: "New"
 

@@ -67,6 +67,8 @@ data class TicketState(
     /** Staff: the composer writes an internal note, never shown to the customer. */
     val internal: Boolean = false,
     val attachments: List<UploadState> = emptyList(),
+    /** Staff: the canned-reply picker above the composer, while open. */
+    val canned: CannedPickerState? = null,
     val sending: Boolean = false,
     val colleagues: List<Colleague> = emptyList(),
     val departments: List<DepartmentInfo> = emptyList(),
@@ -97,6 +99,14 @@ sealed interface TicketEvent {
     data object AddAttachments : TicketEvent
 
     data class RemoveAttachment(val index: Int) : TicketEvent
+
+    /** Staff: opens (or closes) the canned-reply picker. */
+    data class ShowCanned(val show: Boolean) : TicketEvent
+
+    data class CannedQuery(val query: String) : TicketEvent
+
+    /** Puts the reply, filled in for this ticket, into the composer. */
+    data class PickCanned(val replyId: String) : TicketEvent
 
     data object Send : TicketEvent
 
@@ -156,6 +166,8 @@ class TicketPresenter(
         scope.launch { core.syncStateFlow().collect { s -> setState { copy(sync = s) } } }
         if (me.role.isStaff) {
             scope.launch { core.colleaguesFlow().collect { c -> setState { copy(colleagues = c) } } }
+            // The cache's replies changed (read at connect, edited by a supervisor): an open picker searches again.
+            scope.launch { core.cannedRepliesFlow().collect { current.canned?.let { searchCanned(it.query) } } }
             if (me.role.canTransfer) {
                 scope.launch {
                     val cached = core.departments()
@@ -188,6 +200,9 @@ class TicketPresenter(
             TicketEvent.AddAttachments -> scope.launch { addAttachments(picker.pick()) }
             is TicketEvent.RemoveAttachment ->
                 setState { copy(attachments = attachments.filterIndexed { i, _ -> i != event.index }) }
+            is TicketEvent.ShowCanned -> if (event.show && staff) searchCanned("") else setState { copy(canned = null) }
+            is TicketEvent.CannedQuery -> searchCanned(event.query)
+            is TicketEvent.PickCanned -> pickCanned(event.replyId)
             TicketEvent.Send -> send()
             TicketEvent.CloseTicket -> change { core.closeTicket(current.ticketId) }
             is TicketEvent.SetStatus -> update(TicketChanges(event.status, null, null, false, null))
@@ -223,6 +238,41 @@ class TicketPresenter(
                         runCatching { core.setTyping(current.ticketId, false) }
                     }
                 }
+        }
+    }
+
+    private val staff: Boolean
+        get() = current.staff
+
+    /** Reads the cache (offline too) for the ticket's department's replies whose title has [query]. */
+    private fun searchCanned(query: String) {
+        setState { copy(canned = (canned ?: CannedPickerState()).copy(query = query)) }
+        scope.launch {
+            val found =
+                try {
+                    core.cannedReplies(current.detail?.ticket?.departmentId, query)
+                } catch (e: CoreException) {
+                    setState { copy(error = "Couldn't read the canned replies: ${e.userMessage()}") }
+                    return@launch
+                }
+            // A later keystroke's search wins.
+            setState {
+                if (canned?.query == query) copy(canned = canned.copy(replies = found, loaded = true)) else this
+            }
+        }
+    }
+
+    /** Adds the filled-in reply after what the user already wrote (nothing typed is lost) and closes the picker. */
+    private fun pickCanned(replyId: String) {
+        scope.launch {
+            try {
+                val text = core.fillCannedReply(replyId, current.ticketId)
+                val written = current.composer.trimEnd()
+                setState { copy(canned = null) }
+                composerChanged(if (written.isEmpty()) text else "$written\n\n$text")
+            } catch (e: CoreException) {
+                setState { copy(error = "Couldn't insert the canned reply: ${e.userMessage()}") }
+            }
         }
     }
 

@@ -26,6 +26,7 @@ import androidx.compose.material.icons.filled.Description
 import androidx.compose.material.icons.filled.DoneAll
 import androidx.compose.material.icons.filled.History
 import androidx.compose.material.icons.filled.Lock
+import androidx.compose.material.icons.filled.Quickreply
 import androidx.compose.material3.AssistChip
 import androidx.compose.material3.DropdownMenu
 import androidx.compose.material3.DropdownMenuItem
@@ -65,6 +66,7 @@ import support.customerservice.ui.common.PriorityChip
 import support.customerservice.ui.common.StatusChip
 import support.customerservice.ui.common.fileSize
 import support.customerservice.ui.common.label
+import support.customerservice.ui.common.rememberFieldValue
 import support.customerservice.ui.common.shortTime
 import support.customerservice.ui.common.ticketNumber
 import support.customerservice.ui.theme.AppTheme
@@ -391,6 +393,14 @@ private fun Composer(state: TicketState, onEvent: (TicketEvent) -> Unit) {
                     )
                 }
             }
+            state.canned?.let { picker ->
+                CannedPicker(
+                    picker,
+                    onQuery = { onEvent(TicketEvent.CannedQuery(it)) },
+                    onPick = { onEvent(TicketEvent.PickCanned(it.id)) },
+                    onClose = { onEvent(TicketEvent.ShowCanned(false)) },
+                )
+            }
             PendingAttachments(
                 state.attachments,
                 state.sending,
@@ -400,9 +410,21 @@ private fun Composer(state: TicketState, onEvent: (TicketEvent) -> Unit) {
                 IconButton(onClick = { onEvent(TicketEvent.AddAttachments) }, enabled = !state.sending) {
                     Icon(Icons.Filled.AttachFile, contentDescription = "Attach files")
                 }
+                if (state.staff) {
+                    IconButton(
+                        onClick = { onEvent(TicketEvent.ShowCanned(state.canned == null)) },
+                        modifier = Modifier.testTag("canned-open"),
+                    ) {
+                        Icon(Icons.Filled.Quickreply, contentDescription = "Canned replies")
+                    }
+                }
+                var composer by rememberFieldValue(state.composer)
                 OutlinedTextField(
-                    value = state.composer,
-                    onValueChange = { onEvent(TicketEvent.ComposerChanged(it)) },
+                    value = composer,
+                    onValueChange = {
+                        composer = it
+                        onEvent(TicketEvent.ComposerChanged(it.text))
+                    },
                     placeholder = {
                         Text(
                             when {

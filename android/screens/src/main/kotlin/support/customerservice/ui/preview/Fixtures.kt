@@ -7,6 +7,7 @@ import support.customerservice.core.CallDirection
 import support.customerservice.core.CallInfo
 import support.customerservice.core.CallPhase
 import support.customerservice.core.CallQuality
+import support.customerservice.core.CannedReplyItem
 import support.customerservice.core.Colleague
 import support.customerservice.core.DepartmentInfo
 import support.customerservice.core.MessageItem
@@ -25,8 +26,11 @@ import support.customerservice.core.TimelineItem
 import support.customerservice.core.TypingUser
 import support.customerservice.core.UserInfo
 import support.customerservice.ui.call.CallState
+import support.customerservice.ui.canned.CannedDraft
+import support.customerservice.ui.canned.CannedRepliesState
 import support.customerservice.ui.common.PickedFile
 import support.customerservice.ui.common.UploadState
+import support.customerservice.ui.conversation.CannedPickerState
 import support.customerservice.ui.conversation.TicketPresenter
 import support.customerservice.ui.conversation.TicketState
 import support.customerservice.ui.newticket.NewTicketState
@@ -351,6 +355,47 @@ object Fixtures {
                     ),
             )
             .let { it.copy(entries = TicketPresenter.entries(it.detail!!, carla.id)) }
+
+    // Canned replies
+
+    val cannedReplies =
+        listOf(
+            CannedReplyItem(
+                "c1",
+                billing.id,
+                "Refund issued",
+                "Hi {customer_name}, the refund for ticket #{ticket_number} is on its way: 3–5 working days. {agent_name}",
+                now,
+            ),
+            CannedReplyItem("c2", billing.id, "Refund needs a receipt", "Could you send us the receipt, please?", now),
+            CannedReplyItem("c3", tech.id, "Restart the router", "Please unplug the router for ten seconds.", now),
+        )
+    val staffTicketCanned =
+        staffTicket.copy(
+            composer = "Sorry for the wait.",
+            canned = CannedPickerState("refund", cannedReplies.filter { it.departmentId == billing.id }, true),
+        )
+    val staffTicketCannedNone = staffTicket.copy(canned = CannedPickerState("invoice", emptyList(), true))
+    val cannedList =
+        CannedRepliesState(me = sam, loading = false, replies = cannedReplies.filter { it.departmentId == billing.id })
+    val cannedListAdmin =
+        CannedRepliesState(
+            me = UserInfo("u-ada", "Ada Admin", "ada@demo.test", Role.ADMIN, null, null),
+            loading = false,
+            replies = cannedReplies,
+            departments = listOf(billing, tech),
+        )
+    val cannedDeleting = cannedList.copy(deleting = cannedReplies[1])
+    val cannedEmpty = CannedRepliesState(me = sam, loading = false)
+    val cannedEditorRefused =
+        cannedList.copy(
+            draft = CannedDraft(title = "Typo", body = "Dear {custmer_name},", departmentId = billing.id),
+            error =
+                "Couldn't save: body has an unknown placeholder {custmer_name}; known are {customer_name}, " +
+                    "{ticket_number}, {agent_name}",
+        )
+    val cannedEditorAdmin =
+        cannedListAdmin.copy(draft = CannedDraft(title = "Reboot", body = "Please restart it.", departmentId = tech.id))
 
     // Outbox
 
