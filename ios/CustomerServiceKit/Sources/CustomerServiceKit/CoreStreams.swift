@@ -27,6 +27,10 @@ extension StreamListener: ColleaguesListener where Value == [Colleague] {
     func onUpdate(colleagues: [Colleague]) { yield(colleagues) }
 }
 
+extension StreamListener: CannedRepliesListener where Value == [CannedReplyItem] {
+    func onUpdate(replies: [CannedReplyItem]) { yield(replies) }
+}
+
 /// Subscribes with `observe` and ends the core's subscription (its `TaskHandle`) when the stream's consumer stops.
 func coreStream<Value: Sendable>(
     _ observe: (StreamListener<Value>) -> TaskHandle

@@ -51,6 +51,33 @@ public final class CustomerServiceClient: @unchecked Sendable {
         coreStream { client.observeColleagues(listener: $0) }
     }
 
+    /// Every cached canned reply now and after each change (a colleague's edit included).
+    public func cannedRepliesUpdates() -> AsyncStream<[CannedReplyItem]> {
+        coreStream { client.observeCannedReplies(listener: $0) }
+    }
+
+    // Canned replies (staff): read from the cache, offline too; written by supervisors and admins (needs the server)
+
+    /// The cached replies of `departmentId` (every one cached when nil) whose title contains `query`, by title.
+    public func cannedReplies(departmentId: String?, query: String = "") async throws -> [CannedReplyItem] {
+        try await background { try $0.cannedReplies(departmentId: departmentId, query: query) }
+    }
+
+    /// A reply's body filled in for a cached ticket: the customer's name, the ticket number, the user's name.
+    public func fillCannedReply(_ replyId: String, ticketId: String) async throws -> String {
+        try await background { try $0.fillCannedReply(replyId: replyId, ticketId: ticketId) }
+    }
+
+    public func createCannedReply(departmentId: String?, title: String, body: String) async throws -> CannedReplyItem {
+        try await client.createCannedReply(departmentId: departmentId, title: title, body: body)
+    }
+
+    public func updateCannedReply(_ id: String, title: String?, body: String?) async throws -> CannedReplyItem {
+        try await client.updateCannedReply(id: id, title: title, body: body)
+    }
+
+    public func deleteCannedReply(_ id: String) async throws { try await client.deleteCannedReply(id: id) }
+
     // Changes: shown at once as pending, sent when the server is reachable
 
     public func createTicket(departmentId: String, subject: String, body: String) async throws -> TicketItem {

@@ -14,6 +14,14 @@ public enum ConversationEntry: Equatable, Sendable {
     }
 }
 
+/// The canned-reply picker above the composer: the ticket's department's replies whose title contains `query`.
+public struct CannedPickerState: Equatable, Sendable {
+    public var query = ""
+    public var replies: [CannedReplyItem] = []
+    /// The first read of the cache is done (until then "none" would be a guess).
+    public var loaded = false
+}
+
 public struct ConversationState: Equatable, Sendable {
     public let ticketId: String
     public let me: UserInfo
@@ -24,6 +32,8 @@ public struct ConversationState: Equatable, Sendable {
     public var composer = ""
     /// Staff: the next message is an internal note the customer never sees.
     public var internalNote = false
+    /// Staff: the canned-reply picker, while open.
+    public var canned: CannedPickerState?
     public var sending = false
     public var placingCall = false
     public var error: String?
@@ -39,6 +49,11 @@ public struct ConversationState: Equatable, Sendable {
 public enum ConversationEvent: Sendable {
     case composerChanged(String)
     case toggleInternal
+    /// Staff: opens (true) or closes the canned-reply picker.
+    case showCanned(Bool)
+    case cannedQuery(String)
+    /// Puts the reply, filled in for this ticket, after what the composer holds.
+    case pickCanned(String)
     case send
     case closeTicket
     case setStatus(TicketStatus)
@@ -73,6 +88,16 @@ public final class ConversationModel: StateHolder<ConversationState>, @unchecked
                 self.show(detail)
             }
         }
+        if me.role != .customer {
+            // The cache's replies changed (read at connect, edited by a supervisor): an open picker searches again.
+            let replies = core.cannedRepliesUpdates()
+            launch { [weak self] in
+                for await _ in replies {
+                    guard let self else { return }
+                    if let query = self.state.canned?.query { self.searchCanned(query) }
+                }
+            }
+        }
     }
 
     public func send(_ event: ConversationEvent) {
@@ -82,6 +107,10 @@ public final class ConversationModel: StateHolder<ConversationState>, @unchecked
             // The beat restarts with the next key, told to the right people.
             stopTyping()
             update { $0.internalNote.toggle() }
+        case .showCanned(let show):
+            if show && state.staff { searchCanned("") } else { update { $0.canned = nil } }
+        case .cannedQuery(let query): searchCanned(query)
+        case .pickCanned(let replyId): pickCanned(replyId)
         case .send: sendMessage()
         case .closeTicket: act { try await $0.closeTicket($1) }
         case .setStatus(let status): change(TicketChanges(status: status, priority: nil, assigneeId: nil, unassign: false, departmentId: nil))
@@ -145,6 +174,43 @@ public final class ConversationModel: StateHolder<ConversationState>, @unchecked
             self?.lock.withLock { self?.typingBeat = nil }
         }
         lock.withLock { typingBeat = beat }
+    }
+
+    private func searchCanned(_ query: String) {
+        update {
+            var picker = $0.canned ?? CannedPickerState()
+            picker.query = query
+            $0.canned = picker
+        }
+        let departmentId = state.detail?.ticket.departmentId
+        launch { [weak self, core] in
+            do {
+                let found = try await core.cannedReplies(departmentId: departmentId, query: query)
+                // A later keystroke's search wins.
+                self?.update { s in
+                    guard s.canned?.query == query else { return }
+                    s.canned?.replies = found
+                    s.canned?.loaded = true
+                }
+            } catch {
+                self?.update { $0.error = "Couldn't read the canned replies: \(userMessage(error))" }
+            }
+        }
+    }
+
+    /// Adds the filled-in reply after what the user wrote (nothing typed is lost) and closes the picker.
+    private func pickCanned(_ replyId: String) {
+        launch { [weak self, core, ticketId = state.ticketId] in
+            do {
+                let text = try await core.fillCannedReply(replyId, ticketId: ticketId)
+                guard let self else { return }
+                let written = String(self.state.composer.reversed().drop(while: \.isWhitespace).reversed())
+                self.update { $0.canned = nil }
+                self.composerChanged(written.isEmpty ? text : "\(written)\n\n\(text)")
+            } catch {
+                self?.update { $0.error = "Couldn't insert the canned reply: \(userMessage(error))" }
+            }
+        }
     }
 
     private func stopTyping() {
