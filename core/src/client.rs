@@ -539,6 +539,7 @@ impl Client {
                 subject,
                 body,
                 first_message_id: Some(first_id),
+                customer_id: None,
             },
         };
         self.inner.store.queue_new_ticket(&ticket, &first, &op)?;

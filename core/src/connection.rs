@@ -226,8 +226,12 @@ fn people_in(event: &ServerEvent) -> Vec<Uuid> {
         ServerEvent::Message { message } => vec![message.author_id],
         ServerEvent::Timeline { event } => {
             let mut ids: Vec<Uuid> = event.actor_id.into_iter().collect();
-            if let TimelineChange::AssigneeChanged { from, to } = &event.change {
-                ids.extend(from.iter().chain(to.iter()));
+            match &event.change {
+                TimelineChange::AssigneeChanged { from, to } => {
+                    ids.extend(from.iter().chain(to.iter()));
+                }
+                TimelineChange::CreatedFor { customer_id } => ids.push(*customer_id),
+                _ => {}
             }
             ids
         }

@@ -366,6 +366,7 @@ pub fn describe(change: &wire::TimelineChange, name: &dyn Fn(uuid::Uuid) -> Stri
     let who = |id: &Option<uuid::Uuid>| id.map_or("nobody".to_string(), name);
     match change {
         C::Created => "opened the ticket".into(),
+        C::CreatedFor { customer_id } => format!("opened the ticket for {}", name(*customer_id)),
         C::StatusChanged { from, to } => {
             format!("status: {} → {}", status_label(*from), status_label(*to))
         }

@@ -160,6 +160,7 @@ async fn create_ticket(
                we already replaced the toner and cleaned the rollers."
             .into(),
         first_message_id: Some(Uuid::now_v7()),
+        customer_id: None,
     };
     let resp = http
         .post(url)

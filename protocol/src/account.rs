@@ -158,3 +158,35 @@ pub struct UpdateStaff {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
 }
+
+/// Staff invite a customer who has no account (they phoned, or wrote
+/// elsewhere): an account without a password, and a one-time sign-in link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InviteCustomer {
+    pub email: String,
+    pub name: String,
+}
+
+/// The invited customer, and how their sign-in link reaches them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CustomerInvite {
+    pub customer: User,
+    /// Whether the operator's mail relay accepted the link for the customer.
+    pub emailed: bool,
+    /// The link, for staff to pass on, when it was not emailed (no relay is
+    /// configured, or it refused). Never given when it was emailed.
+    pub sign_in_link: Option<String>,
+    /// Why the relay did not take it, when it was tried.
+    pub mail_error: Option<String>,
+}
+
+/// Exchanges a one-time sign-in link's token for a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LinkSignIn {
+    pub token: String,
+}

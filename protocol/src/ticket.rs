@@ -110,6 +110,10 @@ pub struct CreateTicket {
     /// can show it at once and recognise it when the server confirms.
     #[serde(default)]
     pub first_message_id: Option<Uuid>,
+    /// Staff only: open the ticket on this customer's behalf (in the staff
+    /// member's department); the customer sees it as their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -207,6 +211,10 @@ pub struct TimelineEvent {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TimelineChange {
     Created,
+    /// A staff member (the actor) opened the ticket for the customer.
+    CreatedFor {
+        customer_id: Uuid,
+    },
     StatusChanged {
         from: TicketStatus,
         to: TicketStatus,

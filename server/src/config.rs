@@ -76,6 +76,16 @@ pub struct Config {
     /// Sign-in attempts one source address gets before each further one
     /// waits (`CS_SIGN_IN_FREE_PER_ADDRESS`; see `sign_in_throttle.rs`).
     pub sign_in_free_per_address: i64,
+    /// The operator's mail relay, for customers' sign-in links
+    /// (`CS_SMTP_URL`: `smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://user:pass@host:465`). Without one, staff are shown the link to
+    /// pass on.
+    pub smtp_url: Option<String>,
+    /// The sender of those emails (`CS_MAIL_FROM`, `Support <support@example.com>`).
+    pub mail_from: Option<String>,
+    /// The server's address as the apps reach it (`CS_PUBLIC_URL`), put in
+    /// sign-in links so that an app opening one knows where to sign in.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -108,6 +118,9 @@ impl Default for Config {
             body_deadline_secs: 600,
             max_connections_per_address: 512,
             sign_in_free_per_address: 100,
+            smtp_url: None,
+            mail_from: None,
+            public_url: None,
         }
     }
 }
@@ -192,6 +205,7 @@ impl Config {
                 _ => bail!("CS_PUSH_CALLS_TO_ALL_DEVICES={v:?} is not true or false"),
             };
         }
+        self.apply_mail_env(&var)?;
         self.apply_apns_env(&var)?;
         self.apply_limits_env(&var)?;
         if !self.turn_urls.is_empty() && self.turn_secret.is_none() {
@@ -199,6 +213,29 @@ impl Config {
         }
         if self.admin_email.is_some() != self.admin_password.is_some() {
             bail!("CS_ADMIN_EMAIL and CS_ADMIN_PASSWORD must be set together");
+        }
+        Ok(())
+    }
+
+    fn apply_mail_env(&mut self, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        let text = |name: &str| var(name).filter(|v| !v.is_empty());
+        if let Some(v) = text("CS_SMTP_URL") {
+            if !(v.starts_with("smtp://") || v.starts_with("smtps://")) {
+                bail!("CS_SMTP_URL={v:?} is not an smtp:// or smtps:// URL");
+            }
+            self.smtp_url = Some(v);
+        }
+        if let Some(v) = text("CS_MAIL_FROM") {
+            self.mail_from = Some(v);
+        }
+        if let Some(v) = text("CS_PUBLIC_URL") {
+            if !(v.starts_with("https://") || v.starts_with("http://")) {
+                bail!("CS_PUBLIC_URL={v:?} is not an http(s) URL");
+            }
+            self.public_url = Some(v.trim_end_matches('/').to_string());
+        }
+        if self.smtp_url.is_some() && self.mail_from.is_none() {
+            bail!("CS_SMTP_URL needs CS_MAIL_FROM (the sender of sign-in links)");
         }
         Ok(())
     }

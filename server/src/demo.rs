@@ -100,6 +100,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                 let new = NewTicket {
                     id: Uuid::now_v7(),
                     first_message_id: Uuid::now_v7(),
+                    opened_by: None,
                     department_id: dept_ids[dept],
                     subject: subject.to_string(),
                     body: body.to_string(),

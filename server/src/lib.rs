@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod filestore;
 pub mod group_commit;
+pub mod mail;
 pub mod message_writer;
 pub mod metrics;
 pub mod openapi;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub messages: message_writer::MessageWriter,
     /// Push notifications: the queue's worker, its feed follower, live sessions.
     pub push: push::Push,
+    /// The operator's mail relay, when one is configured.
+    pub mailer: Option<mail::Mailer>,
     /// Set to `true` to stop background tasks (feed follower, bus listener).
     pub shutdown: Arc<watch::Sender<bool>>,
 }
@@ -74,6 +77,7 @@ impl AppState {
         let (shutdown, stopping) = watch::channel(false);
         let (stopping_tickets, stopping_messages, stopping_calls) =
             (stopping.clone(), stopping.clone(), stopping.clone());
+        let mailer = mail::Mailer::from_config(&config)?;
         let push = push::Push::start(&db, &config, stopping.clone()).await?;
         let stages = stage_metrics::StageMetrics::default();
         let realtime =
@@ -103,6 +107,7 @@ impl AppState {
             metrics: metrics::Metrics::new(&push.metrics, &stages),
             realtime,
             push,
+            mailer,
             shutdown: Arc::new(shutdown),
         };
         api::staff::ensure_admin(&state).await?;

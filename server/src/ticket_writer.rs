@@ -26,6 +26,9 @@ pub struct NewTicket {
     pub department_id: Uuid,
     pub subject: String,
     pub body: String,
+    /// Staff who open it on the customer's behalf: they write the first
+    /// message, and the timeline says who opened it for whom.
+    pub opened_by: Option<Uuid>,
 }
 
 pub enum Opened {
@@ -147,17 +150,20 @@ async fn write_batch(
             messages.push(Message {
                 id: new.first_message_id,
                 ticket_id: new.id,
-                author_id: customer_id,
+                author_id: new.opened_by.unwrap_or(customer_id),
                 body: new.body.clone(),
                 internal: false,
                 attachments: Vec::new(),
                 created_at: now,
             });
-            events.push(new_event(
-                new.id,
-                Some(customer_id),
-                TimelineChange::Created,
-            ));
+            events.push(match new.opened_by {
+                Some(staff) => new_event(
+                    new.id,
+                    Some(staff),
+                    TimelineChange::CreatedFor { customer_id },
+                ),
+                None => new_event(new.id, Some(customer_id), TimelineChange::Created),
+            });
         }
         // Per ticket, in feed order: the ticket, its message, its event.
         let seqs: Vec<(i64, i64, i64)> = tickets
@@ -288,6 +294,7 @@ pub(crate) mod tests {
         NewTicket {
             id,
             first_message_id: Uuid::now_v7(),
+            opened_by: None,
             department_id,
             subject: "S".into(),
             body: "B".into(),

@@ -836,20 +836,33 @@ async fn who_sees_t_follows_its_department_and_the_staff_members() {
 // ---------------------------------------------------------------------------
 // Opening tickets
 
-/// Only customers open tickets.
+/// Customers open tickets for themselves; staff must name the customer.
 const OPEN_TICKET: Table<StatusCode> = [
     ("A", CREATED),
     ("B", CREATED),
-    ("agentX", FORBIDDEN),
-    ("agentX2", FORBIDDEN),
+    ("agentX", UNPROCESSABLE),
+    ("agentX2", UNPROCESSABLE),
+    ("agentY", UNPROCESSABLE),
+    ("supX", UNPROCESSABLE),
+    ("supY", UNPROCESSABLE),
+    ("admin", UNPROCESSABLE),
+];
+
+/// A ticket in X for customer A: X's staff and the admin may open one; a
+/// customer may not open one for someone, nor Y's staff in X.
+const OPEN_TICKET_FOR_A_IN_X: Table<StatusCode> = [
+    ("A", FORBIDDEN),
+    ("B", FORBIDDEN),
+    ("agentX", CREATED),
+    ("agentX2", CREATED),
     ("agentY", FORBIDDEN),
-    ("supX", FORBIDDEN),
+    ("supX", CREATED),
     ("supY", FORBIDDEN),
-    ("admin", FORBIDDEN),
+    ("admin", CREATED),
 ];
 
 #[tokio::test]
-async fn only_customers_open_tickets() {
+async fn customers_open_their_own_tickets_and_staff_open_them_for_customers_of_their_department() {
     let w = World::build().await;
     run(&w, "POST /v1/tickets", &OPEN_TICKET, async |s| {
         s.post(
@@ -859,8 +872,39 @@ async fn only_customers_open_tickets() {
         .await
     })
     .await;
+    let answers = run(
+        &w,
+        "POST /v1/tickets for A in X",
+        &OPEN_TICKET_FOR_A_IN_X,
+        async |s| {
+            s.post(
+                "/v1/tickets",
+                json!({"department_id": w.x.id, "subject": "On the phone", "body": "Called in",
+                   "customer_id": w.a.user.id}),
+            )
+            .await
+        },
+    )
+    .await;
+    for (actor, resp) in answers.iter().filter(|(_, r)| r.status == CREATED) {
+        assert_eq!(
+            resp.json::<Ticket>().customer_id,
+            w.a.user.id,
+            "{actor}'s ticket is A's"
+        );
+    }
     let page: TicketPage = w.admin.get("/v1/tickets").await.expect(OK).json();
-    assert_eq!(page.tickets.len(), 3, "T and the two customers' tickets");
+    assert_eq!(
+        page.tickets.len(),
+        7,
+        "T, the two customers' own and four for A"
+    );
+    let a_page: TicketPage = w.a.get("/v1/tickets").await.expect(OK).json();
+    assert_eq!(
+        a_page.tickets.len(),
+        6,
+        "A sees T, their own and the four opened for them"
+    );
     let b_page: TicketPage = w.b.get("/v1/tickets").await.expect(OK).json();
     assert_eq!(b_page.tickets.len(), 1, "B sees only their own new ticket");
     assert_eq!(b_page.tickets[0].customer_id, w.b.user.id);

@@ -409,7 +409,7 @@ async fn unknown_fields_are_422() {
     f.reject_all(vec![
         ticket(json!({"priority": "high"})),
         ticket(json!({"status": "closed"})),
-        ticket(json!({"customer_id": f.ann.user.id})),
+        ticket(json!({"opened_by": f.ann.user.id})),
         ticket(json!({"Subject": "case matters"})),
         unknown(patch(Who::Bea, f.t("")).json(json!({"version": f.v(), "subject": "new"}))),
         unknown(

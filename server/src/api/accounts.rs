@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use protocol::{AuthResponse, ErrorBody, LoginRequest, RegisterRequest, Role, User};
+use protocol::{AuthResponse, ErrorBody, LinkSignIn, LoginRequest, RegisterRequest, Role, User};
 use uuid::Uuid;
 
 use crate::auth::{self, Caller};
@@ -127,6 +127,43 @@ pub async fn login(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
             "wrong email or password",
+        )),
+    }
+}
+
+/// Signs in with a one-time link staff made for an invited customer. A link
+/// works once, within its week; an unknown, used or expired one answers 401
+/// alike. Counted against the address's sign-in throttle like a password.
+#[utoipa::path(post, path = "/v1/auth/link", operation_id = "log_in_with_link", tag = "accounts", security(),
+    request_body = LinkSignIn,
+    responses(
+        (status = 200, body = AuthResponse),
+        (status = 401, description = "the link is unknown, used or expired", body = ErrorBody),
+        (status = 429, description = "too many failed attempts from this address; wait `Retry-After` seconds", body = ErrorBody),
+    ))]
+pub async fn link(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Json(req): Json<LinkSignIn>,
+) -> ApiResult<Json<AuthResponse>> {
+    let attempt = state
+        .throttle
+        .attempt(&state.db, client, "sign-in link")
+        .await?;
+    let token_hash = auth::hash_token(req.token.trim());
+    let user = match db::sign_in_links::take(state.db.writer(), &token_hash).await? {
+        Some(id) => db::users::by_id(state.db.writer(), id).await?,
+        None => None,
+    };
+    match user {
+        Some(user) if !user.disabled => {
+            state.throttle.succeeded(&state.db, attempt).await?;
+            Ok(Json(issue_token(&state, user).await?))
+        }
+        _ => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_link",
+            "this sign-in link is not valid: it was used already or it expired; ask support for a new one",
         )),
     }
 }

@@ -9,6 +9,7 @@ use crate::AppState;
 pub mod accounts;
 pub mod calls;
 pub mod canned;
+pub mod customers;
 pub mod departments;
 pub mod devices;
 pub mod files;
@@ -23,11 +24,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(accounts::register))
         .routes(routes!(accounts::login))
+        .routes(routes!(accounts::link))
         .routes(routes!(accounts::logout))
         .routes(routes!(accounts::me))
         .routes(routes!(departments::create, departments::list))
         .routes(routes!(departments::update))
         .routes(routes!(canned::create, canned::list))
+        .routes(routes!(customers::find, customers::invite))
         .routes(routes!(canned::update, canned::delete))
         .routes(routes!(staff::create, staff::list))
         .routes(routes!(staff::update))

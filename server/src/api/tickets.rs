@@ -21,14 +21,17 @@ use crate::{AppState, policy, routing, validate};
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
 
-/// Opens a ticket with its first message. Customers only. Sending the same
-/// `id` again returns the ticket created the first time (200 instead of 201).
+/// Opens a ticket with its first message: a customer their own, or staff
+/// one on a customer's behalf (`customer_id`, in the staff member's
+/// department; admins any). Sending the same `id` again returns the ticket
+/// created the first time (200 instead of 201).
 #[utoipa::path(post, path = "/v1/tickets", operation_id = "create_ticket", tag = "tickets",
     request_body = CreateTicket,
     responses(
         (status = 201, description = "created", body = Ticket),
         (status = 200, description = "already created with this id", body = Ticket),
         (status = 403, body = ErrorBody),
+        (status = 404, description = "no such customer", body = ErrorBody),
         (status = 409, description = "id used by another", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
@@ -37,9 +40,7 @@ pub async fn create(
     caller: Caller,
     Json(req): Json<CreateTicket>,
 ) -> ApiResult<(StatusCode, Json<Ticket>)> {
-    if caller.role() != Role::Customer {
-        return Err(ApiError::forbidden("only customers open tickets"));
-    }
+    let (customer_id, opened_by) = opener(&state, &caller, &req).await?;
     let subject = validate::text("subject", &req.subject, validate::MAX_SUBJECT)?;
     let body = validate::text("body", &req.body, validate::MAX_BODY)?;
     if db::departments::by_id(state.db.reader(), req.department_id)
@@ -58,10 +59,44 @@ pub async fn create(
         department_id: req.department_id,
         subject,
         body,
+        opened_by,
     };
-    match open_ticket(&state, caller.id(), opening).await? {
+    match open_ticket(&state, customer_id, opening).await? {
         Opened::Created(ticket) => Ok((StatusCode::CREATED, Json(ticket))),
         Opened::Existing(ticket) => Ok((StatusCode::OK, Json(ticket))),
+    }
+}
+
+/// Whose ticket it is, and who opened it for them: a customer opens their
+/// own; staff open one for a customer, in their own department (an admin in
+/// any).
+async fn opener(
+    state: &AppState,
+    caller: &Caller,
+    req: &CreateTicket,
+) -> ApiResult<(Uuid, Option<Uuid>)> {
+    match (caller.role(), req.customer_id) {
+        (Role::Customer, None) => Ok((caller.id(), None)),
+        (Role::Customer, Some(_)) => Err(ApiError::forbidden(
+            "customers open tickets for themselves only",
+        )),
+        (_, None) => Err(ApiError::unprocessable(
+            "invalid_field",
+            "customer_id is required: staff open tickets on a customer's behalf",
+        )),
+        (role, Some(customer_id)) => {
+            if role != Role::Admin && caller.user.department_id != Some(req.department_id) {
+                return Err(ApiError::forbidden(
+                    "staff open tickets in their own department only",
+                ));
+            }
+            match db::users::by_id(state.db.reader(), customer_id).await? {
+                Some(u) if u.role == Role::Customer && !u.disabled => {
+                    Ok((customer_id, Some(caller.id())))
+                }
+                _ => Err(super::customers::customer_not_found()),
+            }
+        }
     }
 }
 

@@ -23,6 +23,7 @@ pub mod push;
 pub mod reads;
 pub mod sessions;
 pub mod sign_in_attempts;
+pub mod sign_in_links;
 pub mod sync;
 pub mod tickets;
 pub mod timeline;

@@ -274,6 +274,7 @@ mod tests {
         let new = NewTicket {
             id: Uuid::now_v7(),
             first_message_id: Uuid::now_v7(),
+            opened_by: None,
             department_id: dept,
             subject: "S".into(),
             body: "B".into(),

@@ -3,6 +3,7 @@
 //! `TEST_DATABASE_URL` is set), and a small HTTP client to drive it.
 #![allow(dead_code)]
 
+pub mod smtp;
 pub mod ws;
 
 use std::sync::atomic::{AtomicU32, Ordering};
