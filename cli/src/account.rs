@@ -104,6 +104,28 @@ pub async fn login(ctx: &mut Ctx, email: String, given: Option<String>) -> CliRe
     Ok(())
 }
 
+/// Signs in with a one-time link from support (an invited customer).
+pub async fn link(ctx: &mut Ctx, link: String) -> CliResult {
+    let me = ctx
+        .client
+        .sign_in_with_link(link)
+        .await
+        .map_err(|e| match e {
+            CoreError::Unauthorized { message } => {
+                CliError::failed(format!("sign-in refused: {message}"))
+            }
+            other => other.into(),
+        })?;
+    let _ = ctx.client.refresh_departments().await;
+    out!(
+        "signed in as {} <{}> ({})",
+        me.name,
+        me.email,
+        output::role(me.role)
+    );
+    Ok(())
+}
+
 pub async fn logout(ctx: &mut Ctx, force: bool) -> CliResult {
     let Some(me) = ctx.client.current_user() else {
         out!("not signed in");

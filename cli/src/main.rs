@@ -6,7 +6,7 @@
 //!
 //! | module | commands |
 //! |---|---|
-//! | `account` | `register`, `login`, `logout`, `whoami`, `status` |
+//! | `account` | `register`, `login`, `link`, `logout`, `whoami`, `status` |
 //! | `departments` | `departments` |
 //! | `list` | `tickets`, `watch` |
 //! | `ticket` | `show`, `open`, `send`, `close`, `set` |
@@ -96,6 +96,8 @@ enum Command {
         #[arg(long, env = "CS_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+    /// Sign in with the one-time link support sent you.
+    Link { link: String },
     /// Sign out and forget the cache.
     Logout {
         /// Sign out even if changes still wait to be sent (they are lost).
@@ -115,12 +117,19 @@ enum Command {
         /// The ticket: its number or its id.
         ticket: String,
     },
-    /// Open a ticket.
+    /// Open a ticket (staff: for a customer, with --for).
     Open {
         /// The department: its id or its name.
         department: String,
         subject: String,
         body: String,
+        /// Staff: open it on behalf of the customer with this email.
+        #[arg(long = "for", value_name = "EMAIL")]
+        for_email: Option<String>,
+        /// With --for: invite the customer under this name when they have
+        /// no account (they get a one-time sign-in link).
+        #[arg(long, requires = "for_email")]
+        name: Option<String>,
     },
     /// Send a message on a ticket, with attachments.
     Send {
@@ -286,6 +295,7 @@ async fn run(cli: Cli) -> CliResult {
             password,
         } => account::register(c, email, name, password).await?,
         Command::Login { email, password } => account::login(c, email, password).await?,
+        Command::Link { link } => account::link(c, link).await?,
         Command::Logout { force } => {
             // Signed out: nothing left to drain.
             return account::logout(c, force).await;
@@ -299,7 +309,15 @@ async fn run(cli: Cli) -> CliResult {
             department,
             subject,
             body,
-        } => ticket::open(c, department, subject, body).await?,
+            for_email,
+            name,
+        } => {
+            let on_behalf = ticket::OpenFor {
+                email: for_email,
+                name,
+            };
+            ticket::open(c, department, subject, body, on_behalf).await?
+        }
         Command::Send {
             ticket,
             body,

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::Args;
-use cs_core::{ProgressListener, Role, SendState, TicketChanges, TicketDetail, TicketStatus};
+use cs_core::{
+    CoreError, ProgressListener, Role, SendState, TicketChanges, TicketDetail, TicketStatus,
+};
 
 use crate::context::{Ctx, Reach};
 use crate::error::{CliError, CliResult};
@@ -139,11 +141,31 @@ fn print_detail(ctx: &Ctx, me: &str, detail: &TicketDetail) {
     }
 }
 
-pub async fn open(ctx: &mut Ctx, department: String, subject: String, body: String) -> CliResult {
+/// Who a ticket is opened for: the user, or (staff) a customer by email,
+/// invited with `name` when they have no account.
+pub struct OpenFor {
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
+pub async fn open(
+    ctx: &mut Ctx,
+    department: String,
+    subject: String,
+    body: String,
+    on_behalf: OpenFor,
+) -> CliResult {
     ctx.me()?;
     ctx.connect().await?;
     let department_id = ctx.resolve_department(&department).await?;
-    let ticket = ctx.client.create_ticket(department_id, subject, body)?;
+    let ticket = match on_behalf.email {
+        None => ctx.client.create_ticket(department_id, subject, body)?,
+        Some(email) => {
+            let customer = customer(ctx, email, on_behalf.name).await?;
+            ctx.client
+                .create_ticket_for(customer, department_id, subject, body)?
+        }
+    };
     let id = ticket.id.clone();
     let settled = ctx
         .settle(|c| Ok(c.ticket_detail(id.clone())?.map(|d| d.ticket.send_state)))
@@ -157,6 +179,38 @@ pub async fn open(ctx: &mut Ctx, department: String, subject: String, body: Stri
             format!("opened {}: {}", output::ticket_ref(t), t.subject)
         },
     )
+}
+
+/// The customer with `email`, invited (with `name`) when there is none;
+/// says how the invitation's sign-in link reaches them. Needs the server.
+async fn customer(ctx: &mut Ctx, email: String, name: Option<String>) -> CliResult<String> {
+    match ctx.client.find_customer(email.clone()).await {
+        Ok(found) => Ok(found.id),
+        Err(CoreError::NotFound { .. }) => {
+            let Some(name) = name else {
+                return Err(CliError::usage(format!(
+                    "no customer has the email {email}: give --name to invite them"
+                )));
+            };
+            let invite = ctx.client.invite_customer(email, name).await?;
+            let who = format!("{} <{}>", invite.customer.name, invite.customer.email);
+            match (invite.emailed, invite.sign_in_link) {
+                (true, _) => out!("invited {who}: their sign-in link was emailed"),
+                (false, Some(link)) => {
+                    if let Some(e) = invite.mail_error {
+                        output::note(format!("the mail relay did not take the link: {e}"));
+                    }
+                    out!("invited {who}: pass on their one-time sign-in link: {link}");
+                }
+                (false, None) => out!("invited {who}"),
+            }
+            Ok(invite.customer.id)
+        }
+        Err(e) if e.is_retryable() => Err(CliError::failed(
+            "offline: finding or inviting the customer needs the server; nothing was opened",
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A file to attach, checked before anything is sent.

@@ -1173,3 +1173,97 @@ async fn a_supervisor_writes_canned_replies_and_an_agent_sends_one_filled_in() {
     sue.run(&url, &["canned", "rm", "Goodbye"]).await.fails(1);
     backend.up().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_opens_a_ticket_for_a_customer_who_phoned_and_they_sign_in_with_the_link() {
+    let backend = Backend::start().await;
+    let support = backend.department("Support").await;
+    backend.agent("bea@staff.example", &support).await;
+    let url = backend.url();
+    let (bea_dir, ann_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (bea, ann) = (Cs::new(bea_dir.path()), Cs::new(ann_dir.path()));
+    bea.run(
+        &url,
+        &["login", "bea@staff.example", "--password", PASSWORD],
+    )
+    .await
+    .ok();
+
+    let unknown = bea
+        .run(
+            &url,
+            &[
+                "open",
+                "Support",
+                "Refund",
+                "Charged twice",
+                "--for",
+                "ann@x.example",
+            ],
+        )
+        .await
+        .fails(2);
+    assert!(unknown.stderr.contains("--name"), "{unknown:?}");
+    let opened = bea
+        .run(
+            &url,
+            &[
+                "open",
+                "Support",
+                "Refund",
+                "Charged twice",
+                "--for",
+                "ann@x.example",
+                "--name",
+                "Ann",
+            ],
+        )
+        .await
+        .ok();
+    let invited = opened.stdout.lines().next().unwrap();
+    assert!(
+        invited.starts_with("invited Ann <ann@x.example>: pass on"),
+        "{opened:?}"
+    );
+    let link = invited.rsplit(' ').next().unwrap();
+    assert!(
+        link.starts_with("customerservice://sign-in?token="),
+        "{link}"
+    );
+    let number = number_in(opened.stdout.lines().nth(1).unwrap());
+    let shown = bea.run(&url, &["show", &number.to_string()]).await.ok();
+    assert!(
+        shown.stdout.contains("opened the ticket for Ann"),
+        "{shown:?}"
+    );
+
+    let signed_in = ann.run(&url, &["link", link]).await.ok();
+    assert!(
+        signed_in.stdout.contains("signed in as Ann"),
+        "{signed_in:?}"
+    );
+    let mine = ann.run(&url, &["tickets"]).await.ok();
+    assert!(row(&mine.stdout, number).is_some(), "{mine:?}");
+    let other_dir = tempfile::tempdir().unwrap();
+    let used = Cs::new(other_dir.path())
+        .run(&url, &["link", link])
+        .await
+        .fails(1);
+    assert!(used.stderr.contains("used already"), "{used:?}");
+    // The customer exists now: found, not invited again.
+    let second = bea
+        .run(
+            &url,
+            &[
+                "open",
+                "Support",
+                "Again",
+                "Still charged",
+                "--for",
+                "ANN@x.example",
+            ],
+        )
+        .await
+        .ok();
+    assert!(second.stdout.starts_with("opened #"), "{second:?}");
+}

@@ -502,54 +502,7 @@ impl Client {
         subject: String,
         body: String,
     ) -> Result<TicketItem, CoreError> {
-        let me = self.require_me()?;
-        let department_id = parse_id("department", &department_id)?;
-        let subject = check_text("subject", &subject, MAX_SUBJECT)?;
-        let body = check_text("body", &body, MAX_BODY)?;
-        let customer_id = parse_id("user", &me.id)?;
-        let (id, first_id) = (Uuid::now_v7(), Uuid::now_v7());
-        let now = chrono::Utc::now();
-        let ticket = wire::Ticket {
-            id,
-            number: 0,
-            subject: subject.clone(),
-            status: wire::TicketStatus::Open,
-            priority: wire::Priority::Normal,
-            department_id,
-            customer_id,
-            assignee_id: None,
-            created_at: now,
-            updated_at: now,
-            closed_at: None,
-            version: 0,
-        };
-        let first = wire::Message {
-            id: first_id,
-            ticket_id: id,
-            author_id: customer_id,
-            body: body.clone(),
-            internal: false,
-            attachments: Vec::new(),
-            created_at: now,
-        };
-        let op = Op::CreateTicket {
-            ticket: wire::CreateTicket {
-                id: Some(id),
-                department_id,
-                subject,
-                body,
-                first_message_id: Some(first_id),
-                customer_id: None,
-            },
-        };
-        self.inner.store.queue_new_ticket(&ticket, &first, &op)?;
-        self.queued();
-        self.inner
-            .store
-            .ticket(&id.to_string(), Some(&me.id))?
-            .ok_or_else(|| CoreError::Storage {
-                message: "the new ticket was not stored".into(),
-            })
+        self.open_ticket(None, department_id, subject, body)
     }
 
     /// Posts a message; it shows at once as pending.
@@ -916,6 +869,66 @@ impl Client {
 }
 
 impl Client {
+    /// Queues a new ticket: the user's own (`customer` `None`), or staff's
+    /// for a customer, written by the staff member.
+    pub(crate) fn open_ticket(
+        &self,
+        customer: Option<Uuid>,
+        department_id: String,
+        subject: String,
+        body: String,
+    ) -> Result<TicketItem, CoreError> {
+        let me = self.require_me()?;
+        let department_id = parse_id("department", &department_id)?;
+        let subject = check_text("subject", &subject, MAX_SUBJECT)?;
+        let body = check_text("body", &body, MAX_BODY)?;
+        let author_id = parse_id("user", &me.id)?;
+        let customer_id = customer.unwrap_or(author_id);
+        let (id, first_id) = (Uuid::now_v7(), Uuid::now_v7());
+        let now = chrono::Utc::now();
+        let ticket = wire::Ticket {
+            id,
+            number: 0,
+            subject: subject.clone(),
+            status: wire::TicketStatus::Open,
+            priority: wire::Priority::Normal,
+            department_id,
+            customer_id,
+            assignee_id: None,
+            created_at: now,
+            updated_at: now,
+            closed_at: None,
+            version: 0,
+        };
+        let first = wire::Message {
+            id: first_id,
+            ticket_id: id,
+            author_id,
+            body: body.clone(),
+            internal: false,
+            attachments: Vec::new(),
+            created_at: now,
+        };
+        let op = Op::CreateTicket {
+            ticket: wire::CreateTicket {
+                id: Some(id),
+                department_id,
+                subject,
+                body,
+                first_message_id: Some(first_id),
+                customer_id: customer,
+            },
+        };
+        self.inner.store.queue_new_ticket(&ticket, &first, &op)?;
+        self.queued();
+        self.inner
+            .store
+            .ticket(&id.to_string(), Some(&me.id))?
+            .ok_or_else(|| CoreError::Storage {
+                message: "the new ticket was not stored".into(),
+            })
+    }
+
     fn require_me(&self) -> Result<UserInfo, CoreError> {
         self.current_user().ok_or_else(|| CoreError::Unauthorized {
             message: "sign in first".into(),
@@ -935,7 +948,10 @@ impl Client {
     }
 }
 
-fn start_session(inner: &Inner, auth: wire::AuthResponse) -> Result<UserInfo, CoreError> {
+pub(crate) fn start_session(
+    inner: &Inner,
+    auth: wire::AuthResponse,
+) -> Result<UserInfo, CoreError> {
     // A different user than the cached one: start from an empty cache.
     let previous = inner.store.meta("me")?;
     let same_user = previous

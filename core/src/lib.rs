@@ -27,6 +27,7 @@ pub mod call;
 mod canned;
 mod client;
 mod connection;
+mod customers;
 mod error;
 mod observe;
 mod outbox;

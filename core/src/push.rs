@@ -266,7 +266,7 @@ impl Client {
 }
 
 /// Percent-encodes a path segment (FCM tokens hold `:` and may hold `/`).
-fn urlencode(segment: &str) -> String {
+pub(crate) fn urlencode(segment: &str) -> String {
     segment
         .bytes()
         .map(|b| match b {

@@ -174,6 +174,26 @@ pub struct Colleague {
     pub status: StaffStatus,
 }
 
+/// A customer as staff find or invite them, to open a ticket for.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct CustomerInfo {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// An invited customer, and how their one-time sign-in link reaches them.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct CustomerInviteInfo {
+    pub customer: CustomerInfo,
+    /// The server's mail relay took the link for the customer.
+    pub emailed: bool,
+    /// The link to pass on (by phone, SMS…) when it was not emailed.
+    pub sign_in_link: Option<String>,
+    /// Why the relay did not take it, when it was tried.
+    pub mail_error: Option<String>,
+}
+
 /// A ready-made answer of a department, picked by title in the composer
 /// and filled in for the ticket (`fill_canned_reply`) before it is edited
 /// and sent.
