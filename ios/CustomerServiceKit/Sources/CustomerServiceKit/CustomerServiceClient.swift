@@ -56,6 +56,27 @@ public final class CustomerServiceClient: @unchecked Sendable {
         coreStream { client.observeCannedReplies(listener: $0) }
     }
 
+    // Tickets on a customer's behalf (staff), and the invited customer's sign-in link
+
+    public func findCustomer(email: String) async throws -> CustomerInfo {
+        try await client.findCustomer(email: email)
+    }
+
+    public func inviteCustomer(email: String, name: String) async throws -> CustomerInviteInfo {
+        try await client.inviteCustomer(email: email, name: name)
+    }
+
+    /// Opens a ticket for a customer, written by the staff member; shown at once, sent when online.
+    public func createTicketFor(customerId: String, departmentId: String, subject: String, body: String) async throws
+        -> TicketItem
+    {
+        try await background {
+            try $0.createTicketFor(customerId: customerId, departmentId: departmentId, subject: subject, body: body)
+        }
+    }
+
+    public func signInWithLink(_ link: String) async throws -> UserInfo { try await client.signInWithLink(link: link) }
+
     // Canned replies (staff): read from the cache, offline too; written by supervisors and admins (needs the server)
 
     /// The cached replies of `departmentId` (every one cached when nil) whose title contains `query`, by title.

@@ -14,6 +14,8 @@ import support.customerservice.core.CannedReplyItem
 import support.customerservice.core.Client
 import support.customerservice.core.Colleague
 import support.customerservice.core.CoreException
+import support.customerservice.core.CustomerInfo
+import support.customerservice.core.CustomerInviteInfo
 import support.customerservice.core.DepartmentInfo
 import support.customerservice.core.MessageItem
 import support.customerservice.core.OutboxItem
@@ -144,6 +146,21 @@ class CustomerServiceCore(val client: Client, private val io: CoroutineDispatche
     suspend fun refreshDepartments(): List<DepartmentInfo> = client.refreshDepartments()
 
     suspend fun pendingCount(): Long = withContext(io) { client.pendingCount() }
+
+    // Tickets on a customer's behalf (staff), and the invited customer's sign-in link
+
+    /** The customer with this email; NotFound when there is none (then invite them). Needs the server. */
+    suspend fun findCustomer(email: String): CustomerInfo = client.findCustomer(email)
+
+    /** An account for a customer who has none, and its one-time sign-in link (emailed, or to pass on). */
+    suspend fun inviteCustomer(email: String, name: String): CustomerInviteInfo = client.inviteCustomer(email, name)
+
+    /** Opens a ticket for a customer, written by the staff member; shown at once, sent when online. */
+    suspend fun createTicketFor(customerId: String, departmentId: String, subject: String, body: String): TicketItem =
+        withContext(io) { client.createTicketFor(customerId, departmentId, subject, body) }
+
+    /** Signs in with the one-time link (or its token) support gave an invited customer. */
+    suspend fun signInWithLink(link: String): UserInfo = client.signInWithLink(link)
 
     // Canned replies (staff)
 
