@@ -102,10 +102,8 @@ mod tests {
             vec![
                 BodyPart::Text("Hi "),
                 BodyPart::Placeholder("customer_name"),
-                BodyPart::Text(", "),
-                BodyPart::Text("{"),
-                BodyPart::Text("x y} "),
-                BodyPart::Text("{"),
+                BodyPart::Text(", {"),
+                BodyPart::Text("x y} {"),
                 BodyPart::Text("Ticket} #"),
                 BodyPart::Placeholder("ticket_number"),
                 BodyPart::Text("{"),
