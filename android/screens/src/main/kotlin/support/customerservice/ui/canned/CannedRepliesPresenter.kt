@@ -169,6 +169,8 @@ class CannedRepliesPresenter(private val core: CustomerServiceCore, scope: Corou
             setState { if (this.query == query) copy(loading = false, replies = found) else this }
         } catch (e: CoreException) {
             setState { copy(loading = false, error = e.userMessage()) }
+        } catch (_: IllegalStateException) {
+            // The core was closed: the screen is going away.
         }
     }
 }

@@ -254,6 +254,8 @@ class TicketPresenter(
                 } catch (e: CoreException) {
                     setState { copy(error = "Couldn't read the canned replies: ${e.userMessage()}") }
                     return@launch
+                } catch (_: IllegalStateException) {
+                    return@launch // the core was closed (the screen is going away)
                 }
             // A later keystroke's search wins.
             setState {
