@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use cs_core::CoreError;
+use cs_core::{CoreError, UserInfo};
 
 use crate::context::{Ctx, Reach};
 use crate::error::{CliError, CliResult};
@@ -84,38 +84,24 @@ pub async fn register(
 pub async fn login(ctx: &mut Ctx, email: String, given: Option<String>) -> CliResult {
     check_switch(ctx, &email)?;
     let password = password(given, false)?;
-    let me = ctx
-        .client
-        .sign_in(email, password)
-        .await
-        .map_err(|e| match e {
-            CoreError::Unauthorized { message } => {
-                CliError::failed(format!("sign-in refused: {message}"))
-            }
-            other => other.into(),
-        })?;
-    let _ = ctx.client.refresh_departments().await;
-    out!(
-        "signed in as {} <{}> ({})",
-        me.name,
-        me.email,
-        output::role(me.role)
-    );
-    Ok(())
+    let signed_in = ctx.client.sign_in(email, password).await;
+    report_sign_in(ctx, signed_in).await
 }
 
 /// Signs in with a one-time link from support (an invited customer).
 pub async fn link(ctx: &mut Ctx, link: String) -> CliResult {
-    let me = ctx
-        .client
-        .sign_in_with_link(link)
-        .await
-        .map_err(|e| match e {
-            CoreError::Unauthorized { message } => {
-                CliError::failed(format!("sign-in refused: {message}"))
-            }
-            other => other.into(),
-        })?;
+    let signed_in = ctx.client.sign_in_with_link(link).await;
+    report_sign_in(ctx, signed_in).await
+}
+
+/// Says who is signed in, or why the server refused.
+async fn report_sign_in(ctx: &mut Ctx, signed_in: Result<UserInfo, CoreError>) -> CliResult {
+    let me = signed_in.map_err(|e| match e {
+        CoreError::Unauthorized { message } => {
+            CliError::failed(format!("sign-in refused: {message}"))
+        }
+        other => other.into(),
+    })?;
     let _ = ctx.client.refresh_departments().await;
     out!(
         "signed in as {} <{}> ({})",

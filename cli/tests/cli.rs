@@ -104,6 +104,43 @@ impl Backend {
         user["id"].as_str().unwrap().to_string()
     }
 
+    /// A supervisor of `department`, made by the admin.
+    async fn supervisor(&self, email: &str, name: &str, department: &str) {
+        let admin = self.token_of(ADMIN).await;
+        self.call(
+            reqwest::Method::POST,
+            "/v1/staff",
+            &admin,
+            Some(json!({"email": email, "name": name, "password": PASSWORD,
+                        "role": "supervisor", "department_id": department})),
+        )
+        .await;
+    }
+
+    /// Ann, a customer registered over HTTP, with a ticket "Refund" in
+    /// `department`: her token and the server's ticket.
+    async fn ann_with_ticket(&self, department: &str) -> (String, Value) {
+        let customer: Value = reqwest::Client::new()
+            .post(format!("{}/v1/auth/register", self.url()))
+            .json(&json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ann = customer["token"].as_str().unwrap().to_string();
+        let ticket = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/tickets",
+                &ann,
+                Some(json!({"department_id": department, "subject": "Refund", "body": "Twice!"})),
+            )
+            .await;
+        (ann, ticket)
+    }
+
     /// The ticket numbered `number`, as `token` sees it on the server.
     async fn ticket(&self, token: &str, number: i64) -> Value {
         let list = self
@@ -367,24 +404,7 @@ async fn staff_filter_and_change_tickets() {
     let support = backend.department("Support").await;
     backend.department("Billing").await;
     let staff = backend.agent("bea@staff.example", &support).await;
-    let customer: Value = reqwest::Client::new()
-        .post(format!("{}/v1/auth/register", backend.url()))
-        .json(&json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ann = customer["token"].as_str().unwrap().to_string();
-    let ticket = backend
-        .call(
-            reqwest::Method::POST,
-            "/v1/tickets",
-            &ann,
-            Some(json!({"department_id": support, "subject": "Refund", "body": "Twice!"})),
-        )
-        .await;
+    let (ann, ticket) = backend.ann_with_ticket(&support).await;
     let number = ticket["number"].as_i64().unwrap();
 
     let url = backend.url();
@@ -1044,36 +1064,10 @@ async fn a_supervisor_writes_canned_replies_and_an_agent_sends_one_filled_in() {
     let mut backend = Backend::start().await;
     let support = backend.department("Support").await;
     backend.agent("bea@staff.example", &support).await;
-    let admin = backend.token_of(ADMIN).await;
     backend
-        .call(
-            reqwest::Method::POST,
-            "/v1/staff",
-            &admin,
-            Some(
-                json!({"email": "sue@staff.example", "name": "Sue", "password": PASSWORD,
-                        "role": "supervisor", "department_id": support}),
-            ),
-        )
+        .supervisor("sue@staff.example", "Sue", &support)
         .await;
-    let customer: Value = reqwest::Client::new()
-        .post(format!("{}/v1/auth/register", backend.url()))
-        .json(&json!({"email": "ann@x.example", "password": PASSWORD, "name": "Ann"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ann = customer["token"].as_str().unwrap().to_string();
-    let ticket = backend
-        .call(
-            reqwest::Method::POST,
-            "/v1/tickets",
-            &ann,
-            Some(json!({"department_id": support, "subject": "Refund", "body": "Twice!"})),
-        )
-        .await;
+    let (ann, ticket) = backend.ann_with_ticket(&support).await;
     let (id, number) = (
         ticket["id"].as_str().unwrap().to_string(),
         ticket["number"].as_i64().unwrap(),

@@ -141,8 +141,8 @@ pub async fn delete(
 async fn managed_reply(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<CannedReply> {
     let reply = db::canned::by_id(state.db.reader(), id)
         .await?
+        // Customers have no department, so they see none.
         .filter(|r| caller.is_admin() || caller.user.department_id == Some(r.department_id))
-        .filter(|_| caller.is_staff())
         .ok_or_else(reply_not_found)?;
     if !policy::supervises(caller, reply.department_id) {
         return Err(not_allowed());

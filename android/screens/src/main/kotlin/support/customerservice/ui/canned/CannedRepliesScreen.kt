@@ -111,7 +111,7 @@ private fun CannedRow(state: CannedRepliesState, reply: CannedReplyItem, onEvent
     ) {
         Row(verticalAlignment = Alignment.CenterVertically) {
             Column(Modifier.weight(1f)) {
-                Text(reply.title, style = MaterialTheme.typography.titleSmall)
+                Text(reply.title, style = MaterialTheme.typography.titleMedium)
                 if (state.showsDepartments) {
                     Text(
                         state.departmentName(reply.departmentId),
