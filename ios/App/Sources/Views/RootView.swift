@@ -66,9 +66,8 @@ struct SignedInView: View {
                 .toolbar {
                     ToolbarItem { Button("Outbox", systemImage: "tray.and.arrow.up") { showingOutbox = true } }
                     ToolbarItem { Button("Check notifications", systemImage: "bell.badge") { checkingPush = true } }
-                    if user.role == .customer {
-                        ToolbarItem { Button("New ticket", systemImage: "square.and.pencil") { creating = true } }
-                    }
+                    // Staff open tickets too, on a customer's behalf.
+                    ToolbarItem { Button("New ticket", systemImage: "square.and.pencil") { creating = true } }
                     ToolbarItem(placement: .cancellationAction) { Button("Sign out", action: signOut) }
                 }
         } detail: {
@@ -80,7 +79,7 @@ struct SignedInView: View {
             }
         }
         .sheet(isPresented: $creating) {
-            NewTicketView(model: Observed(NewTicketModel(core: core) { id in
+            NewTicketView(model: Observed(NewTicketModel(core: core, staff: user.role == .customer ? nil : user) { id in
                 Task { @MainActor in
                     creating = false
                     selected = id

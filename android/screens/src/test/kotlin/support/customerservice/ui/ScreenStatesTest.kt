@@ -103,6 +103,21 @@ class ScreenStatesTest {
             State("new-ticket-error", "Couldn't upload the attachments") {
                 Frame("New ticket") { NewTicketScreen(Fixtures.newTicketError, {}, it) }
             },
+            State("new-ticket-for-customer", "Ann Lee · ann.lee@example.com") {
+                Frame("New ticket for a customer", staff = true) {
+                    NewTicketScreen(Fixtures.newTicketForCustomer, {}, it)
+                }
+            },
+            State("new-ticket-for-unknown", "Invite and open ticket") {
+                Frame("New ticket for a customer", staff = true) {
+                    NewTicketScreen(Fixtures.newTicketForUnknown, {}, it)
+                }
+            },
+            State("new-ticket-pass-on-link", "Ticket opened for Cara Diaz") {
+                Frame("New ticket for a customer", staff = true) {
+                    NewTicketScreen(Fixtures.newTicketPassOnLink, {}, it)
+                }
+            },
             State("ticket-customer", "Great, thank you!") {
                 Frame(ticketTitle(Fixtures.customerTicket)) { TicketScreen(Fixtures.customerTicket, {}, it) }
             },

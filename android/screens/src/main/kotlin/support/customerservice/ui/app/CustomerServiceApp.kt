@@ -247,14 +247,13 @@ private fun Home(
             )
         },
         floatingActionButton = {
-            if (status == null) {
-                ExtendedFloatingActionButton(
-                    onClick = { app.onEvent(AppEvent.Open(Route.NewTicket)) },
-                    icon = { Icon(Icons.Filled.Add, contentDescription = null) },
-                    text = { Text("New ticket") },
-                    modifier = Modifier.testTag("new-ticket"),
-                )
-            }
+            // Staff open tickets too, on a customer's behalf (one who phoned or wrote elsewhere).
+            ExtendedFloatingActionButton(
+                onClick = { app.onEvent(AppEvent.Open(Route.NewTicket)) },
+                icon = { Icon(Icons.Filled.Add, contentDescription = null) },
+                text = { Text("New ticket") },
+                modifier = Modifier.testTag("new-ticket"),
+            )
         },
     ) { padding ->
         TicketListPane(
@@ -373,13 +372,14 @@ private fun RouteScreen(
         Route.NewTicket -> {
             val p =
                 rememberPresenter(graph, route) { scope ->
-                    NewTicketPresenter(graph.core, scope, graph.picker) { id ->
+                    NewTicketPresenter(graph.core, scope, graph.picker, staff = user.takeIf { it.role.isStaff }) { id ->
                         app.onEvent(AppEvent.Back)
                         app.onEvent(AppEvent.Select(id))
                     }
                 }
             val s by p.state.collectAsState()
-            Scaffold(topBar = { TopAppBar(title = { Text("New ticket") }, navigationIcon = back) }) { padding ->
+            val title = if (user.role.isStaff) "New ticket for a customer" else "New ticket"
+            Scaffold(topBar = { TopAppBar(title = { Text(title) }, navigationIcon = back) }) { padding ->
                 NewTicketScreen(s, p::onEvent, Modifier.padding(padding))
             }
         }

@@ -4,7 +4,11 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.launch
 import support.customerservice.client.CustomerServiceCore
 import support.customerservice.core.CoreException
+import support.customerservice.core.CustomerInviteInfo
 import support.customerservice.core.DepartmentInfo
+import support.customerservice.core.Role
+import support.customerservice.core.TicketItem
+import support.customerservice.core.UserInfo
 import support.customerservice.ui.common.AttachmentPicker
 import support.customerservice.ui.common.PickedFile
 import support.customerservice.ui.common.Presenter
@@ -31,6 +35,10 @@ data class NewTicketState(
     val subjectError: String? = null,
     val descriptionError: String? = null,
     val error: String? = null,
+    /** Staff opening a ticket on a customer's behalf say who for; null when a customer opens their own. */
+    val customer: CustomerField? = null,
+    /** Shown once the ticket is open for a customer who was invited and whose link was not emailed. */
+    val passOnLink: PassOnLink? = null,
 ) {
     val department: DepartmentInfo?
         get() = departments.firstOrNull { it.id == departmentId }
@@ -49,19 +57,39 @@ sealed interface NewTicketEvent {
 
     data object ReloadDepartments : NewTicketEvent
 
+    data class CustomerEmailChanged(val value: String) : NewTicketEvent
+
+    data class CustomerNameChanged(val value: String) : NewTicketEvent
+
+    /** Asks the server whether the email is a customer's. */
+    data object FindCustomer : NewTicketEvent
+
     data object Submit : NewTicketEvent
+
+    /** Leaves the pass-on-the-link panel for the new ticket. */
+    data object OpenCreatedTicket : NewTicketEvent
 }
 
 /**
- * A customer opens a ticket. Without attachments it works offline (queued, shown as pending). Attachments are uploaded
- * first, since uploads need the server: if one fails, nothing is sent and the form is kept as it was.
+ * A customer opens a ticket, or [staff] open one on a customer's behalf (who phoned or wrote elsewhere). Without
+ * attachments it works offline (queued, shown as pending). Attachments are uploaded first, since uploads need the
+ * server: if one fails, nothing is sent and the form is kept as it was.
+ *
+ * On a customer's behalf, the customer is found by email; an unknown email is invited by name (that needs the server),
+ * and when the server could not email the one-time sign-in link, the form shows it to pass on before opening the
+ * ticket. Staff open tickets in their own department, admins in any.
  */
 class NewTicketPresenter(
     private val core: CustomerServiceCore,
     scope: CoroutineScope,
     private val picker: AttachmentPicker,
+    private val staff: UserInfo? = null,
     private val onCreated: (ticketId: String) -> Unit,
-) : Presenter<NewTicketState, NewTicketEvent>(NewTicketState(), scope) {
+) :
+    Presenter<NewTicketState, NewTicketEvent>(
+        NewTicketState(customer = if (staff != null) CustomerField() else null),
+        scope,
+    ) {
 
     init {
         loadDepartments()
@@ -78,8 +106,72 @@ class NewTicketPresenter(
             is NewTicketEvent.RemoveAttachment ->
                 setState { copy(attachments = attachments.filterIndexed { i, _ -> i != event.index }, error = null) }
             NewTicketEvent.ReloadDepartments -> loadDepartments()
+            is NewTicketEvent.CustomerEmailChanged ->
+                editCustomer {
+                    // A different email needs looking up again.
+                    copy(email = event.value, lookup = CustomerLookup.NotLooked, emailError = null, nameError = null)
+                }
+            is NewTicketEvent.CustomerNameChanged -> editCustomer { copy(name = event.value, nameError = null) }
+            NewTicketEvent.FindCustomer -> scope.launch { findCustomer() }
             NewTicketEvent.Submit -> submit()
+            NewTicketEvent.OpenCreatedTicket -> {
+                val done = current.passOnLink ?: return
+                setState {
+                    NewTicketState(departments = departments, loadingDepartments = false, customer = CustomerField())
+                }
+                onCreated(done.ticketId)
+            }
         }
+    }
+
+    private fun editCustomer(change: CustomerField.() -> CustomerField) = setState {
+        copy(customer = customer?.change(), error = null)
+    }
+
+    /** The departments this user may open a ticket in: a staff member's own; everyone's for admins and customers. */
+    private fun allowed(departments: List<DepartmentInfo>): List<DepartmentInfo> =
+        if (staff == null || staff.role == Role.ADMIN) departments
+        else departments.filter { it.id == staff.departmentId }
+
+    /**
+     * Looks the email up; returns whether the form may go on (a customer found, or unknown and to be invited). A
+     * failure is shown on the field.
+     */
+    private suspend fun findCustomer(): Boolean {
+        val field = current.customer ?: return true
+        val email = field.email.trim().lowercase()
+        emailProblem(email)?.let { problem ->
+            editCustomer { copy(emailError = problem) }
+            return false
+        }
+        when (field.lookup) {
+            is CustomerLookup.Found,
+            CustomerLookup.Unknown -> return true
+            CustomerLookup.Looking -> return false
+            CustomerLookup.NotLooked -> Unit
+        }
+        editCustomer { copy(lookup = CustomerLookup.Looking) }
+        val lookup =
+            try {
+                CustomerLookup.Found(core.findCustomer(email))
+            } catch (e: CoreException.NotFound) {
+                CustomerLookup.Unknown
+            } catch (e: CoreException) {
+                editCustomer {
+                    copy(
+                        lookup = CustomerLookup.NotLooked,
+                        emailError = "Couldn't look the email up: ${e.userMessage()}",
+                    )
+                }
+                return false
+            }
+        // The email may have changed while the server answered: keep the answer only for the email it was asked about.
+        setState {
+            val now = customer
+            if (now == null || now.email.trim().lowercase() != email) this
+            else copy(customer = now.copy(lookup = lookup))
+        }
+        return true
     }
 
     private fun add(files: List<PickedFile>) {
@@ -98,13 +190,13 @@ class NewTicketPresenter(
             val cached = core.departments()
             setState {
                 copy(
-                    departments = cached,
-                    loadingDepartments = cached.isEmpty(),
-                    departmentId = departmentId ?: cached.singleOrNull()?.id,
+                    departments = allowed(cached),
+                    loadingDepartments = allowed(cached).isEmpty(),
+                    departmentId = departmentId ?: allowed(cached).singleOrNull()?.id,
                 )
             }
             try {
-                val fresh = core.refreshDepartments()
+                val fresh = allowed(core.refreshDepartments())
                 setState {
                     copy(
                         departments = fresh,
@@ -127,7 +219,7 @@ class NewTicketPresenter(
 
     private fun submit() {
         val s = current
-        if (s.submitting) return
+        if (s.submitting || s.passOnLink != null) return
         val subject = s.subject.trim()
         val description = s.description.trim()
         val departmentError = if (s.department == null) "Choose a department" else null
@@ -143,18 +235,58 @@ class NewTicketPresenter(
                 description.length > TicketLimits.MAX_BODY -> "Use at most ${TicketLimits.MAX_BODY} characters"
                 else -> null
             }
-        if (departmentError != null || subjectError != null || descriptionError != null) {
+        val nameError =
+            s.customer
+                ?.takeIf { it.needsName }
+                ?.name
+                ?.trim()
+                ?.let {
+                    when {
+                        it.isEmpty() -> "Enter the customer's name to invite them"
+                        it.length > CustomerLimits.MAX_NAME -> "Use at most ${CustomerLimits.MAX_NAME} characters"
+                        else -> null
+                    }
+                }
+        val emailError = s.customer?.let { emailProblem(it.email.trim()) }
+        if (
+            departmentError != null ||
+                subjectError != null ||
+                descriptionError != null ||
+                nameError != null ||
+                emailError != null
+        ) {
             setState {
                 copy(
                     departmentError = departmentError,
                     subjectError = subjectError,
                     descriptionError = descriptionError,
+                    customer = customer?.copy(nameError = nameError, emailError = emailError),
                 )
             }
             return
         }
         setState { copy(submitting = true, error = null) }
         scope.launch {
+            if (s.customer != null) {
+                // An email not looked up yet is looked up first; an unknown one stops here for the name to invite.
+                val wasLooked = s.customer.lookup != CustomerLookup.NotLooked
+                if (!findCustomer() || (!wasLooked && current.customer?.lookup == CustomerLookup.Unknown)) {
+                    setState {
+                        copy(
+                            submitting = false,
+                            customer =
+                                customer?.let {
+                                    if (it.needsName)
+                                        it.copy(
+                                            nameError = "No customer has this email: enter their name to invite them"
+                                        )
+                                    else it
+                                },
+                        )
+                    }
+                    return@launch
+                }
+            }
             val uploaded =
                 try {
                     core.uploadAll(s.attachments.map { it.file }) { index, sent ->
@@ -177,12 +309,40 @@ class NewTicketPresenter(
                     return@launch
                 }
             try {
-                val ticket = core.createTicket(s.departmentId!!, subject, description)
-                if (uploaded.isNotEmpty()) core.sendMessage(ticket.id, "", uploaded.map { it.id })
-                setState { NewTicketState(departments = departments, loadingDepartments = false) }
-                onCreated(ticket.id)
+                val opened = open(s.departmentId!!, subject, description)
+                if (uploaded.isNotEmpty()) core.sendMessage(opened.ticket.id, "", uploaded.map { it.id })
+                val invite = opened.invite
+                if (invite != null && !invite.emailed) {
+                    setState { copy(submitting = false, passOnLink = PassOnLink(opened.ticket.id, invite)) }
+                } else {
+                    setState {
+                        NewTicketState(
+                            departments = departments,
+                            loadingDepartments = false,
+                            customer = s.customer?.let { CustomerField() },
+                        )
+                    }
+                    onCreated(opened.ticket.id)
+                }
             } catch (e: CoreException) {
                 setState { copy(submitting = false, error = e.userMessage()) }
+            }
+        }
+    }
+
+    private class Opened(val ticket: TicketItem, val invite: CustomerInviteInfo?)
+
+    /** Opens the ticket: the customer's own, or for the customer found (or invited now) on the form. */
+    private suspend fun open(departmentId: String, subject: String, description: String): Opened {
+        val field = current.customer ?: return Opened(core.createTicket(departmentId, subject, description), null)
+        return when (val lookup = field.lookup) {
+            is CustomerLookup.Found ->
+                Opened(core.createTicketFor(lookup.customer.id, departmentId, subject, description), lookup.invite)
+            else -> {
+                val invite = core.inviteCustomer(field.email.trim().lowercase(), field.name.trim())
+                // Invited: the form now knows the customer, so trying again after a failure does not invite twice.
+                editCustomer { copy(lookup = CustomerLookup.Found(invite.customer, invite)) }
+                Opened(core.createTicketFor(invite.customer.id, departmentId, subject, description), invite)
             }
         }
     }

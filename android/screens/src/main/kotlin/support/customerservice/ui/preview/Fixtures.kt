@@ -9,6 +9,8 @@ import support.customerservice.core.CallPhase
 import support.customerservice.core.CallQuality
 import support.customerservice.core.CannedReplyItem
 import support.customerservice.core.Colleague
+import support.customerservice.core.CustomerInfo
+import support.customerservice.core.CustomerInviteInfo
 import support.customerservice.core.DepartmentInfo
 import support.customerservice.core.MessageItem
 import support.customerservice.core.OutboxItem
@@ -33,7 +35,10 @@ import support.customerservice.ui.common.UploadState
 import support.customerservice.ui.conversation.CannedPickerState
 import support.customerservice.ui.conversation.TicketPresenter
 import support.customerservice.ui.conversation.TicketState
+import support.customerservice.ui.newticket.CustomerField
+import support.customerservice.ui.newticket.CustomerLookup
 import support.customerservice.ui.newticket.NewTicketState
+import support.customerservice.ui.newticket.PassOnLink
 import support.customerservice.ui.outbox.OutboxState
 import support.customerservice.ui.settings.PushCheckState
 import support.customerservice.ui.settings.StepStatus
@@ -242,6 +247,50 @@ object Fixtures {
         newTicketFilled.copy(
             error =
                 "Couldn't upload the attachments: Can't reach the server. Check your connection and try again. Nothing was sent; try again, or remove them to send the ticket offline."
+        )
+
+    // A new ticket on a customer's behalf (staff)
+
+    private val cara = CustomerInfo("cust-cara", "Cara Diaz", "cara@example.com")
+    val newTicketForCustomer =
+        NewTicketState(
+            departments = listOf(billing),
+            loadingDepartments = false,
+            departmentId = billing.id,
+            subject = "Charged twice for November",
+            description = "Phoned in: two charges of 29.90 on 3 November.",
+            customer =
+                CustomerField(
+                    email = "ann.lee@example.com",
+                    lookup = CustomerLookup.Found(CustomerInfo("cust-ann", "Ann Lee", "ann.lee@example.com")),
+                ),
+        )
+    val newTicketForUnknown =
+        newTicketForCustomer.copy(
+            subject = "Router will not start",
+            description = "Phoned in: the router's light stays red.",
+            customer =
+                CustomerField(
+                    email = "cara@example.com",
+                    lookup = CustomerLookup.Unknown,
+                    nameError = "No customer has this email: enter their name to invite them",
+                ),
+        )
+    val newTicketPassOnLink =
+        newTicketForUnknown.copy(
+            customer =
+                CustomerField(email = "cara@example.com", name = "Cara Diaz", lookup = CustomerLookup.Found(cara)),
+            passOnLink =
+                PassOnLink(
+                    ticketId = "t-router",
+                    invite =
+                        CustomerInviteInfo(
+                            customer = cara,
+                            emailed = false,
+                            signInLink = "customerservice://sign-in?token=2f9c1a7e5b3d4c8a9e6f0b1d2c3a4e5f",
+                            mailError = null,
+                        ),
+                ),
         )
 
     // A ticket

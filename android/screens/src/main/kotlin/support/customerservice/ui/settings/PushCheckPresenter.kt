@@ -1,7 +1,6 @@
 package support.customerservice.ui.settings
 
 import kotlinx.coroutines.CoroutineScope
-import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 import support.customerservice.client.push.PushCheckResult
 import support.customerservice.client.push.PushCheckStep
@@ -46,20 +45,26 @@ sealed interface PushCheckEvent {
  */
 class PushCheckPresenter(private val selfTest: PushSelfTest, scope: CoroutineScope) :
     Presenter<PushCheckState, PushCheckEvent>(PushCheckState(), scope) {
-    private var run: Job? = null
-
     init {
         onEvent(PushCheckEvent.Run)
     }
 
     override fun onEvent(event: PushCheckEvent) {
         when (event) {
-            PushCheckEvent.Run -> if (run?.isActive != true) run = scope.launch { check() }
+            PushCheckEvent.Run -> {
+                // Decided on the state, not on the job: the job is still finishing for a moment after it shows the
+                // result, and a "Check again" tapped then must not be lost.
+                var started = false
+                setState {
+                    started = !running
+                    if (running) this else PushCheckState(running = true)
+                }
+                if (started) scope.launch { check() }
+            }
         }
     }
 
     private suspend fun check() {
-        setState { PushCheckState(running = true) }
         val result =
             selfTest.run { step ->
                 setState {
