@@ -158,6 +158,15 @@ enum Command {
         /// The ticket: its number or its id.
         ticket: String,
     },
+    /// Rate your resolved ticket, 1 (very unhappy) to 5 (very happy), once.
+    Rate {
+        /// The ticket: its number or its id.
+        ticket: String,
+        #[arg(value_parser = clap::value_parser!(u8).range(1..=5))]
+        score: u8,
+        /// What went well, or did not.
+        comment: Option<String>,
+    },
     /// Change a ticket's status, priority, assignee or department (staff).
     Set(ticket::SetArgs),
     /// Switch yourself active (taking new tickets) or off (staff).
@@ -333,6 +342,11 @@ async fn run(cli: Cli) -> CliResult {
         }
         Command::Canned { command } => canned::canned(c, command).await?,
         Command::Close { ticket } => ticket::close(c, ticket).await?,
+        Command::Rate {
+            ticket,
+            score,
+            comment,
+        } => ticket::rate(c, ticket, score, comment).await?,
         Command::Set(args) => ticket::set(c, args).await?,
         Command::Status { status } => account::status(c, status).await?,
         Command::Call { ticket, talk } => call::call(c, ticket, talk, &cli.call_bind).await?,

@@ -36,6 +36,7 @@ fn kind(k: OutboxKind) -> &'static str {
         OutboxKind::CreateTicket => "new ticket",
         OutboxKind::SendMessage => "message",
         OutboxKind::UpdateTicket => "ticket change",
+        OutboxKind::RateTicket => "rating",
     }
 }
 

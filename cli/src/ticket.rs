@@ -78,6 +78,12 @@ fn print_detail(ctx: &Ctx, me: &str, detail: &TicketDetail) {
         t.assignee_id.as_deref().map_or("nobody".into(), who)
     );
     out!("customer:   {}", who(&t.customer_id));
+    if let Some(r) = &t.rating {
+        match &r.comment {
+            Some(comment) => out!("rating:     {}/5 “{comment}”", r.score),
+            None => out!("rating:     {}/5", r.score),
+        }
+    }
     out!("created:    {}", output::time(t.created_at_ms));
     out!("updated:    {}", output::time(t.updated_at_ms));
     out!("id:         {}", t.id);
@@ -425,6 +431,19 @@ pub async fn close(ctx: &mut Ctx, ticket: String) -> CliResult {
     let what = format!("closing {}", output::ticket_ref(&ticket));
     ctx.report(settled, &what, || {
         format!("closed {}", output::ticket_ref(&ticket))
+    })
+}
+
+/// The customer rates their resolved ticket, once.
+pub async fn rate(ctx: &mut Ctx, ticket: String, score: u8, comment: Option<String>) -> CliResult {
+    ctx.me()?;
+    ctx.connect().await?;
+    let ticket = ctx.resolve_ticket(&ticket).await?;
+    ctx.client.rate_ticket(ticket.id.clone(), score, comment)?;
+    let settled = ticket_settled(ctx, &ticket.id).await?;
+    let what = format!("rating {}", output::ticket_ref(&ticket));
+    ctx.report(settled, &what, || {
+        format!("rated {} {score}/5", output::ticket_ref(&ticket))
     })
 }
 

@@ -378,6 +378,36 @@ async fn a_customer_opens_lists_writes_shows_and_closes_a_ticket() {
     let by_id = cs.run(&url, &["show", &ticket_id]).await.ok().stdout;
     assert_eq!(by_id, shown);
 
+    // Resolved by staff, rated by the customer (once), shown with the ticket.
+    let version = backend.ticket(&token, number).await["version"].clone();
+    backend
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/v1/tickets/{ticket_id}"),
+            &bea,
+            Some(json!({"status": "resolved", "version": version})),
+        )
+        .await;
+    let out = cs.run(&url, &["rate", &number.to_string(), "6"]).await;
+    assert_eq!(out.code, 2, "a score of 6 is a usage error: {out:?}");
+    assert!(out.stderr.contains("1..=5"), "{out:?}");
+    let out = cs
+        .run(&url, &["rate", &number.to_string(), "5", "Fixed in a day"])
+        .await
+        .ok();
+    assert_eq!(out.stdout.trim(), format!("rated #{number} 5/5"));
+    assert_eq!(backend.ticket(&token, number).await["rating"]["score"], 5);
+    let shown = cs
+        .run(&url, &["show", &number.to_string()])
+        .await
+        .ok()
+        .stdout;
+    assert!(
+        shown.contains("rating:     5/5 “Fixed in a day”"),
+        "{shown}"
+    );
+    assert!(shown.contains("rated the support 5/5"), "{shown}");
+
     let out = cs.run(&url, &["close", &number.to_string()]).await.ok();
     assert_eq!(out.stdout.trim(), format!("closed #{number}"));
     assert_eq!(backend.ticket(&token, number).await["status"], "closed");

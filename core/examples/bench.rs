@@ -64,6 +64,7 @@ fn ticket(i: usize, dept: Uuid, customer: Uuid) -> wire::Ticket {
         updated_at: t,
         closed_at: None,
         version: 1,
+        rating: None,
     }
 }
 

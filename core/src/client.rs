@@ -579,13 +579,7 @@ impl Client {
         changes: TicketChanges,
     ) -> Result<(), CoreError> {
         let id = parse_id("ticket", &ticket_id)?;
-        let mut ticket =
-            self.inner
-                .store
-                .wire_ticket(&ticket_id)?
-                .ok_or_else(|| CoreError::NotFound {
-                    message: "no such ticket".into(),
-                })?;
+        let mut ticket = self.cached_ticket(&ticket_id)?;
         let assignee = if changes.unassign {
             Some(None)
         } else {
@@ -623,6 +617,55 @@ impl Client {
         let op = Op::UpdateTicket {
             ticket_id: id,
             update,
+        };
+        self.inner.store.queue_ticket_update(&ticket, &op)?;
+        self.queued();
+        Ok(())
+    }
+
+    /// The customer rates their resolved (or closed) ticket, 1 to 5 with an
+    /// optional comment, once. Shown at once as pending and sent when
+    /// online; the server refuses a second rating.
+    pub fn rate_ticket(
+        &self,
+        ticket_id: String,
+        score: u8,
+        comment: Option<String>,
+    ) -> Result<(), CoreError> {
+        let id = parse_id("ticket", &ticket_id)?;
+        if !(wire::Rating::MIN_SCORE..=wire::Rating::MAX_SCORE).contains(&score) {
+            return Err(CoreError::invalid(format!(
+                "a rating is {} to {}, not {score}",
+                wire::Rating::MIN_SCORE,
+                wire::Rating::MAX_SCORE
+            )));
+        }
+        let comment = comment
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty());
+        if comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > wire::Rating::MAX_COMMENT)
+        {
+            return Err(CoreError::invalid(format!(
+                "a rating's comment is at most {} characters",
+                wire::Rating::MAX_COMMENT
+            )));
+        }
+        let mut ticket = self.cached_ticket(&ticket_id)?;
+        if ticket.rating.is_some() {
+            return Err(CoreError::Conflict {
+                message: "this ticket was rated already; a rating is given once".into(),
+            });
+        }
+        ticket.rating = Some(wire::Rating {
+            score,
+            comment: comment.clone(),
+            rated_at: chrono::Utc::now(),
+        });
+        let op = Op::RateTicket {
+            ticket_id: id,
+            rating: wire::RateTicket { score, comment },
         };
         self.inner.store.queue_ticket_update(&ticket, &op)?;
         self.queued();
@@ -869,6 +912,16 @@ impl Client {
 }
 
 impl Client {
+    /// The wire form of a cached ticket, the base of a local change.
+    fn cached_ticket(&self, ticket_id: &str) -> Result<wire::Ticket, CoreError> {
+        self.inner
+            .store
+            .wire_ticket(ticket_id)?
+            .ok_or_else(|| CoreError::NotFound {
+                message: "no such ticket".into(),
+            })
+    }
+
     /// Queues a new ticket: the user's own (`customer` `None`), or staff's
     /// for a customer, written by the staff member.
     pub(crate) fn open_ticket(
@@ -899,6 +952,7 @@ impl Client {
             updated_at: now,
             closed_at: None,
             version: 0,
+            rating: None,
         };
         let first = wire::Message {
             id: first_id,

@@ -69,6 +69,14 @@ async fn send(inner: &Inner, token: &str, op: &Op) -> Result<Sent, CoreError> {
                 .await?;
             Ok((Some(updated), None, None))
         }
+        Op::RateTicket { ticket_id, rating } => {
+            let path = format!("/v1/tickets/{ticket_id}/rating");
+            let (_, rated): (_, Ticket) = inner
+                .api
+                .send(Method::POST, &path, Some(token), Some(rating))
+                .await?;
+            Ok((Some(rated), None, None))
+        }
     }
 }
 
@@ -80,7 +88,10 @@ async fn refuse(
 ) -> Result<(), CoreError> {
     // On a conflict, show what the server has now.
     let current = match (&queued.op, error) {
-        (Op::UpdateTicket { ticket_id, .. }, CoreError::Conflict { .. }) => inner
+        (
+            Op::UpdateTicket { ticket_id, .. } | Op::RateTicket { ticket_id, .. },
+            CoreError::Conflict { .. },
+        ) => inner
             .api
             .send::<Ticket>(
                 Method::GET,

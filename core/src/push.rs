@@ -57,6 +57,9 @@ pub enum PushAction {
         ticket_id: String,
         status: String,
     },
+    /// The ticket was resolved: the customer is asked (once) to rate it;
+    /// tapping opens the ticket, where they rate.
+    AskRating { push_id: String, ticket_id: String },
     /// The push self-test's push arrived (see `Client::send_test_push`).
     Test {
         push_id: String,
@@ -153,6 +156,12 @@ pub fn parse_push(data: HashMap<String, String>) -> Result<PushAction, CoreError
             push_id,
             ticket_id: checked_id("ticket_id", ticket_id)?,
             status,
+        },
+        wire::PushData::RatingRequest {
+            push_id, ticket_id, ..
+        } => PushAction::AskRating {
+            push_id,
+            ticket_id: checked_id("ticket_id", ticket_id)?,
         },
         wire::PushData::Test { push_id, sent_at } => PushAction::Test {
             push_id,
@@ -390,6 +399,13 @@ mod tests {
         assert!(
             matches!(status, Ok(PushAction::OpenTicket { status, .. }) if status == "resolved")
         );
+        let ask = parse_push(map(&[
+            ("type", "rating_request"),
+            ("push_id", "p5"),
+            ("ticket_id", &id),
+            ("ticket_number", "7"),
+        ]));
+        assert!(matches!(ask, Ok(PushAction::AskRating { ticket_id, .. }) if ticket_id == id));
     }
 
     #[test]

@@ -109,6 +109,27 @@ pub struct TicketItem {
     /// Cached messages by others after the user's read marker (all of them
     /// without a marker); 0 when signed out.
     pub unread_count: u32,
+    /// The customer's satisfaction rating, once given (shown at once when
+    /// given on this device, while it waits in the outbox).
+    pub rating: Option<TicketRating>,
+}
+
+/// A customer's rating of their resolved ticket: 1 to 5, and a comment.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TicketRating {
+    pub score: u8,
+    pub comment: Option<String>,
+    pub rated_at_ms: i64,
+}
+
+impl From<wire::Rating> for TicketRating {
+    fn from(r: wire::Rating) -> Self {
+        TicketRating {
+            score: r.score,
+            comment: r.comment,
+            rated_at_ms: r.rated_at.timestamp_millis(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -213,6 +234,7 @@ pub enum OutboxKind {
     CreateTicket,
     SendMessage,
     UpdateTicket,
+    RateTicket,
 }
 
 /// One change waiting in the outbox or refused by the server. Confirmed
@@ -408,5 +430,13 @@ pub fn describe(change: &wire::TimelineChange, name: &dyn Fn(uuid::Uuid) -> Stri
             (wire::CallOutcome::Missed, _) => "missed call".into(),
             (wire::CallOutcome::Cancelled, _) => "call cancelled".into(),
         },
+        C::Rated {
+            score,
+            comment: Some(comment),
+        } => format!("rated the support {score}/5: “{comment}”"),
+        C::Rated {
+            score,
+            comment: None,
+        } => format!("rated the support {score}/5"),
     }
 }

@@ -97,6 +97,13 @@ pub enum PushData {
         ticket_number: String,
         status: String,
     },
+    /// The ticket was resolved for the first time: the customer is asked,
+    /// once, to rate it (tapping opens the ticket, where they rate).
+    RatingRequest {
+        push_id: String,
+        ticket_id: String,
+        ticket_number: String,
+    },
     /// The push self-test: the app asked the server to send it this, and
     /// measures how long it took to arrive.
     Test {

@@ -93,6 +93,38 @@ pub struct Ticket {
     pub closed_at: Option<DateTime<Utc>>,
     /// Incremented on every change; PATCH must send the version it saw.
     pub version: i64,
+    /// The customer's satisfaction rating, once they gave it (after the
+    /// ticket was resolved). Absent from servers before ratings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
+}
+
+/// A customer's satisfaction rating of their resolved ticket (CSAT).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Rating {
+    /// 1 (very unhappy) to 5 (very happy).
+    pub score: u8,
+    pub comment: Option<String>,
+    pub rated_at: DateTime<Utc>,
+}
+
+impl Rating {
+    pub const MIN_SCORE: u8 = 1;
+    pub const MAX_SCORE: u8 = 5;
+    /// Characters.
+    pub const MAX_COMMENT: usize = 2_000;
+}
+
+/// `POST /v1/tickets/{id}/rating`: the ticket's customer rates it once it is
+/// resolved or closed. Sending the same rating again returns the ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RateTicket {
+    pub score: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -239,5 +271,10 @@ pub enum TimelineChange {
         outcome: crate::CallOutcome,
         /// Talk time, for a completed call.
         duration_secs: Option<i64>,
+    },
+    /// The customer (the actor) rated the resolved ticket.
+    Rated {
+        score: u8,
+        comment: Option<String>,
     },
 }

@@ -256,6 +256,7 @@ pub async fn seed_open_tickets(
                 updated_at: now,
                 closed_at: None,
                 version: 1,
+                rating: None,
             };
             let seq = tx.next_seq();
             db::tickets::insert(tx.conn(), &ticket, seq)
@@ -329,6 +330,7 @@ fn random_ticket(
         updated_at: from_micros(updated),
         closed_at: (status == TicketStatus::Closed).then(|| from_micros(updated)),
         version,
+        rating: None,
     }
 }
 

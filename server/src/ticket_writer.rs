@@ -146,6 +146,7 @@ async fn write_batch(
                 updated_at: now,
                 closed_at: None,
                 version: 1,
+                rating: None,
             });
             messages.push(Message {
                 id: new.first_message_id,

@@ -285,14 +285,7 @@ async fn a_new_message_reaches_an_offline_customer_as_a_collapsed_notification()
     assert_eq!(push["apns"]["headers"]["apns-collapse-id"], ticket_id);
 
     // A status change is news for the customer too.
-    let ticket = s.agent.ticket(s.ticket.id).await;
-    s.agent
-        .patch(
-            &format!("/v1/tickets/{}", s.ticket.id),
-            json!({"status": "resolved", "version": ticket.version}),
-        )
-        .await
-        .expect(StatusCode::OK);
+    set_ticket_status(&s.agent, &s.ticket, "in_progress").await;
     let pushes = s
         .fake
         .wait_until(WAIT, |p| {
@@ -300,7 +293,7 @@ async fn a_new_message_reaches_an_offline_customer_as_a_collapsed_notification()
         })
         .await;
     let status = of_type(&pushes, "ticket_status", "ann-offline");
-    assert_eq!(status[0].data("status"), Some("resolved"));
+    assert_eq!(status[0].data("status"), Some("in_progress"));
 
     tokio::time::sleep(QUIET).await;
     let pushes = s.fake.accepted();
@@ -315,6 +308,54 @@ async fn a_new_message_reaches_an_offline_customer_as_a_collapsed_notification()
         "never to the author"
     );
     assert_eq!(of_type(&pushes, "message", "ann-offline").len(), 1);
+    s.app.stop().await;
+}
+
+async fn set_ticket_status(staff: &Session, ticket: &Ticket, status: &str) {
+    let current = staff.ticket(ticket.id).await;
+    staff
+        .patch(
+            &format!("/v1/tickets/{}", ticket.id),
+            json!({"status": status, "version": current.version}),
+        )
+        .await
+        .expect(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_first_resolution_asks_the_customer_for_a_rating_once() {
+    let s = scene().await;
+    register(&s.customer, "ann-phone").await;
+    set_ticket_status(&s.agent, &s.ticket, "resolved").await;
+    let pushes = s
+        .fake
+        .wait_until(WAIT, |p| {
+            !of_type(p, "rating_request", "ann-phone").is_empty()
+        })
+        .await;
+    let ask = &of_type(&pushes, "rating_request", "ann-phone")[0].message;
+    assert_eq!(ask["data"]["ticket_id"], s.ticket.id.to_string());
+    assert_eq!(
+        ask["notification"]["body"],
+        "Your ticket is resolved. How did we do? Tap to rate us."
+    );
+    assert!(
+        of_type(&pushes, "ticket_status", "ann-phone").is_empty(),
+        "the request is the status push, not a second one"
+    );
+
+    // Reopened and resolved again: the news, without asking again.
+    set_ticket_status(&s.agent, &s.ticket, "open").await;
+    set_ticket_status(&s.agent, &s.ticket, "resolved").await;
+    let pushes = s
+        .fake
+        .wait_until(WAIT, |p| {
+            of_type(p, "ticket_status", "ann-phone")
+                .iter()
+                .any(|p| p.data("status") == Some("resolved"))
+        })
+        .await;
+    assert_eq!(of_type(&pushes, "rating_request", "ann-phone").len(), 1);
     s.app.stop().await;
 }
 

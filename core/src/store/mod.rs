@@ -46,6 +46,11 @@ pub enum Op {
         ticket_id: Uuid,
         update: wire::UpdateTicket,
     },
+    /// The customer's satisfaction rating (shown on the ticket at once).
+    RateTicket {
+        ticket_id: Uuid,
+        rating: wire::RateTicket,
+    },
 }
 
 impl Op {
@@ -54,6 +59,7 @@ impl Op {
             Op::CreateTicket { .. } => "create_ticket",
             Op::SendMessage { .. } => "send_message",
             Op::UpdateTicket { .. } => "update_ticket",
+            Op::RateTicket { .. } => "rate_ticket",
         }
     }
 
@@ -62,7 +68,9 @@ impl Op {
         match self {
             Op::CreateTicket { ticket } => (Target::Ticket, ticket.id.unwrap_or_default()),
             Op::SendMessage { message, .. } => (Target::Message, message.id.unwrap_or_default()),
-            Op::UpdateTicket { ticket_id, .. } => (Target::Ticket, *ticket_id),
+            Op::UpdateTicket { ticket_id, .. } | Op::RateTicket { ticket_id, .. } => {
+                (Target::Ticket, *ticket_id)
+            }
         }
     }
 }
@@ -92,7 +100,7 @@ fn status_text(s: wire::TicketStatus) -> &'static str {
 }
 
 const TICKET_COLUMNS: &str = "id, number, subject, status, priority, department_id, customer_id, \
-     assignee_id, created_at, updated_at, version, send_state, failure";
+     assignee_id, created_at, updated_at, version, send_state, failure, rating";
 
 /// Ticket rows from `tickets` (a table or a subquery, aliased `t`) with
 /// their people's names, their newest message (`lm`) and their unread count
@@ -107,7 +115,7 @@ fn ticket_select(tickets: &str) -> String {
     format!(
         "SELECT t.id, t.number, t.subject, t.status, t.priority, \
          t.department_id, t.customer_id, t.assignee_id, t.created_at, t.updated_at, t.version, \
-         t.send_state, t.failure, cu.name, au.name, lm.body, lm.attachments, \
+         t.send_state, t.failure, cu.name, au.name, lm.body, lm.attachments, t.rating, \
          (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id AND m.author_id <> ?1 \
             AND (m.created_at, m.id) > (COALESCE(rm.created_at, r.read_at, -1), COALESCE(rm.id, ''))) \
          FROM {tickets} t \
@@ -166,6 +174,11 @@ fn preview(body: &str, attachments: &str) -> String {
     cut
 }
 
+/// The stored rating (JSON); an unreadable one counts as none.
+fn rating_of(json: Option<String>) -> Option<wire::Rating> {
+    serde_json::from_str(&json?).ok()
+}
+
 fn ticket_from_row(row: &Row) -> rusqlite::Result<TicketItem> {
     let status: String = row.get(3)?;
     let priority: i64 = row.get(4)?;
@@ -190,7 +203,8 @@ fn ticket_from_row(row: &Row) -> rusqlite::Result<TicketItem> {
         version: row.get(10)?,
         send_state: state_of(&row.get::<_, String>(11)?, row.get(12)?),
         last_message: last_body.map(|body| preview(&body, &last_files.unwrap_or_default())),
-        unread_count: row.get(17)?,
+        unread_count: row.get(18)?,
+        rating: rating_of(row.get(17)?).map(Into::into),
     })
 }
 
@@ -497,8 +511,16 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction()?;
             tx.execute("DELETE FROM outbox WHERE seq = ?1", [queued.seq])?;
-            if let (Op::UpdateTicket { ticket_id, update }, Some(t)) = (&queued.op, ticket) {
-                rebase_updates(&tx, *ticket_id, update.version, t.version)?;
+            match (&queued.op, ticket) {
+                (Op::UpdateTicket { ticket_id, update }, Some(t)) => {
+                    rebase_updates(&tx, *ticket_id, update.version, t.version)?;
+                }
+                // Rating made a version of the ticket: a change queued after
+                // it (closing it) builds on that version.
+                (Op::RateTicket { ticket_id, .. }, Some(t)) => {
+                    rebase_updates(&tx, *ticket_id, t.version - 1, t.version)?;
+                }
+                _ => {}
             }
             if let Some(id) = first_message {
                 tx.execute(
@@ -652,6 +674,11 @@ impl Store {
             updated_at: time(item.updated_at_ms),
             closed_at: None,
             version: item.version,
+            rating: item.rating.map(|r| wire::Rating {
+                score: r.score,
+                comment: r.comment,
+                rated_at: time(r.rated_at_ms),
+            }),
         }))
     }
 
@@ -795,13 +822,13 @@ fn put_ticket(c: &Connection, t: &wire::Ticket, pending: bool) -> rusqlite::Resu
     c.execute(
         &format!(
             "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13)
              ON CONFLICT (id) DO UPDATE SET number = excluded.number,
                subject = excluded.subject, status = excluded.status,
                priority = excluded.priority, department_id = excluded.department_id,
                customer_id = excluded.customer_id, assignee_id = excluded.assignee_id,
                created_at = excluded.created_at, updated_at = excluded.updated_at,
-               version = excluded.version,
+               version = excluded.version, rating = excluded.rating,
                -- A refusal stays shown until the user retries or discards it.
                send_state = CASE WHEN tickets.send_state = 'failed' THEN 'failed'
                                  ELSE excluded.send_state END,
@@ -821,6 +848,9 @@ fn put_ticket(c: &Connection, t: &wire::Ticket, pending: bool) -> rusqlite::Resu
             t.updated_at.timestamp_micros(),
             t.version,
             if pending { "pending" } else { "sent" },
+            t.rating
+                .as_ref()
+                .map(|r| serde_json::to_string(r).expect("a rating serialises")),
         ],
     )?;
     Ok(())
@@ -901,6 +931,7 @@ mod tests {
             updated_at: at(updated),
             closed_at: None,
             version: 1,
+            rating: None,
         }
     }
 

@@ -37,15 +37,19 @@ fn summary(op: &Op) -> String {
             }
             parts.join(", ")
         }
+        Op::RateTicket { rating, .. } => match &rating.comment {
+            Some(comment) => format!("rating {}/5: {}", rating.score, cut(comment)),
+            None => format!("rating {}/5", rating.score),
+        },
     }
 }
 
 fn ticket_of(op: &Op) -> String {
     match op {
         Op::CreateTicket { ticket } => ticket.id.unwrap_or_default().to_string(),
-        Op::SendMessage { ticket_id, .. } | Op::UpdateTicket { ticket_id, .. } => {
-            ticket_id.to_string()
-        }
+        Op::SendMessage { ticket_id, .. }
+        | Op::UpdateTicket { ticket_id, .. }
+        | Op::RateTicket { ticket_id, .. } => ticket_id.to_string(),
     }
 }
 
@@ -54,6 +58,7 @@ fn kind_of(op: &Op) -> OutboxKind {
         Op::CreateTicket { .. } => OutboxKind::CreateTicket,
         Op::SendMessage { .. } => OutboxKind::SendMessage,
         Op::UpdateTicket { .. } => OutboxKind::UpdateTicket,
+        Op::RateTicket { .. } => OutboxKind::RateTicket,
     }
 }
 
@@ -145,7 +150,7 @@ impl Store {
                 Op::SendMessage { .. } => {
                     tx.execute("DELETE FROM messages WHERE id = ?1", [&target_id])?;
                 }
-                Op::UpdateTicket { .. } => {
+                Op::UpdateTicket { .. } | Op::RateTicket { .. } => {
                     // Still marked pending if another change of it waits.
                     tx.execute(
                         "UPDATE tickets SET send_state = CASE WHEN EXISTS (

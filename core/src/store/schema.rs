@@ -86,6 +86,8 @@ pub const MIGRATIONS: &[&str] = &[
         body           TEXT NOT NULL,
         updated_at     INTEGER NOT NULL
     );",
+    // 5: the customer's satisfaction rating of a ticket (wire::Rating as JSON).
+    "ALTER TABLE tickets ADD COLUMN rating TEXT;",
 ];
 
 pub fn version(conn: &Connection) -> rusqlite::Result<usize> {

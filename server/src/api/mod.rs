@@ -14,6 +14,7 @@ pub mod departments;
 pub mod devices;
 pub mod files;
 pub mod messages;
+pub mod ratings;
 pub mod reads;
 pub mod realtime;
 pub mod staff;
@@ -37,6 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::create, tickets::list))
         .routes(routes!(tickets::get, tickets::update))
         .routes(routes!(tickets::timeline))
+        .routes(routes!(ratings::rate))
         .routes(routes!(messages::create, messages::list))
         .routes(routes!(files::upload))
         .routes(routes!(files::download))

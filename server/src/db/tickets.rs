@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use protocol::{Priority, Ticket, TicketStatus};
+use protocol::{Priority, Rating, Ticket, TicketStatus};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
 use uuid::Uuid;
@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::{Dialect, SqlBuilder, decode_err, from_micros, parse_id, parse_opt_id};
 
 pub const COLUMNS: &str = "t.id, t.number, t.subject, t.status, t.priority, t.department_id, \
-     t.customer_id, t.assignee_id, t.created_at, t.updated_at, t.closed_at, t.version";
+     t.customer_id, t.assignee_id, t.created_at, t.updated_at, t.closed_at, t.version, \
+     t.rating_score, t.rating_comment, t.rated_at";
 
 pub fn from_row(row: &AnyRow) -> Result<Ticket, sqlx::Error> {
     let status: String = row.try_get("status")?;
@@ -27,7 +28,22 @@ pub fn from_row(row: &AnyRow) -> Result<Ticket, sqlx::Error> {
         updated_at: from_micros(row.try_get("updated_at")?),
         closed_at: row.try_get::<Option<i64>, _>("closed_at")?.map(from_micros),
         version: row.try_get("version")?,
+        rating: rating_from_row(row)?,
     })
+}
+
+fn rating_from_row(row: &AnyRow) -> Result<Option<Rating>, sqlx::Error> {
+    let (Some(score), Some(rated_at)) = (
+        row.try_get::<Option<i64>, _>("rating_score")?,
+        row.try_get::<Option<i64>, _>("rated_at")?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(Rating {
+        score: u8::try_from(score).map_err(|_| decode_err(format!("rating {score}")))?,
+        comment: row.try_get("rating_comment")?,
+        rated_at: from_micros(rated_at),
+    }))
 }
 
 /// Which tickets a caller may see; every ticket query is narrowed by one.
@@ -170,6 +186,59 @@ pub async fn update(conn: &mut AnyConnection, t: &Ticket, seq: i64) -> Result<bo
     .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// Stores the customer's rating with the ticket's next version, if it has
+/// none yet and its stored version is still `version`; `Ok(false)` when it
+/// was rated or changed first.
+pub async fn rate(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    version: i64,
+    rating: &Rating,
+    seq: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE tickets SET rating_score = $1, rating_comment = $2, rated_at = $3, \
+         updated_at = $3, version = version + 1, seq = $4 \
+         WHERE id = $5 AND version = $6 AND rating_score IS NULL",
+    )
+    .bind(i64::from(rating.score))
+    .bind(rating.comment.clone())
+    .bind(rating.rated_at.timestamp_micros())
+    .bind(seq)
+    .bind(id.to_string())
+    .bind(version)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Records that the customer was asked to rate the ticket; `Ok(false)` when
+/// they had been asked before (the request goes once).
+pub async fn mark_rating_asked(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE tickets SET rating_asked_at = $1 WHERE id = $2 AND rating_asked_at IS NULL",
+    )
+    .bind(at)
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Whether the customer was asked to rate the ticket already.
+pub async fn rating_asked(conn: &mut AnyConnection, id: Uuid) -> Result<bool, sqlx::Error> {
+    let asked: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT rating_asked_at FROM tickets WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(conn)
+            .await?;
+    Ok(asked.flatten().is_some())
 }
 
 /// Marks activity on a ticket (a new message) without changing its fields

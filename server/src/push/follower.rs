@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use protocol::{Ticket, TimelineChange};
+use protocol::{Ticket, TicketStatus, TimelineChange};
 use sqlx::AnyConnection;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -77,7 +77,7 @@ async fn follow_one_page(db: &Db, metrics: &PushMetrics) -> Result<Step, sqlx::E
         });
     }
     let page = changes_since(&mut conn, Scope::All, true, cursor, BATCH).await?;
-    let pushes = plan(&mut conn, page.changes).await?;
+    let Plan { pushes, asked } = plan(&mut conn, page.changes).await?;
     drop(conn);
 
     let mut tx = db.writer().begin().await?;
@@ -89,6 +89,9 @@ async fn follow_one_page(db: &Db, metrics: &PushMetrics) -> Result<Step, sqlx::E
         });
     }
     db::push::enqueue(&mut tx, &pushes, now_micros()).await?;
+    for ticket_id in asked {
+        db::tickets::mark_rating_asked(&mut tx, ticket_id, now_micros()).await?;
+    }
     tx.commit().await?;
     for push in &pushes {
         metrics.queued(push.kind, 1);
@@ -99,13 +102,18 @@ async fn follow_one_page(db: &Db, metrics: &PushMetrics) -> Result<Step, sqlx::E
     })
 }
 
-/// The pushes a page of changes causes.
-async fn plan(
-    conn: &mut AnyConnection,
-    changes: Vec<(i64, Change)>,
-) -> Result<Vec<NewPush>, sqlx::Error> {
+/// What a page of changes causes: its pushes, and the tickets whose
+/// customer those pushes ask for a rating (recorded with the page, so the
+/// request goes once).
+struct Plan {
+    pushes: Vec<NewPush>,
+    asked: Vec<Uuid>,
+}
+
+async fn plan(conn: &mut AnyConnection, changes: Vec<(i64, Change)>) -> Result<Plan, sqlx::Error> {
     let mut tickets: HashMap<Uuid, Option<Ticket>> = HashMap::new();
     let mut pushes = Vec::new();
+    let mut asked = Vec::new();
     for (_, change) in changes {
         match change {
             Change::Ticket(ticket) => {
@@ -144,10 +152,24 @@ async fn plan(
                 if event.actor_id == Some(ticket.customer_id) {
                     continue;
                 }
+                // The first time staff resolve (or close) it, the status
+                // push asks the customer for their rating.
+                let done = matches!(to, TicketStatus::Resolved | TicketStatus::Closed);
+                let ask = done
+                    && ticket.rating.is_none()
+                    && !asked.contains(&ticket.id)
+                    && !db::tickets::rating_asked(&mut *conn, ticket.id).await?;
+                if ask {
+                    asked.push(ticket.id);
+                }
                 for target in targets(conn, &[ticket.customer_id]).await? {
                     let id = Uuid::now_v7();
-                    let body = message::status_changed(id, &ticket, to);
-                    pushes.push(new_push(id, target, "ticket_status", body));
+                    let (kind, body) = if ask {
+                        ("rating_request", message::rating_request(id, &ticket, to))
+                    } else {
+                        ("ticket_status", message::status_changed(id, &ticket, to))
+                    };
+                    pushes.push(new_push(id, target, kind, body));
                 }
             }
             // Tombstones (a ticket leaving a department) push nothing.
@@ -155,7 +177,7 @@ async fn plan(
             _ => {}
         }
     }
-    Ok(pushes)
+    Ok(Plan { pushes, asked })
 }
 
 async fn ticket(

@@ -208,6 +208,26 @@ pub fn status_changed(push_id: Uuid, ticket: &Ticket, to: TicketStatus) -> Value
     ticket_notification(ticket, &format!("Your ticket is {label}"), data)
 }
 
+/// The status push of a ticket's first resolution, which asks the customer
+/// to rate it (once; the app shows where, on the ticket).
+pub fn rating_request(push_id: Uuid, ticket: &Ticket, to: TicketStatus) -> Value {
+    let label = if to == TicketStatus::Closed {
+        "closed"
+    } else {
+        "resolved"
+    };
+    let data = self::data(PushData::RatingRequest {
+        push_id: push_id.to_string(),
+        ticket_id: ticket.id.to_string(),
+        ticket_number: ticket.number.to_string(),
+    });
+    ticket_notification(
+        ticket,
+        &format!("Your ticket is {label}. How did we do? Tap to rate us."),
+        data,
+    )
+}
+
 /// The start of a message, on one line.
 pub fn preview(message: &Message) -> String {
     let text = message

@@ -30,6 +30,8 @@ struct TicketView: View {
                 .listStyle(.plain)
                 .onChange(of: s.entries.count) { _, count in withAnimation { scroll.scrollTo(count - 1) } }
             }
+            if let rating = s.detail?.ticket.rating { RatingSummaryView(rating: rating, mine: !s.staff) }
+            if s.canRate { RatingCardView(state: s, send: send) }
             if !s.typing.isEmpty { Text("\(s.typing.joined(separator: ", ")) typing…").font(.caption).foregroundStyle(.secondary) }
             if let error = s.error { Text(error).foregroundStyle(.red).font(.footnote).onTapGesture { send(.dismissError) } }
             HStack {
@@ -60,5 +62,53 @@ struct TicketView: View {
                 ToolbarItem { Button("Close ticket", systemImage: "checkmark.circle") { send(.closeTicket) } }
             }
         }
+    }
+}
+
+/// The customer's question once the ticket is resolved: stars, an optional comment, and sending it.
+private struct RatingCardView: View {
+    let state: ConversationState
+    let send: (ConversationEvent) -> Void
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 8) {
+            Text("How did we do?").font(.headline)
+            Text("Rate the help you had with this ticket. Your rating goes to the support team.").font(.caption)
+            HStack {
+                ForEach(1...5, id: \.self) { score in
+                    Button { send(.rateScore(score)) } label: {
+                        Image(systemName: score <= (state.ratingScore ?? 0) ? "star.fill" : "star").font(.title2)
+                    }
+                    .buttonStyle(.borderless)
+                    .accessibilityLabel("\(score) of 5")
+                }
+            }
+            .foregroundStyle(.orange)
+            if state.ratingScore != nil {
+                TextField("Anything to add? (optional)", text: Binding(get: { state.ratingComment }, set: { send(.ratingComment($0)) }), axis: .vertical)
+                    .textFieldStyle(.roundedBorder)
+                Button("Send rating") { send(.submitRating) }.buttonStyle(.borderedProminent)
+            }
+        }
+        .padding()
+        .background(Color.accentColor.opacity(0.1), in: RoundedRectangle(cornerRadius: 12))
+        .padding(.horizontal)
+    }
+}
+
+/// A given rating: "You rated" for the customer, "Rated" for staff.
+private struct RatingSummaryView: View {
+    let rating: TicketRating
+    let mine: Bool
+
+    var body: some View {
+        HStack(spacing: 4) {
+            Text(mine ? "You rated" : "Rated")
+            ForEach(1...5, id: \.self) { Image(systemName: $0 <= Int(rating.score) ? "star.fill" : "star").foregroundStyle(.orange) }
+            if let comment = rating.comment { Text("“\(comment)”").lineLimit(1) }
+        }
+        .font(.caption)
+        .accessibilityElement(children: .combine)
+        .accessibilityLabel("\(mine ? "You rated" : "Rated") \(rating.score) of 5")
     }
 }

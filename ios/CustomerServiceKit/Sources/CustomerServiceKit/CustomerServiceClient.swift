@@ -117,6 +117,11 @@ public final class CustomerServiceClient: @unchecked Sendable {
         try await background { try $0.closeTicket(ticketId: ticketId) }
     }
 
+    /// The customer rates their resolved ticket, 1 to 5, once.
+    public func rateTicket(_ ticketId: String, score: Int, comment: String?) async throws {
+        try await background { try $0.rateTicket(ticketId: ticketId, score: UInt8(score), comment: comment) }
+    }
+
     public func updateTicket(_ ticketId: String, _ changes: TicketChanges) async throws {
         try await background { try $0.updateTicket(ticketId: ticketId, changes: changes) }
     }

@@ -20,6 +20,8 @@ public enum PushDecision: Equatable, Sendable {
     case stopRinging(callId: String, reason: String)
     case notifyMessage(ticketId: String, messageId: String)
     case notifyStatus(ticketId: String, status: String)
+    /// The ticket was resolved: ask the customer to rate it (the notification opens the ticket, where they rate).
+    case askRating(ticketId: String)
     /// The push self-test's push arrived.
     case testArrived(pushId: String, sentAtMs: Int64, receivedAtMs: Int64)
     case ignore(String)
@@ -65,6 +67,8 @@ public final class PushRouter: @unchecked Sendable {
                 return fresh ? .notifyMessage(ticketId: ticketId, messageId: messageId) : .ignore("repeated push")
             case let .openTicket(_, ticketId, status):
                 return fresh ? .notifyStatus(ticketId: ticketId, status: status) : .ignore("repeated push")
+            case let .askRating(_, ticketId):
+                return fresh ? .askRating(ticketId: ticketId) : .ignore("repeated push")
             case let .test(pushId, sentAtMs):
                 let received = Int64(now().timeIntervalSince1970 * 1000)
                 return fresh ? .testArrived(pushId: pushId, sentAtMs: sentAtMs, receivedAtMs: received) : .ignore("repeated push")
@@ -96,7 +100,7 @@ extension PushAction {
     public var pushId: String {
         switch self {
         case .incomingCall(let id, _, _, _, _, _), .stopRinging(let id, _, _), .showMessage(let id, _, _),
-            .openTicket(let id, _, _), .test(let id, _):
+            .openTicket(let id, _, _), .askRating(let id, _), .test(let id, _):
             return id
         }
     }

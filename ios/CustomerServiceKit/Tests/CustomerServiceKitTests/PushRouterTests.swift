@@ -58,10 +58,15 @@ final class PushRouterTests: XCTestCase {
         guard case .ignore = router.decide(incoming(), calls: [answered]) else { return XCTFail() }
     }
 
-    func testMessagesAndTheSelfTestPassThrough() {
+    func testMessagesRatingRequestsAndTheSelfTestPassThrough() {
         XCTAssertEqual(
             router.decide(.showMessage(pushId: "m1", ticketId: "t1", messageId: "x"), calls: []),
             .notifyMessage(ticketId: "t1", messageId: "x"))
+        XCTAssertEqual(
+            router.decide(.askRating(pushId: "r1", ticketId: "t1"), calls: []), .askRating(ticketId: "t1"))
+        guard case .ignore = router.decide(.askRating(pushId: "r1", ticketId: "t1"), calls: []) else {
+            return XCTFail("a repeated rating request is shown once")
+        }
         XCTAssertEqual(
             router.decide(.test(pushId: "s1", sentAtMs: 1_799_999_999_900), calls: []),
             .testArrived(pushId: "s1", sentAtMs: 1_799_999_999_900, receivedAtMs: 1_800_000_000_000))

@@ -36,6 +36,9 @@ public struct ConversationState: Equatable, Sendable {
     public var canned: CannedPickerState?
     public var sending = false
     public var placingCall = false
+    /// The customer's rating being written (stars chosen, a comment), before it is sent.
+    public var ratingScore: Int?
+    public var ratingComment = ""
     public var error: String?
 
     public var staff: Bool { me.role != .customer }
@@ -44,6 +47,14 @@ public struct ConversationState: Equatable, Sendable {
         guard let status = detail?.ticket.status else { return false }
         return status != .closed
     }
+    /// The customer is asked for their rating once the ticket is resolved (or closed), until they give it.
+    public var canRate: Bool {
+        guard !staff, let ticket = detail?.ticket, ticket.rating == nil else { return false }
+        return ticket.status == .resolved || ticket.status == .closed
+    }
+
+    /// The server's limit on a rating's comment (protocol::Rating::MAX_COMMENT).
+    public static let maxRatingComment = 2000
 }
 
 public enum ConversationEvent: Sendable {
@@ -56,6 +67,10 @@ public enum ConversationEvent: Sendable {
     case pickCanned(String)
     case send
     case closeTicket
+    /// The customer picks 1 to 5 stars.
+    case rateScore(Int)
+    case ratingComment(String)
+    case submitRating
     case setStatus(TicketStatus)
     case setPriority(Priority)
     case assign(String?)
@@ -113,6 +128,10 @@ public final class ConversationModel: StateHolder<ConversationState>, @unchecked
         case .pickCanned(let replyId): pickCanned(replyId)
         case .send: sendMessage()
         case .closeTicket: act { try await $0.closeTicket($1) }
+        case .rateScore(let score):
+            if (1...5).contains(score) { update { $0.ratingScore = score; $0.error = nil } }
+        case .ratingComment(let text): update { $0.ratingComment = text; $0.error = nil }
+        case .submitRating: submitRating()
         case .setStatus(let status): change(TicketChanges(status: status, priority: nil, assigneeId: nil, unassign: false, departmentId: nil))
         case .setPriority(let priority): change(TicketChanges(status: nil, priority: priority, assigneeId: nil, unassign: false, departmentId: nil))
         case .assign(let id): change(TicketChanges(status: nil, priority: nil, assigneeId: id, unassign: id == nil, departmentId: nil))
@@ -232,6 +251,29 @@ public final class ConversationModel: StateHolder<ConversationState>, @unchecked
                 self?.update { $0.composer = ""; $0.sending = false; $0.internalNote = false }
             } catch {
                 self?.update { $0.sending = false; $0.error = "Couldn't send: \(userMessage(error))" }
+            }
+        }
+    }
+
+    private func submitRating() {
+        let s = state
+        guard s.canRate else { return }
+        guard let score = s.ratingScore else {
+            update { $0.error = "Choose from 1 to 5 stars" }
+            return
+        }
+        let comment = s.ratingComment.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard comment.count <= ConversationState.maxRatingComment else {
+            update { $0.error = "Use at most \(ConversationState.maxRatingComment) characters" }
+            return
+        }
+        launch { [weak self, core] in
+            do {
+                // Queued like any change: the ticket shows the rating at once, offline too.
+                try await core.rateTicket(s.ticketId, score: score, comment: comment.isEmpty ? nil : comment)
+                self?.update { $0.ratingScore = nil; $0.ratingComment = "" }
+            } catch {
+                self?.update { $0.error = userMessage(error) }
             }
         }
     }

@@ -141,9 +141,15 @@ private inline fun <T : Any> observed(
     crossinline read: () -> T?,
 ): Flow<T> =
     callbackFlow<T?> {
-            val handle = subscribe { value -> trySend(value) }
-            trySend(null)
-            awaitClose { handle.end() }
+            // A subscription made after the core was closed (a screen still collecting as it goes away) ends quietly.
+            val handle =
+                try {
+                    subscribe { value -> trySend(value) }
+                } catch (_: IllegalStateException) {
+                    null
+                }
+            if (handle == null) close() else trySend(null)
+            awaitClose { handle?.end() }
         }
         .buffer(Channel.UNLIMITED)
         .mapNotNull { it ?: readOrNull(read) }

@@ -102,6 +102,10 @@ class CustomerServiceCore(val client: Client, private val io: CoroutineDispatche
     /** Closes a ticket (its customer, or staff); shown at once, sent when online. */
     suspend fun closeTicket(ticketId: String) = withContext(io) { client.closeTicket(ticketId) }
 
+    /** The customer rates their resolved ticket, 1 to 5, once; shown at once, sent when online. */
+    suspend fun rateTicket(ticketId: String, score: Int, comment: String?) =
+        withContext(io) { client.rateTicket(ticketId, score.toUByte(), comment) }
+
     /** Staff: status, priority, assignee or department; shown at once, sent when online. */
     suspend fun updateTicket(ticketId: String, changes: TicketChanges) =
         withContext(io) { client.updateTicket(ticketId, changes) }

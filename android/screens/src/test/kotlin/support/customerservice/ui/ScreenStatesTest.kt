@@ -121,6 +121,16 @@ class ScreenStatesTest {
             State("ticket-customer", "Great, thank you!") {
                 Frame(ticketTitle(Fixtures.customerTicket)) { TicketScreen(Fixtures.customerTicket, {}, it) }
             },
+            State("ticket-customer-rating", "How did we do?") {
+                Frame(ticketTitle(Fixtures.customerTicketRating)) {
+                    TicketScreen(Fixtures.customerTicketRating, {}, it)
+                }
+            },
+            State("ticket-staff-rated", "rated the support 4/5") {
+                Frame(ticketTitle(Fixtures.staffTicketRated), staff = true) {
+                    TicketScreen(Fixtures.staffTicketRated, {}, it)
+                }
+            },
             State("ticket-staff", "Internal note · ") {
                 Frame(ticketTitle(Fixtures.staffTicket), staff = true) { TicketScreen(Fixtures.staffTicket, {}, it) }
             },

@@ -37,6 +37,12 @@ class MessageNotifier(
         show(ticketId, subject, "Your ticket is ${status.replace('_', ' ')}")
     }
 
+    /** The ticket's first resolution asks for a rating; tapping opens the ticket, which shows where to rate. */
+    suspend fun askRating(core: CustomerServiceCore, ticketId: String) {
+        val subject = core.ticket(ticketId)?.subject ?: "Your ticket"
+        show(ticketId, subject, "Your ticket is resolved. How did we do? Tap to rate us.")
+    }
+
     fun build(ticketId: String, title: String, text: String): Notification =
         Notification.Builder(context, NotificationChannels.MESSAGES)
             .setSmallIcon(smallIcon)

@@ -50,6 +50,7 @@ class PushDispatcher(
             is PushDecision.StopRinging -> ringer.stop(decision.callId)
             is PushDecision.NotifyMessage -> messages.showMessage(core, decision.ticketId, decision.messageId)
             is PushDecision.NotifyStatus -> messages.showStatus(core, decision.ticketId, decision.status)
+            is PushDecision.AskRating -> messages.askRating(core, decision.ticketId)
             is PushDecision.TestArrived -> device.arrived(decision)
             is PushDecision.Ignore -> Log.i(TAG, decision.why)
         }

@@ -25,6 +25,9 @@ sealed interface PushDecision {
 
     data class NotifyStatus(val ticketId: String, val status: String) : PushDecision
 
+    /** The ticket was resolved: ask the customer to rate it (the notification opens the ticket, where they rate). */
+    data class AskRating(val ticketId: String) : PushDecision
+
     /** The push self-test's push arrived, [receivedAtMs] − [sentAtMs] after the server sent it. */
     data class TestArrived(val pushId: String, val sentAtMs: Long, val receivedAtMs: Long) : PushDecision
 
@@ -61,6 +64,7 @@ class PushHandler(
             }
             is PushAction.ShowMessage -> PushDecision.NotifyMessage(action.ticketId, action.messageId)
             is PushAction.OpenTicket -> PushDecision.NotifyStatus(action.ticketId, action.status)
+            is PushAction.AskRating -> PushDecision.AskRating(action.ticketId)
             is PushAction.Test -> PushDecision.TestArrived(action.pushId, action.sentAtMs, now())
         }
     }
@@ -109,6 +113,7 @@ private val PushAction.pushId: String
             is PushAction.StopRinging -> pushId
             is PushAction.ShowMessage -> pushId
             is PushAction.OpenTicket -> pushId
+            is PushAction.AskRating -> pushId
             is PushAction.Test -> pushId
         }
 

@@ -72,7 +72,7 @@ class PushHandlerTest {
     }
 
     @Test
-    fun `messages, status changes and the self-test push pass through with their ids`() {
+    fun `messages, status changes, rating requests and the self-test push pass through with their ids`() {
         assertEquals(
             PushDecision.NotifyMessage("t1", "m1"),
             handler.decide(PushAction.ShowMessage("p1", "t1", "m1"), emptyList()),
@@ -81,6 +81,7 @@ class PushHandlerTest {
             PushDecision.NotifyStatus("t1", "resolved"),
             handler.decide(PushAction.OpenTicket("p2", "t1", "resolved"), emptyList()),
         )
+        assertEquals(PushDecision.AskRating("t1"), handler.decide(PushAction.AskRating("p4", "t1"), emptyList()))
         assertEquals(
             PushDecision.TestArrived("p3", clock - 40, clock),
             handler.decide(PushAction.Test("p3", clock - 40), emptyList()),

@@ -76,6 +76,9 @@ data class TicketState(
     val placingCall: Boolean = false,
     /** Attachments being downloaded to open. */
     val opening: Set<String> = emptySet(),
+    /** The customer's rating being written (stars chosen, a comment), before it is sent. */
+    val ratingScore: Int? = null,
+    val ratingComment: String = "",
     val error: String? = null,
 ) {
     val staff: Boolean
@@ -89,7 +92,18 @@ data class TicketState(
 
     val canClose: Boolean
         get() = detail != null && detail.ticket.status != TicketStatus.CLOSED
+
+    /** The customer is asked for their rating once the ticket is resolved (or closed), until they give it. */
+    val canRate: Boolean
+        get() =
+            !staff &&
+                detail != null &&
+                detail.ticket.rating == null &&
+                (detail.ticket.status == TicketStatus.RESOLVED || detail.ticket.status == TicketStatus.CLOSED)
 }
+
+/** The server's limit on a rating's comment (protocol::Rating::MAX_COMMENT). */
+const val MAX_RATING_COMMENT = 2_000
 
 sealed interface TicketEvent {
     data class ComposerChanged(val text: String) : TicketEvent
@@ -111,6 +125,13 @@ sealed interface TicketEvent {
     data object Send : TicketEvent
 
     data object CloseTicket : TicketEvent
+
+    /** The customer picks 1 to 5 stars. */
+    data class RateScore(val score: Int) : TicketEvent
+
+    data class RatingComment(val text: String) : TicketEvent
+
+    data object SubmitRating : TicketEvent
 
     data class SetStatus(val status: TicketStatus) : TicketEvent
 
@@ -205,6 +226,10 @@ class TicketPresenter(
             is TicketEvent.PickCanned -> pickCanned(event.replyId)
             TicketEvent.Send -> send()
             TicketEvent.CloseTicket -> change { core.closeTicket(current.ticketId) }
+            is TicketEvent.RateScore ->
+                if (event.score in 1..5) setState { copy(ratingScore = event.score, error = null) }
+            is TicketEvent.RatingComment -> setState { copy(ratingComment = event.text, error = null) }
+            TicketEvent.SubmitRating -> submitRating()
             is TicketEvent.SetStatus -> update(TicketChanges(event.status, null, null, false, null))
             is TicketEvent.SetPriority -> update(TicketChanges(null, event.priority, null, false, null))
             is TicketEvent.Assign ->
@@ -335,6 +360,29 @@ class TicketPresenter(
         scope.launch {
             try {
                 block()
+            } catch (e: CoreException) {
+                setState { copy(error = e.userMessage()) }
+            }
+        }
+    }
+
+    private fun submitRating() {
+        val s = current
+        val score = s.ratingScore
+        if (!s.canRate) return
+        if (score == null) {
+            setState { copy(error = "Choose from 1 to 5 stars") }
+            return
+        }
+        if (s.ratingComment.trim().length > MAX_RATING_COMMENT) {
+            setState { copy(error = "Use at most $MAX_RATING_COMMENT characters") }
+            return
+        }
+        scope.launch {
+            try {
+                // Queued like any change: the ticket shows the rating at once, offline too.
+                core.rateTicket(s.ticketId, score, s.ratingComment.trim().ifEmpty { null })
+                setState { copy(ratingScore = null, ratingComment = "") }
             } catch (e: CoreException) {
                 setState { copy(error = e.userMessage()) }
             }

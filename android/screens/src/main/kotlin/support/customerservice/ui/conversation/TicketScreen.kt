@@ -89,6 +89,7 @@ fun TicketScreen(state: TicketState, onEvent: (TicketEvent) -> Unit, modifier: M
                 TicketHeader(state, detail.ticket, onEvent)
                 HorizontalDivider(color = MaterialTheme.colorScheme.outlineVariant)
                 Conversation(state, onEvent, Modifier.weight(1f))
+                if (state.canRate) RatingCard(state, onEvent)
                 if (state.typing.isNotEmpty()) TypingLine(state.typing)
                 if (state.error != null) {
                     Row(
@@ -168,6 +169,7 @@ private fun TicketHeader(state: TicketState, ticket: TicketItem, onEvent: (Ticke
                 color = MaterialTheme.colorScheme.onSurfaceVariant,
             )
         }
+        ticket.rating?.let { RatingSummary(it, mine = !state.staff) }
         SendStateLabel(ticket.sendState)
     }
     if (state.staff) AssigneePresence(state, ticket)

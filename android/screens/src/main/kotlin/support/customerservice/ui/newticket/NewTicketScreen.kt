@@ -135,8 +135,9 @@ fun NewTicketScreen(state: NewTicketState, onEvent: (NewTicketEvent) -> Unit, mo
                         state.submitting -> "Opening the ticket…"
                         state.customer?.needsName == true -> "Invite and open ticket"
                         state.customer != null ->
-                            (state.customer.lookup as? CustomerLookup.Found)?.let { "Open ticket for ${it.customer.name}" }
-                                ?: "Open ticket for the customer"
+                            (state.customer.lookup as? CustomerLookup.Found)?.let {
+                                "Open ticket for ${it.customer.name}"
+                            } ?: "Open ticket for the customer"
                         else -> "Open ticket"
                     }
                 )

@@ -56,6 +56,7 @@ private fun OutboxRow(item: OutboxItem, ticket: String?, onEvent: (OutboxEvent) 
             OutboxKind.CREATE_TICKET -> "New ticket"
             OutboxKind.SEND_MESSAGE -> "Message"
             OutboxKind.UPDATE_TICKET -> "Ticket change"
+            OutboxKind.RATE_TICKET -> "Rating"
         }
     Column(
         Modifier.fillMaxWidth().padding(16.dp).testTag("outbox-${item.id}"),

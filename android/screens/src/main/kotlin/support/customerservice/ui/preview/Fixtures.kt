@@ -23,6 +23,7 @@ import support.customerservice.core.StaffStatus
 import support.customerservice.core.SyncState
 import support.customerservice.core.TicketDetail
 import support.customerservice.core.TicketItem
+import support.customerservice.core.TicketRating
 import support.customerservice.core.TicketStatus
 import support.customerservice.core.TimelineItem
 import support.customerservice.core.TypingUser
@@ -83,6 +84,7 @@ object Fixtures {
         unread: Int = 0,
         send: SendState = SendState.Sent,
         ageMinutes: Long = 5,
+        rating: TicketRating? = null,
     ) =
         TicketItem(
             id = "t-${n ?: subject.hashCode()}",
@@ -101,6 +103,7 @@ object Fixtures {
             sendState = send,
             lastMessage = last,
             unreadCount = unread.toUInt(),
+            rating = rating,
         )
 
     val tickets =
@@ -404,6 +407,40 @@ object Fixtures {
                     ),
             )
             .let { it.copy(entries = TicketPresenter.entries(it.detail!!, carla.id)) }
+
+    /** Resolved: the customer is asked for a rating, four stars chosen and a comment typed. */
+    private val resolvedDetail =
+        detail.copy(
+            ticket = refund.copy(status = TicketStatus.RESOLVED),
+            messages = detail.messages.filter { !it.internal },
+            timeline =
+                detail.timeline +
+                    TimelineItem("e5", refund.id, bea.id, bea.name, now - 2 * MINUTE, "status: in progress → resolved"),
+            typing = emptyList(),
+        )
+    val customerTicketRating =
+        ticketState(carla, resolvedDetail).copy(ratingScore = 4, ratingComment = "Quick and friendly, thanks Bea.")
+
+    /** Staff see the customer's rating on the ticket and its timeline. */
+    private val carlasRating = TicketRating(4u, "Quick and friendly, thanks Bea.", now - MINUTE)
+    val staffTicketRated =
+        ticketState(
+            bea,
+            resolvedDetail.copy(
+                ticket = resolvedDetail.ticket.copy(rating = carlasRating),
+                messages = detail.messages,
+                timeline =
+                    resolvedDetail.timeline +
+                        TimelineItem(
+                            "e6",
+                            refund.id,
+                            carla.id,
+                            carla.name,
+                            now - MINUTE,
+                            "rated the support 4/5: “Quick and friendly, thanks Bea.”",
+                        ),
+            ),
+        )
 
     // Canned replies
 
