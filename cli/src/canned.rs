@@ -134,7 +134,7 @@ async fn list(ctx: &mut Ctx, query: String) -> CliResult {
 }
 
 /// Managing replies needs the server: say so plainly when it is away.
-async fn online(ctx: &mut Ctx, what: &str) -> CliResult {
+pub async fn online(ctx: &mut Ctx, what: &str) -> CliResult {
     match ctx.connect().await? {
         Reach::Online => Ok(()),
         Reach::Offline => Err(CliError::failed(format!(

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use crate::context::{Ctx, Reach};
 use crate::error::CliResult;
 use crate::output::{self, out};
-use crate::values::{self, PriorityArg, SortArg, StatusArg};
+use crate::values::{self, PriorityArg, SlaArg, SortArg, StatusArg};
 
 #[derive(Debug, Clone, Args)]
 pub struct ListArgs {
@@ -33,6 +33,9 @@ pub struct ListArgs {
     /// How to order the list.
     #[arg(long, value_enum, default_value = "updated")]
     pub sort: SortArg,
+    /// Only tickets at risk of missing a service-level target, or that missed one.
+    #[arg(long, value_enum)]
+    pub sla: Option<SlaArg>,
     /// How many tickets to show at most.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
     pub limit: u32,
@@ -51,6 +54,7 @@ impl ListArgs {
             department_id,
             query: self.query.clone(),
             sort: Some(self.sort.into()),
+            sla: self.sla.map(Into::into),
         })
     }
 }

@@ -11,6 +11,7 @@
 //! | `list` | `tickets`, `watch` |
 //! | `ticket` | `show`, `open`, `send`, `close`, `set` |
 //! | `canned` | `canned list`, `add`, `edit`, `rm`, `fill` |
+//! | `sla` | `sla show`, `sla set` |
 //! | `outbox` | `outbox` |
 //! | `call` | `call`, `answer`, `decline` |
 //! | `call_audio` | a call's WAV/tone source, recording and analyser; `tone` |
@@ -29,6 +30,7 @@ mod error;
 mod list;
 mod outbox;
 mod output;
+mod sla;
 mod ticket;
 mod values;
 
@@ -152,6 +154,11 @@ enum Command {
     Canned {
         #[command(subcommand)]
         command: canned::CannedCommand,
+    },
+    /// The department's service-level targets (staff; supervisors set them).
+    Sla {
+        #[command(subcommand)]
+        command: sla::SlaCommand,
     },
     /// Close a ticket.
     Close {
@@ -341,6 +348,7 @@ async fn run(cli: Cli) -> CliResult {
             ticket::send(c, ticket, body, attach, internal).await?
         }
         Command::Canned { command } => canned::canned(c, command).await?,
+        Command::Sla { command } => sla::sla(c, command).await?,
         Command::Close { ticket } => ticket::close(c, ticket).await?,
         Command::Rate {
             ticket,

@@ -5,7 +5,10 @@ use std::fmt;
 use std::io::{self, Write};
 
 use chrono::TimeZone;
-use cs_core::{Priority, Role, SendState, StaffStatus, SyncState, TicketItem, TicketStatus};
+use cs_core::{
+    Priority, Role, SendState, SlaState, StaffStatus, SyncState, TicketItem, TicketSlaInfo,
+    TicketStatus,
+};
 
 /// Prints a line on stdout. A closed pipe (`cs tickets | head -1`) ends the
 /// program quietly instead of panicking as `println!` would.
@@ -62,24 +65,63 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// The ticket list: number, status, priority, subject, and whether a local
-/// change still waits for the server or was refused.
+/// change still waits for the server or was refused; where any ticket has
+/// service-level targets, how each stands against them.
 pub fn ticket_table(tickets: &[TicketItem]) -> String {
     if tickets.is_empty() {
         return "no tickets".into();
     }
+    let with_sla = tickets.iter().any(|t| t.sla.state != SlaState::None);
+    let now = chrono::Utc::now().timestamp_millis();
     let rows: Vec<Vec<String>> = tickets
         .iter()
         .map(|t| {
-            vec![
+            let mut row = vec![
                 number(t),
                 status(t.status).into(),
                 priority(t.priority).into(),
-                truncate(&t.subject, 60),
-                marker(&t.send_state),
-            ]
+            ];
+            if with_sla {
+                row.push(sla_cell(&t.sla, now));
+            }
+            row.extend([truncate(&t.subject, 60), marker(&t.send_state)]);
+            row
         })
         .collect();
-    table(&["#", "STATUS", "PRIORITY", "SUBJECT", ""], &rows)
+    let headers: &[&str] = if with_sla {
+        &["#", "STATUS", "PRIORITY", "DUE", "SUBJECT", ""]
+    } else {
+        &["#", "STATUS", "PRIORITY", "SUBJECT", ""]
+    };
+    table(headers, &rows)
+}
+
+/// A ticket's standing in the list: `in 2h 5m`, `at risk: in 40m`,
+/// `missed`, `met`, or `-` without targets.
+pub fn sla_cell(sla: &TicketSlaInfo, now_ms: i64) -> String {
+    let due = |prefix: &str| {
+        sla.next_due_ms.map_or_else(String::new, |d| {
+            format!("{prefix}in {}", duration_ms(d - now_ms))
+        })
+    };
+    match sla.state {
+        SlaState::None => "-".into(),
+        SlaState::OnTrack => due(""),
+        SlaState::AtRisk => due("at risk: "),
+        SlaState::Breached => "missed".into(),
+        SlaState::Met => "met".into(),
+    }
+}
+
+/// `3d 4h`, `2h 5m`, `40m` (at least a minute).
+pub fn duration_ms(ms: i64) -> String {
+    let minutes = (ms.max(0) + 59_999) / 60_000;
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{mins}m"),
+        (0, _) => format!("{hours}h {mins}m"),
+        _ => format!("{days}d {hours}h"),
+    }
 }
 
 /// `#42`, or `-` while the server has not numbered the ticket yet.

@@ -17,6 +17,32 @@ use crate::error::{CliError, CliResult};
 use crate::output::{self, out};
 use crate::values::{self, PriorityArg, StatusArg};
 
+/// The ticket's targets: when each is due and how it stands.
+fn sla_lines(sla: &cs_core::TicketSlaInfo) {
+    let line = |label: &str, due: Option<i64>, met: Option<i64>, missed: bool| {
+        let Some(due) = due else { return };
+        let standing = match (met, missed) {
+            (Some(at), false) => format!("met {}", output::time(at)),
+            (Some(at), true) => format!("missed, met late {}", output::time(at)),
+            (None, true) => "missed".into(),
+            (None, false) => "open".into(),
+        };
+        out!("{label}{} ({standing})", output::time(due));
+    };
+    line(
+        "respond by: ",
+        sla.first_response_due_ms,
+        sla.first_responded_at_ms,
+        sla.first_response_breached,
+    );
+    line(
+        "resolve by: ",
+        sla.resolution_due_ms,
+        sla.resolved_at_ms,
+        sla.resolution_breached,
+    );
+}
+
 pub async fn show(ctx: &mut Ctx, ticket: String) -> CliResult {
     let me = ctx.me()?;
     let reach = ctx.connect().await?;
@@ -84,6 +110,7 @@ fn print_detail(ctx: &Ctx, me: &str, detail: &TicketDetail) {
             None => out!("rating:     {}/5", r.score),
         }
     }
+    sla_lines(&t.sla);
     out!("created:    {}", output::time(t.created_at_ms));
     out!("updated:    {}", output::time(t.updated_at_ms));
     out!("id:         {}", t.id);

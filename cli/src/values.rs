@@ -53,6 +53,26 @@ pub enum SortArg {
     Updated,
     /// Most pressing first, then oldest first.
     Priority,
+    /// The service-level target due soonest first (missed ones first of all).
+    Due,
+}
+
+/// `--sla`: tickets near or past a service-level target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SlaArg {
+    /// A target due within the hour.
+    AtRisk,
+    /// A target missed.
+    Breached,
+}
+
+impl From<SlaArg> for cs_core::SlaFilter {
+    fn from(s: SlaArg) -> Self {
+        match s {
+            SlaArg::AtRisk => cs_core::SlaFilter::AtRisk,
+            SlaArg::Breached => cs_core::SlaFilter::Breached,
+        }
+    }
 }
 
 impl From<SortArg> for TicketSort {
@@ -60,6 +80,7 @@ impl From<SortArg> for TicketSort {
         match s {
             SortArg::Updated => TicketSort::Updated,
             SortArg::Priority => TicketSort::Priority,
+            SortArg::Due => TicketSort::Due,
         }
     }
 }

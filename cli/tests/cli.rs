@@ -267,6 +267,16 @@ fn number_in(text: &str) -> i64 {
         .unwrap()
 }
 
+/// A `cs` with its own data directory, signed in as `email`.
+async fn signed_in(url: &str, email: &str) -> (tempfile::TempDir, Cs) {
+    let dir = tempfile::tempdir().unwrap();
+    let cs = Cs::new(dir.path());
+    cs.run(url, &["login", email, "--password", PASSWORD])
+        .await
+        .ok();
+    (dir, cs)
+}
+
 /// The table row of ticket `number`.
 fn row(list: &str, number: i64) -> Option<String> {
     let tag = format!("#{number} ");
@@ -1104,20 +1114,8 @@ async fn a_supervisor_writes_canned_replies_and_an_agent_sends_one_filled_in() {
     );
 
     let url = backend.url();
-    let (sue_dir, bea_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (sue, bea) = (Cs::new(sue_dir.path()), Cs::new(bea_dir.path()));
-    sue.run(
-        &url,
-        &["login", "sue@staff.example", "--password", PASSWORD],
-    )
-    .await
-    .ok();
-    bea.run(
-        &url,
-        &["login", "bea@staff.example", "--password", PASSWORD],
-    )
-    .await
-    .ok();
+    let (_sue_dir, sue) = signed_in(&url, "sue@staff.example").await;
+    let (_bea_dir, bea) = signed_in(&url, "bea@staff.example").await;
 
     let added = sue
         .run(
@@ -1290,4 +1288,110 @@ async fn an_agent_opens_a_ticket_for_a_customer_who_phoned_and_they_sign_in_with
         .await
         .ok();
     assert!(second.stdout.starts_with("opened #"), "{second:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_supervisor_sets_service_level_targets_and_the_queue_sorts_by_them() {
+    let mut backend = Backend::start().await;
+    let support = backend.department("Support").await;
+    backend.agent("bea@staff.example", &support).await;
+    backend
+        .supervisor("sue@staff.example", "Sue", &support)
+        .await;
+    let url = backend.url();
+    let (_sue_dir, sue) = signed_in(&url, "sue@staff.example").await;
+    let (_bea_dir, bea) = signed_in(&url, "bea@staff.example").await;
+
+    let set = sue
+        .run(
+            &url,
+            &[
+                "sla",
+                "set",
+                "--zone",
+                "UTC",
+                "--target",
+                "normal=30m/8h",
+                "--target",
+                "urgent=-/2h",
+            ],
+        )
+        .await
+        .ok();
+    assert!(
+        set.stdout
+            .contains("normal:     first response 30m, resolution 8h"),
+        "{set:?}"
+    );
+    assert!(
+        set.stdout
+            .contains("urgent:     first response none, resolution 2h"),
+        "{set:?}"
+    );
+    let refused = bea
+        .run(&url, &["sla", "set", "--target", "low=1h/1d"])
+        .await
+        .fails(1);
+    assert!(refused.stderr.contains("supervisors"), "{refused:?}");
+    let typo = sue
+        .run(&url, &["sla", "set", "--target", "normal=30/8h"])
+        .await
+        .fails(2);
+    assert!(
+        typo.stderr.contains("PRIORITY=FIRST/RESOLUTION"),
+        "{typo:?}"
+    );
+    let shown = bea.run(&url, &["sla", "show"]).await.ok();
+    assert!(shown.stdout.contains("time zone:  UTC"), "{shown:?}");
+    assert!(
+        shown.stdout.contains("hours:      around the clock"),
+        "{shown:?}"
+    );
+
+    // A normal ticket, due in 30 minutes (at risk), and one without a target.
+    let (ann, first) = backend.ann_with_ticket(&support).await;
+    let first_number = first["number"].as_i64().unwrap();
+    let second = backend
+        .call(
+            reqwest::Method::POST,
+            "/v1/tickets",
+            &ann,
+            Some(json!({"department_id": support, "subject": "Invoice", "body": "Wrong address"})),
+        )
+        .await;
+    let second_number = second["number"].as_i64().unwrap();
+    let bea_token = backend.token_of("bea@staff.example").await;
+    backend
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/v1/tickets/{}", second["id"].as_str().unwrap()),
+            &bea_token,
+            Some(json!({"priority": "low", "version": second["version"]})),
+        )
+        .await;
+
+    let due = bea.run(&url, &["tickets", "--sort", "due"]).await.ok();
+    let lines: Vec<&str> = due.stdout.lines().collect();
+    assert!(lines[0].contains("DUE"), "{due:?}");
+    assert!(
+        lines[1].starts_with(&format!("#{first_number} ")),
+        "{due:?}"
+    );
+    assert!(lines[1].contains("at risk: in "), "{due:?}");
+    assert!(
+        lines[2].starts_with(&format!("#{second_number} ")),
+        "{due:?}"
+    );
+    let at_risk = bea.run(&url, &["tickets", "--sla", "at-risk"]).await.ok();
+    assert!(row(&at_risk.stdout, first_number).is_some(), "{at_risk:?}");
+    assert!(row(&at_risk.stdout, second_number).is_none(), "{at_risk:?}");
+    let missed = bea.run(&url, &["tickets", "--sla", "breached"]).await.ok();
+    assert_eq!(missed.stdout.trim(), "no tickets");
+    let shown = bea
+        .run(&url, &["show", &first_number.to_string()])
+        .await
+        .ok();
+    assert!(shown.stdout.contains("respond by: "), "{shown:?}");
+    assert!(shown.stdout.contains("(open)"), "{shown:?}");
+    backend.down().await;
 }

@@ -65,6 +65,7 @@ fn ticket(i: usize, dept: Uuid, customer: Uuid) -> wire::Ticket {
         closed_at: None,
         version: 1,
         rating: None,
+        sla: Default::default(),
     }
 }
 

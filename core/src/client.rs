@@ -953,6 +953,7 @@ impl Client {
             closed_at: None,
             version: 0,
             rating: None,
+            sla: Default::default(),
         };
         let first = wire::Message {
             id: first_id,

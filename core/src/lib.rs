@@ -34,6 +34,7 @@ mod outbox;
 pub mod push;
 mod runtime;
 mod session;
+mod sla;
 #[doc(hidden)]
 pub mod store;
 mod tls;
@@ -47,4 +48,5 @@ pub use observe::{
     TicketListListener,
 };
 pub use session::{FileTokenStore, TokenStore, file_token_store};
+pub use sla::{BusinessHoursItem, SlaPolicyInfo, SlaTargetItem};
 pub use types::*;

@@ -60,6 +60,14 @@ pub enum PushAction {
     /// The ticket was resolved: the customer is asked (once) to rate it;
     /// tapping opens the ticket, where they rate.
     AskRating { push_id: String, ticket_id: String },
+    /// To a supervisor: the ticket missed a service-level target
+    /// (`first_response` or `resolution`); tapping opens it.
+    SlaBreach {
+        push_id: String,
+        ticket_id: String,
+        ticket_number: i64,
+        target: String,
+    },
     /// The push self-test's push arrived (see `Client::send_test_push`).
     Test {
         push_id: String,
@@ -162,6 +170,19 @@ pub fn parse_push(data: HashMap<String, String>) -> Result<PushAction, CoreError
         } => PushAction::AskRating {
             push_id,
             ticket_id: checked_id("ticket_id", ticket_id)?,
+        },
+        wire::PushData::SlaBreached {
+            push_id,
+            ticket_id,
+            ticket_number,
+            target,
+        } => PushAction::SlaBreach {
+            push_id,
+            ticket_id: checked_id("ticket_id", ticket_id)?,
+            ticket_number: ticket_number
+                .parse()
+                .map_err(|_| CoreError::invalid(format!("ticket_number {ticket_number:?}")))?,
+            target,
         },
         wire::PushData::Test { push_id, sent_at } => PushAction::Test {
             push_id,

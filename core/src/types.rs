@@ -39,6 +39,9 @@ pub enum TicketSort {
     Updated,
     /// Most pressing first, then oldest first.
     Priority,
+    /// The open ticket whose service-level target is due soonest first
+    /// (missed ones first of all), then those without a running target.
+    Due,
 }
 
 /// Where a locally made change stands.
@@ -112,6 +115,85 @@ pub struct TicketItem {
     /// The customer's satisfaction rating, once given (shown at once when
     /// given on this device, while it waits in the outbox).
     pub rating: Option<TicketRating>,
+    /// Its service-level targets: when due, when met, whether missed.
+    pub sla: TicketSlaInfo,
+}
+
+/// How a ticket stands against its service-level targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SlaState {
+    /// No target applies (none set, or the ticket is done without one).
+    None,
+    /// A target runs and is due more than an hour from now.
+    OnTrack,
+    /// A target runs and is due within the hour.
+    AtRisk,
+    /// A target was missed.
+    Breached,
+    /// Every target was met.
+    Met,
+}
+
+/// A ticket's service-level targets as the queue and the ticket show them.
+/// `state` is worked out when the item is read, against the clock then.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TicketSlaInfo {
+    pub state: SlaState,
+    /// When the earliest target not met yet is (was) due, while the ticket
+    /// is open or in progress.
+    pub next_due_ms: Option<i64>,
+    pub first_response_due_ms: Option<i64>,
+    pub first_responded_at_ms: Option<i64>,
+    pub first_response_breached: bool,
+    pub resolution_due_ms: Option<i64>,
+    pub resolved_at_ms: Option<i64>,
+    pub resolution_breached: bool,
+}
+
+/// A running target due within this long is at risk.
+pub const SLA_AT_RISK_MS: i64 = 60 * 60 * 1000;
+
+impl TicketSlaInfo {
+    pub fn new(sla: &wire::TicketSla, status: wire::TicketStatus, now_ms: i64) -> TicketSlaInfo {
+        let ms = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp_millis());
+        let running = matches!(
+            status,
+            wire::TicketStatus::Open | wire::TicketStatus::InProgress
+        );
+        let next_due_ms = ms(sla.next_due()).filter(|_| running);
+        let has_targets = sla.first_response_due_at.is_some() || sla.resolution_due_at.is_some();
+        let state = match next_due_ms {
+            _ if sla.breached() => SlaState::Breached,
+            Some(due) if due <= now_ms => SlaState::Breached,
+            Some(due) if due - now_ms <= SLA_AT_RISK_MS => SlaState::AtRisk,
+            Some(_) => SlaState::OnTrack,
+            None if has_targets && sla.next_due().is_none() => SlaState::Met,
+            None => SlaState::None,
+        };
+        TicketSlaInfo {
+            state,
+            next_due_ms,
+            first_response_due_ms: ms(sla.first_response_due_at),
+            first_responded_at_ms: ms(sla.first_responded_at),
+            first_response_breached: sla.first_response_breached,
+            resolution_due_ms: ms(sla.resolution_due_at),
+            resolved_at_ms: ms(sla.resolved_at),
+            resolution_breached: sla.resolution_breached,
+        }
+    }
+
+    /// The wire's form, as the cache stores it.
+    pub fn to_wire(&self) -> wire::TicketSla {
+        let time = |ms: Option<i64>| ms.and_then(chrono::DateTime::from_timestamp_millis);
+        wire::TicketSla {
+            first_response_due_at: time(self.first_response_due_ms),
+            first_responded_at: time(self.first_responded_at_ms),
+            first_response_breached: self.first_response_breached,
+            resolution_due_at: time(self.resolution_due_ms),
+            resolved_at: time(self.resolved_at_ms),
+            resolution_breached: self.resolution_breached,
+        }
+    }
 }
 
 /// A customer's rating of their resolved ticket: 1 to 5, and a comment.
@@ -278,6 +360,16 @@ pub struct TicketFilter {
     /// Words the subject must contain.
     pub query: Option<String>,
     pub sort: Option<TicketSort>,
+    /// Only tickets at risk of missing a target, or that missed one.
+    pub sla: Option<SlaFilter>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SlaFilter {
+    /// Open, with a target due within the hour (`SLA_AT_RISK_MS`).
+    AtRisk,
+    /// A target missed (marked by the server, or past due).
+    Breached,
 }
 
 /// A staff change to a ticket; absent fields are left as they are.
@@ -438,5 +530,11 @@ pub fn describe(change: &wire::TimelineChange, name: &dyn Fn(uuid::Uuid) -> Stri
             score,
             comment: None,
         } => format!("rated the support {score}/5"),
+        C::SlaBreached {
+            target: wire::SlaKind::FirstResponse,
+        } => "missed the first-response target".into(),
+        C::SlaBreached {
+            target: wire::SlaKind::Resolution,
+        } => "missed the resolution target".into(),
     }
 }

@@ -25,6 +25,8 @@ pub struct Options {
     pub duration: Duration,
     /// Leave the data directory (and PostgreSQL database) for inspection.
     pub keep: bool,
+    /// Give the department an SLA policy, so each ticket gets due times.
+    pub sla: bool,
 }
 
 /// What one client saw.
@@ -66,6 +68,9 @@ async fn drive(
     let base = server.url.as_str();
     let admin = http::login(http, base, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
     let department = http::create_department(http, base, &admin, "Load Test").await?;
+    if opts.sla {
+        http::set_sla_policy(http, base, &admin, department.id).await?;
+    }
     let mut tokens = Vec::with_capacity(opts.clients);
     for c in 0..opts.clients {
         let email = format!("customer{c}@loadgen.test");
@@ -131,6 +136,7 @@ async fn drive(
     }
     Ok(json!({
         "benchmark": "create_tickets",
+        "sla": opts.sla,
         "clients": opts.clients,
         "seconds": round3(elapsed.as_secs_f64()),
         "created": total.created,

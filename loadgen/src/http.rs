@@ -2,7 +2,8 @@
 
 use anyhow::{Context, bail};
 use protocol::{AuthResponse, CreateDepartment, Department, LoginRequest, RegisterRequest};
-use serde_json::Value;
+use serde_json::{Value, json};
+use uuid::Uuid;
 
 /// One client for all simulated users: keeps a connection per concurrent
 /// request open (HTTP/1.1 keep-alive), as a fleet of real clients would.
@@ -63,6 +64,38 @@ pub async fn create_department(
         .send()
         .await?;
     expect_json(resp).await.context("creating a department")
+}
+
+/// Gives the department a business-hours SLA policy with targets for every
+/// priority, so each new ticket's due times are computed (Mon–Fri 09–17 in
+/// Berlin, two holidays).
+pub async fn set_sla_policy(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    department: Uuid,
+) -> anyhow::Result<()> {
+    let hours: Vec<Value> = ["mon", "tue", "wed", "thu", "fri"]
+        .iter()
+        .map(|day| json!({"day": day, "opens": "09:00", "closes": "17:00"}))
+        .collect();
+    let targets: Vec<Value> = ["low", "normal", "high", "urgent"]
+        .iter()
+        .map(|p| json!({"priority": p, "first_response_minutes": 60, "resolution_minutes": 960}))
+        .collect();
+    let resp = http
+        .put(format!("{base}/v1/departments/{department}/sla"))
+        .bearer_auth(token)
+        .json(&json!({
+            "time_zone": "Europe/Berlin",
+            "hours": hours,
+            "holidays": ["2026-12-25", "2026-12-26"],
+            "targets": targets,
+        }))
+        .send()
+        .await?;
+    let _: Value = expect_json(resp).await.context("setting the SLA policy")?;
+    Ok(())
 }
 
 async fn expect_json<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> anyhow::Result<T> {

@@ -57,6 +57,10 @@ enum Command {
         clients: usize,
         #[arg(long, default_value_t = 10.0, value_parser = seconds)]
         seconds: f64,
+        /// Give the department an SLA policy (business hours, targets for
+        /// every priority), so each ticket's due times are computed.
+        #[arg(long)]
+        sla: bool,
     },
     /// The staff queue's first page over a large store.
     QueuePage {
@@ -166,8 +170,10 @@ async fn main() -> anyhow::Result<()> {
             server,
             clients,
             seconds,
+            sla,
         } => {
             create_tickets::run(create_tickets::Options {
+                sla,
                 database_url: server.database_url,
                 server_bin: server.server_bin,
                 clients,

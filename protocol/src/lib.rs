@@ -11,6 +11,7 @@ pub mod canned;
 pub mod error;
 pub mod push;
 pub mod realtime;
+pub mod sla;
 pub mod sync;
 pub mod ticket;
 
@@ -20,6 +21,7 @@ pub use canned::{CannedReply, CreateCannedReply, UpdateCannedReply};
 pub use error::*;
 pub use push::*;
 pub use realtime::*;
+pub use sla::*;
 pub use sync::*;
 pub use ticket::*;
 

@@ -104,6 +104,14 @@ pub enum PushData {
         ticket_id: String,
         ticket_number: String,
     },
+    /// To the department's supervisors: a ticket missed a service-level
+    /// target (`first_response` or `resolution`).
+    SlaBreached {
+        push_id: String,
+        ticket_id: String,
+        ticket_number: String,
+        target: String,
+    },
     /// The push self-test: the app asked the server to send it this, and
     /// measures how long it took to arrive.
     Test {

@@ -97,6 +97,11 @@ pub struct Ticket {
     /// ticket was resolved). Absent from servers before ratings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<Rating>,
+    /// Due times of the department's targets, when they were met, and
+    /// breaches. Absent when there is nothing to say (and from servers
+    /// before SLA targets).
+    #[serde(default, skip_serializing_if = "crate::TicketSla::is_empty")]
+    pub sla: crate::TicketSla,
 }
 
 /// A customer's satisfaction rating of their resolved ticket (CSAT).
@@ -276,5 +281,9 @@ pub enum TimelineChange {
     Rated {
         score: u8,
         comment: Option<String>,
+    },
+    /// The ticket missed a service-level target (written by the server).
+    SlaBreached {
+        target: crate::SlaKind,
     },
 }

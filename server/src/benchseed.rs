@@ -257,6 +257,7 @@ pub async fn seed_open_tickets(
                 closed_at: None,
                 version: 1,
                 rating: None,
+                sla: Default::default(),
             };
             let seq = tx.next_seq();
             db::tickets::insert(tx.conn(), &ticket, seq)
@@ -331,6 +332,7 @@ fn random_ticket(
         closed_at: (status == TicketStatus::Closed).then(|| from_micros(updated)),
         version,
         rating: None,
+        sla: Default::default(),
     }
 }
 

@@ -31,6 +31,9 @@ pub struct Config {
     pub routing_capacity: i64,
     /// How long a call rings before it is missed (`CS_RING_TIMEOUT_SECS`).
     pub ring_timeout_secs: u64,
+    /// How often SLA targets that ran out are marked missed
+    /// (`CS_SLA_CHECK_MS`); a breach is noticed at most this late.
+    pub sla_check_ms: u64,
     /// STUN servers handed to callers (`CS_STUN_URLS`, comma-separated).
     pub stun_urls: Vec<String>,
     /// TURN servers (`CS_TURN_URLS`, comma-separated), used with
@@ -100,6 +103,7 @@ impl Default for Config {
             db_max_connections: 16,
             routing_capacity: 10,
             ring_timeout_secs: 30,
+            sla_check_ms: 15_000,
             stun_urls: Vec::new(),
             turn_urls: Vec::new(),
             turn_secret: None,
@@ -178,6 +182,11 @@ impl Config {
         if let Some(v) = var("CS_RING_TIMEOUT_SECS") {
             self.ring_timeout_secs = v.parse().ok().filter(|n| *n > 0).with_context(|| {
                 format!("CS_RING_TIMEOUT_SECS={v:?} is not a positive number of seconds")
+            })?;
+        }
+        if let Some(v) = var("CS_SLA_CHECK_MS") {
+            self.sla_check_ms = v.parse().ok().filter(|n| *n > 0).with_context(|| {
+                format!("CS_SLA_CHECK_MS={v:?} is not a positive number of milliseconds")
             })?;
         }
         if let Some(v) = var("CS_STUN_URLS") {

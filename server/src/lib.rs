@@ -23,6 +23,7 @@ pub mod realtime;
 pub mod routing;
 pub mod serve;
 pub mod sign_in_throttle;
+pub mod sla;
 pub mod stage_metrics;
 pub mod testing;
 pub mod ticket_writer;
@@ -75,8 +76,12 @@ impl AppState {
         db.migrate().await.context("migrating the database")?;
         let files = filestore::FileStore::open(config.files_dir())?;
         let (shutdown, stopping) = watch::channel(false);
-        let (stopping_tickets, stopping_messages, stopping_calls) =
-            (stopping.clone(), stopping.clone(), stopping.clone());
+        let (stopping_tickets, stopping_messages, stopping_calls, stopping_sla) = (
+            stopping.clone(),
+            stopping.clone(),
+            stopping.clone(),
+            stopping.clone(),
+        );
         let mailer = mail::Mailer::from_config(&config)?;
         let push = push::Push::start(&db, &config, stopping.clone()).await?;
         let stages = stage_metrics::StageMetrics::default();
@@ -97,6 +102,11 @@ impl AppState {
             stages.clone(),
         );
         calls::spawn_ring_timeouts(db.clone(), realtime.clone(), push.clone(), stopping_calls);
+        sla::watcher::spawn(
+            db.clone(),
+            std::time::Duration::from_millis(config.sla_check_ms),
+            stopping_sla,
+        );
         let state = AppState {
             tickets,
             messages,

@@ -269,6 +269,19 @@ async fn update_tickets(
         .map(|r| r.ticket_id)
         .collect();
     let now = from_micros(now_micros());
+    // Staff's first reply the customer sees meets the first-response target;
+    // the ticket's new state goes on the feed with the touch below.
+    let first_responses: Vec<Uuid> = creating
+        .iter()
+        .filter(|r| r.author_is_staff && !r.internal)
+        .map(|r| r.ticket_id)
+        .filter(|id| tickets[id].sla.first_responded_at.is_none())
+        .collect();
+    db::tickets::mark_first_responded(tx.conn(), now.timestamp_micros(), &first_responses).await?;
+    for id in &first_responses {
+        let ticket = tickets.get_mut(id).expect("planned tickets exist");
+        ticket.sla.first_responded_at = Some(now);
+    }
     let touches: Vec<(Uuid, i64)> = touched
         .iter()
         .filter(|id| !reopening.contains(id) && seen_by_customer.contains(id))

@@ -88,7 +88,8 @@ async fn write_batch(
 
     enum Plan {
         Create,
-        Done(ApiResult<Opened>),
+        // Boxed: a ticket is large, and most plans create.
+        Done(Box<ApiResult<Opened>>),
         /// The same id as an earlier request of this batch.
         SameAs(usize, Uuid),
     }
@@ -97,17 +98,17 @@ async fn write_batch(
     let mut claimed_messages: HashSet<Uuid> = HashSet::new();
     for (i, (customer, new)) in requests.iter().enumerate() {
         let plan = if let Some(t) = existing.get(&new.id) {
-            Plan::Done(if t.customer_id == *customer {
+            Plan::Done(Box::new(if t.customer_id == *customer {
                 Ok(Opened::Existing(t.clone()))
             } else {
                 Err(id_conflict())
-            })
+            }))
         } else if let Some(first) = claimed.get(&new.id) {
             Plan::SameAs(*first, *customer)
         } else if used_messages.contains(&new.first_message_id)
             || !claimed_messages.insert(new.first_message_id)
         {
-            Plan::Done(Err(id_conflict()))
+            Plan::Done(Box::new(Err(id_conflict())))
         } else {
             claimed.insert(new.id, i);
             Plan::Create
@@ -128,6 +129,11 @@ async fn write_batch(
         .fetch_one(tx.conn())
         .await?;
         let now = from_micros(now_micros());
+        let policies = db::sla::policies(
+            tx.conn(),
+            creating.iter().map(|&i| requests[i].1.department_id),
+        )
+        .await?;
         let mut tickets = Vec::new();
         let mut messages = Vec::new();
         let mut events = Vec::new();
@@ -147,7 +153,11 @@ async fn write_batch(
                 closed_at: None,
                 version: 1,
                 rating: None,
+                sla: Default::default(),
             });
+            if let Some(policy) = policies.get(&new.department_id) {
+                crate::sla::set_due_times(tickets.last_mut().expect("just pushed"), policy);
+            }
             messages.push(Message {
                 id: new.first_message_id,
                 ticket_id: new.id,
@@ -214,7 +224,7 @@ async fn write_batch(
         .map(|(i, plan)| match plan {
             // Cloned, not taken: a later duplicate of this id answers from it.
             Plan::Create => Ok(Opened::Created(created[&i].clone())),
-            Plan::Done(outcome) => outcome,
+            Plan::Done(outcome) => *outcome,
             Plan::SameAs(first, customer) => match created.get(&first) {
                 Some(t) if t.customer_id == customer => Ok(Opened::Existing(t.clone())),
                 Some(_) => Err(id_conflict()),

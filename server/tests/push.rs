@@ -285,7 +285,9 @@ async fn a_new_message_reaches_an_offline_customer_as_a_collapsed_notification()
     assert_eq!(push["apns"]["headers"]["apns-collapse-id"], ticket_id);
 
     // A status change is news for the customer too.
-    set_ticket_status(&s.agent, &s.ticket, "in_progress").await;
+    s.agent
+        .set_ticket(s.ticket.id, json!({"status": "in_progress"}))
+        .await;
     let pushes = s
         .fake
         .wait_until(WAIT, |p| {
@@ -311,22 +313,13 @@ async fn a_new_message_reaches_an_offline_customer_as_a_collapsed_notification()
     s.app.stop().await;
 }
 
-async fn set_ticket_status(staff: &Session, ticket: &Ticket, status: &str) {
-    let current = staff.ticket(ticket.id).await;
-    staff
-        .patch(
-            &format!("/v1/tickets/{}", ticket.id),
-            json!({"status": status, "version": current.version}),
-        )
-        .await
-        .expect(StatusCode::OK);
-}
-
 #[tokio::test]
 async fn the_first_resolution_asks_the_customer_for_a_rating_once() {
     let s = scene().await;
     register(&s.customer, "ann-phone").await;
-    set_ticket_status(&s.agent, &s.ticket, "resolved").await;
+    s.agent
+        .set_ticket(s.ticket.id, json!({"status": "resolved"}))
+        .await;
     let pushes = s
         .fake
         .wait_until(WAIT, |p| {
@@ -345,8 +338,12 @@ async fn the_first_resolution_asks_the_customer_for_a_rating_once() {
     );
 
     // Reopened and resolved again: the news, without asking again.
-    set_ticket_status(&s.agent, &s.ticket, "open").await;
-    set_ticket_status(&s.agent, &s.ticket, "resolved").await;
+    s.agent
+        .set_ticket(s.ticket.id, json!({"status": "open"}))
+        .await;
+    s.agent
+        .set_ticket(s.ticket.id, json!({"status": "resolved"}))
+        .await;
     let pushes = s
         .fake
         .wait_until(WAIT, |p| {
@@ -356,6 +353,64 @@ async fn the_first_resolution_asks_the_customer_for_a_rating_once() {
         })
         .await;
     assert_eq!(of_type(&pushes, "rating_request", "ann-phone").len(), 1);
+    s.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_missed_target_pushes_the_departments_supervisors_once() {
+    let s = scene_with(|config| config.sla_check_ms = 50).await;
+    let admin = s.app.admin().await;
+    admin
+        .post(
+            "/v1/staff",
+            json!({
+                "email": "sue@staff.example", "name": "Sue", "password": common::PASSWORD,
+                "role": "supervisor", "department_id": s.ticket.department_id,
+            }),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let sue = s.app.login("sue@staff.example", common::PASSWORD).await;
+    set_status(&sue, "active").await;
+    register(&sue, "sue-phone").await;
+    register(&s.agent, "agent-phone").await;
+    register(&s.customer, "ann-phone").await;
+
+    // The first response was due a second ago.
+    let past = (chrono::Utc::now() - chrono::Duration::seconds(1)).timestamp_micros();
+    sqlx::query("UPDATE tickets SET first_response_due_at = $1 WHERE id = $2")
+        .bind(past)
+        .bind(s.ticket.id.to_string())
+        .execute(s.app.server.state.db.writer())
+        .await
+        .unwrap();
+    let pushes = s
+        .fake
+        .wait_until(WAIT, |p| {
+            !of_type(p, "sla_breached", "sue-phone").is_empty()
+        })
+        .await;
+    let push = &of_type(&pushes, "sla_breached", "sue-phone")[0].message;
+    assert_eq!(push["data"]["ticket_id"], s.ticket.id.to_string());
+    assert_eq!(push["data"]["ticket_number"], s.ticket.number.to_string());
+    assert_eq!(push["data"]["target"], "first_response");
+    assert_eq!(
+        push["notification"]["body"],
+        format!(
+            "Ticket #{} missed its first-response target.",
+            s.ticket.number
+        )
+    );
+
+    tokio::time::sleep(QUIET).await;
+    let pushes = s.fake.accepted();
+    assert_eq!(of_type(&pushes, "sla_breached", "sue-phone").len(), 1);
+    for other in ["agent-phone", "ann-phone"] {
+        assert!(
+            of_type(&pushes, "sla_breached", other).is_empty(),
+            "only supervisors hear of it"
+        );
+    }
     s.app.stop().await;
 }
 

@@ -14,17 +14,6 @@ async fn rate(s: &Session, ticket: &Ticket, body: Value) -> common::Resp {
         .await
 }
 
-async fn set_status(staff: &Session, ticket: &Ticket, status: &str) {
-    let current = staff.ticket(ticket.id).await;
-    staff
-        .patch(
-            &format!("/v1/tickets/{}", ticket.id),
-            json!({"status": status, "version": current.version}),
-        )
-        .await
-        .expect(StatusCode::OK);
-}
-
 #[tokio::test]
 async fn a_customer_rates_their_resolved_ticket_once_and_staff_see_it() {
     let app = TestApp::start().await;
@@ -38,7 +27,8 @@ async fn a_customer_rates_their_resolved_ticket_once_and_staff_see_it() {
     early.expect(StatusCode::CONFLICT);
     assert_eq!(early.code(), "not_resolved");
 
-    set_status(&bea, &ticket, "resolved").await;
+    bea.set_ticket(ticket.id, json!({"status": "resolved"}))
+        .await;
     let before = bea.ticket(ticket.id).await;
     let rated: Ticket = rate(
         &ann,
@@ -102,7 +92,7 @@ async fn only_the_tickets_customer_rates_it_and_bad_ratings_are_refused() {
     let ann = app.customer("Ann").await;
     let cid = app.customer("Cid").await;
     let ticket = ann.open_ticket(&dept, "Charged twice").await;
-    set_status(&bea, &ticket, "closed").await;
+    bea.set_ticket(ticket.id, json!({"status": "closed"})).await;
 
     let staff = rate(&bea, &ticket, json!({"score": 5})).await;
     staff.expect(StatusCode::FORBIDDEN);

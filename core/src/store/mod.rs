@@ -100,7 +100,8 @@ fn status_text(s: wire::TicketStatus) -> &'static str {
 }
 
 const TICKET_COLUMNS: &str = "id, number, subject, status, priority, department_id, customer_id, \
-     assignee_id, created_at, updated_at, version, send_state, failure, rating";
+     assignee_id, created_at, updated_at, version, send_state, failure, rating, sla, sla_due, \
+     sla_breached";
 
 /// Ticket rows from `tickets` (a table or a subquery, aliased `t`) with
 /// their people's names, their newest message (`lm`) and their unread count
@@ -116,6 +117,7 @@ fn ticket_select(tickets: &str) -> String {
         "SELECT t.id, t.number, t.subject, t.status, t.priority, \
          t.department_id, t.customer_id, t.assignee_id, t.created_at, t.updated_at, t.version, \
          t.send_state, t.failure, cu.name, au.name, lm.body, lm.attachments, t.rating, \
+         t.sla, \
          (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id AND m.author_id <> ?1 \
             AND (m.created_at, m.id) > (COALESCE(rm.created_at, r.read_at, -1), COALESCE(rm.id, ''))) \
          FROM {tickets} t \
@@ -141,6 +143,9 @@ fn tickets_query(
     let order = match filter.sort.unwrap_or(TicketSort::Updated) {
         TicketSort::Updated => " ORDER BY t.updated_at DESC, t.id DESC",
         TicketSort::Priority => " ORDER BY t.priority DESC, t.created_at ASC, t.id ASC",
+        TicketSort::Due => {
+            " ORDER BY t.sla_due IS NULL, t.sla_due ASC, t.priority DESC, t.created_at ASC, t.id ASC"
+        }
     };
     let sql = format!(
         "{}{order}",
@@ -179,6 +184,16 @@ fn rating_of(json: Option<String>) -> Option<wire::Rating> {
     serde_json::from_str(&json?).ok()
 }
 
+/// The stored targets (JSON); none stored or unreadable counts as none.
+fn sla_of(json: Option<String>) -> wire::TicketSla {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
+}
+
+fn status_of(text: &str) -> wire::TicketStatus {
+    wire::TicketStatus::parse(text).unwrap_or(wire::TicketStatus::Open)
+}
+
 fn ticket_from_row(row: &Row) -> rusqlite::Result<TicketItem> {
     let status: String = row.get(3)?;
     let priority: i64 = row.get(4)?;
@@ -187,9 +202,7 @@ fn ticket_from_row(row: &Row) -> rusqlite::Result<TicketItem> {
         id: row.get(0)?,
         number: row.get::<_, Option<i64>>(1)?.filter(|n| *n > 0),
         subject: row.get(2)?,
-        status: wire::TicketStatus::parse(&status)
-            .unwrap_or(wire::TicketStatus::Open)
-            .into(),
+        status: status_of(&status).into(),
         priority: wire::Priority::from_rank(priority)
             .unwrap_or(wire::Priority::Normal)
             .into(),
@@ -203,8 +216,13 @@ fn ticket_from_row(row: &Row) -> rusqlite::Result<TicketItem> {
         version: row.get(10)?,
         send_state: state_of(&row.get::<_, String>(11)?, row.get(12)?),
         last_message: last_body.map(|body| preview(&body, &last_files.unwrap_or_default())),
-        unread_count: row.get(18)?,
+        unread_count: row.get(19)?,
         rating: rating_of(row.get(17)?).map(Into::into),
+        sla: TicketSlaInfo::new(
+            &sla_of(row.get(18)?),
+            status_of(&status),
+            chrono::Utc::now().timestamp_millis(),
+        ),
     })
 }
 
@@ -257,6 +275,24 @@ fn push_filter(
         Some("unassigned") => sql.push_str(" AND t.assignee_id IS NULL"),
         Some("me") => push_in(sql, "t.assignee_id", vec![me.unwrap_or("").to_string()]),
         Some(id) => push_in(sql, "t.assignee_id", vec![id.to_string()]),
+    }
+    if let Some(sla) = filter.sla {
+        let now = chrono::Utc::now().timestamp_micros();
+        args.push(Some(now.to_string()));
+        let now_arg = args.len();
+        match sla {
+            SlaFilter::Breached => sql.push_str(&format!(
+                " AND (t.sla_breached = 1 OR t.sla_due <= CAST(?{now_arg} AS INTEGER))"
+            )),
+            SlaFilter::AtRisk => {
+                args.push(Some((now + SLA_AT_RISK_MS * 1000).to_string()));
+                sql.push_str(&format!(
+                    " AND t.sla_breached = 0 AND t.sla_due > CAST(?{now_arg} AS INTEGER) \
+                     AND t.sla_due <= CAST(?{} AS INTEGER)",
+                    args.len()
+                ));
+            }
+        }
     }
     if let Some(query) = filter
         .query
@@ -679,6 +715,7 @@ impl Store {
                 comment: r.comment,
                 rated_at: time(r.rated_at_ms),
             }),
+            sla: item.sla.to_wire(),
         }))
     }
 
@@ -822,13 +859,15 @@ fn put_ticket(c: &Connection, t: &wire::Ticket, pending: bool) -> rusqlite::Resu
     c.execute(
         &format!(
             "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13)
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?14, ?15, ?16)
              ON CONFLICT (id) DO UPDATE SET number = excluded.number,
                subject = excluded.subject, status = excluded.status,
                priority = excluded.priority, department_id = excluded.department_id,
                customer_id = excluded.customer_id, assignee_id = excluded.assignee_id,
                created_at = excluded.created_at, updated_at = excluded.updated_at,
                version = excluded.version, rating = excluded.rating,
+               sla = excluded.sla, sla_due = excluded.sla_due,
+               sla_breached = excluded.sla_breached,
                -- A refusal stays shown until the user retries or discards it.
                send_state = CASE WHEN tickets.send_state = 'failed' THEN 'failed'
                                  ELSE excluded.send_state END,
@@ -851,9 +890,24 @@ fn put_ticket(c: &Connection, t: &wire::Ticket, pending: bool) -> rusqlite::Resu
             t.rating
                 .as_ref()
                 .map(|r| serde_json::to_string(r).expect("a rating serialises")),
+            serde_json::to_string(&t.sla).expect("targets serialise"),
+            running_due(t),
+            t.sla.breached(),
         ],
     )?;
     Ok(())
+}
+
+/// The earliest unmet target's due time (µs) while the ticket runs.
+fn running_due(t: &wire::Ticket) -> Option<i64> {
+    let running = matches!(
+        t.status,
+        wire::TicketStatus::Open | wire::TicketStatus::InProgress
+    );
+    t.sla
+        .next_due()
+        .filter(|_| running)
+        .map(|d| d.timestamp_micros())
 }
 
 /// Writes the server's ticket whatever the local state.
@@ -932,6 +986,7 @@ mod tests {
             closed_at: None,
             version: 1,
             rating: None,
+            sla: Default::default(),
         }
     }
 
@@ -1100,6 +1155,112 @@ mod tests {
             2,
             "the list agrees"
         );
+    }
+
+    #[test]
+    fn due_soonest_puts_missed_targets_first_and_the_sla_filters_pick_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let ann = Uuid::now_v7();
+        let now = chrono::Utc::now();
+        let minutes = |m: i64| Some(now + chrono::Duration::minutes(m));
+        let with_sla = |subject: &str, sla: wire::TicketSla| {
+            let mut t = ticket(Uuid::now_v7(), ann, 0);
+            t.subject = subject.into();
+            t.sla = sla;
+            store.put_ticket(&t).unwrap();
+            t
+        };
+        with_sla("no targets", wire::TicketSla::default());
+        with_sla(
+            "on track",
+            wire::TicketSla {
+                first_response_due_at: minutes(300),
+                ..Default::default()
+            },
+        );
+        with_sla(
+            "at risk",
+            wire::TicketSla {
+                first_response_due_at: minutes(20),
+                ..Default::default()
+            },
+        );
+        with_sla(
+            "missed",
+            wire::TicketSla {
+                first_response_due_at: minutes(-30),
+                first_response_breached: true,
+                resolution_due_at: minutes(200),
+                ..Default::default()
+            },
+        );
+        with_sla(
+            "met",
+            wire::TicketSla {
+                first_response_due_at: minutes(-90),
+                first_responded_at: minutes(-100),
+                ..Default::default()
+            },
+        );
+        let mut resolved = with_sla(
+            "resolved in time",
+            wire::TicketSla {
+                resolution_due_at: minutes(10),
+                ..Default::default()
+            },
+        );
+        resolved.status = wire::TicketStatus::Resolved;
+        store.put_ticket(&resolved).unwrap();
+
+        let list = |sla: Option<SlaFilter>| -> Vec<(String, SlaState)> {
+            let filter = TicketFilter {
+                sort: Some(TicketSort::Due),
+                sla,
+                ..TicketFilter::default()
+            };
+            store
+                .tickets(&filter, None, 50)
+                .unwrap()
+                .into_iter()
+                .map(|t| (t.subject, t.sla.state))
+                .collect()
+        };
+        let all = list(None);
+        assert_eq!(
+            all[..3],
+            [
+                ("missed".to_string(), SlaState::Breached),
+                ("at risk".to_string(), SlaState::AtRisk),
+                ("on track".to_string(), SlaState::OnTrack),
+            ],
+            "{all:?}"
+        );
+        assert_eq!(all.len(), 6);
+        assert!(all.contains(&("met".into(), SlaState::Met)));
+        assert!(all.contains(&("no targets".into(), SlaState::None)));
+        assert!(
+            all.contains(&("resolved in time".into(), SlaState::None)),
+            "a resolved ticket's target no longer runs: {all:?}"
+        );
+        assert_eq!(
+            list(Some(SlaFilter::AtRisk)),
+            [("at risk".to_string(), SlaState::AtRisk)]
+        );
+        assert_eq!(
+            list(Some(SlaFilter::Breached)),
+            [("missed".to_string(), SlaState::Breached)]
+        );
+        let count = store
+            .count_tickets(
+                &TicketFilter {
+                    sla: Some(SlaFilter::Breached),
+                    ..TicketFilter::default()
+                },
+                None,
+            )
+            .unwrap();
+        assert_eq!(count, 1);
     }
 
     /// Each row's newest message and unread count are index lookups, made

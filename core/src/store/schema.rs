@@ -88,6 +88,16 @@ pub const MIGRATIONS: &[&str] = &[
     );",
     // 5: the customer's satisfaction rating of a ticket (wire::Rating as JSON).
     "ALTER TABLE tickets ADD COLUMN rating TEXT;",
+    // 6: service-level targets: the ticket's (wire::TicketSla as JSON), and
+    // for the queue's "due soonest" and "at risk"/"breached" the earliest
+    // unmet target's due time while the ticket runs (µs) and whether one
+    // was missed. The next sync reads the feed from its start, so that
+    // tickets cached before this get their targets.
+    "ALTER TABLE tickets ADD COLUMN sla TEXT;
+     ALTER TABLE tickets ADD COLUMN sla_due INTEGER;
+     ALTER TABLE tickets ADD COLUMN sla_breached INTEGER NOT NULL DEFAULT 0;
+     CREATE INDEX tickets_sla_due ON tickets (sla_due) WHERE sla_due IS NOT NULL;
+     DELETE FROM meta WHERE key = 'sync_cursor';",
 ];
 
 pub fn version(conn: &Connection) -> rusqlite::Result<usize> {
@@ -135,9 +145,11 @@ mod tests {
             let mut old = Connection::open(&old_path).unwrap();
             migrate_to(&mut old, 1).unwrap();
             assert_eq!(version(&old).unwrap(), 1);
-            old.execute(
-                "INSERT INTO meta (key, value) VALUES ('sync_cursor', '42')",
-                [],
+            old.execute_batch(
+                "INSERT INTO meta (key, value) VALUES ('sync_cursor', '42');
+                 INSERT INTO tickets (id, subject, status, priority, department_id, customer_id,
+                   created_at, updated_at, version, send_state)
+                 VALUES ('t1', 'Refund', 'open', 1, 'd1', 'c1', 1, 2, 3, 'sent');",
             )
             .unwrap();
         }
@@ -148,14 +160,23 @@ mod tests {
 
         assert_eq!(version(&upgraded).unwrap(), MIGRATIONS.len());
         assert_eq!(schema_of(&upgraded), schema_of(&fresh));
-        let cursor: String = upgraded
+        let subject: String = upgraded
+            .query_row("SELECT subject FROM tickets WHERE id = 't1'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(subject, "Refund", "data survives the upgrade");
+        let cursors: i64 = upgraded
             .query_row(
-                "SELECT value FROM meta WHERE key = 'sync_cursor'",
+                "SELECT COUNT(*) FROM meta WHERE key = 'sync_cursor'",
                 [],
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(cursor, "42", "data survives the upgrade");
+        assert_eq!(
+            cursors, 0,
+            "the next sync reads the feed from its start, filling in what later migrations added"
+        );
     }
 
     #[test]

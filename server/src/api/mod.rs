@@ -17,6 +17,7 @@ pub mod messages;
 pub mod ratings;
 pub mod reads;
 pub mod realtime;
+pub mod sla;
 pub mod staff;
 pub mod sync;
 pub mod tickets;
@@ -30,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::me))
         .routes(routes!(departments::create, departments::list))
         .routes(routes!(departments::update))
+        .routes(routes!(sla::get, sla::put))
         .routes(routes!(canned::create, canned::list))
         .routes(routes!(customers::find, customers::invite))
         .routes(routes!(canned::update, canned::delete))

@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use base64::Engine;
 use protocol::{
-    CreateTicket, ErrorBody, Priority, Role, Ticket, TicketPage, TicketStatus, TimelineChange,
-    TimelineEvent, UpdateTicket,
+    CreateTicket, ErrorBody, Priority, Role, SlaPolicy, Ticket, TicketPage, TicketStatus,
+    TimelineChange, TimelineEvent, UpdateTicket,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -16,7 +16,7 @@ use crate::db::tickets::{After, AssigneeFilter, ListQuery, Sort};
 use crate::db::{self, from_micros, now_micros, timeline::new_event};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::{AppState, policy, routing, validate};
+use crate::{AppState, policy, routing, sla, validate};
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
@@ -363,6 +363,16 @@ pub async fn update(
         (_, TicketStatus::Closed) => current.closed_at,
         _ => None,
     };
+
+    if next.priority != current.priority || next.department_id != current.department_id {
+        // Targets follow the ticket's priority and department, counted from
+        // its opening; a target already missed stays missed.
+        let policy = db::sla::policy(state.db.reader(), next.department_id)
+            .await?
+            .unwrap_or_else(SlaPolicy::none);
+        sla::set_due_times(&mut next, &policy);
+    }
+    sla::note_status(&mut next, now);
 
     let mut tx = state.db.begin_write().await?;
     let seq = tx.next_seq();

@@ -24,6 +24,7 @@ pub mod reads;
 pub mod sessions;
 pub mod sign_in_attempts;
 pub mod sign_in_links;
+pub mod sla;
 pub mod sync;
 pub mod tickets;
 pub mod timeline;

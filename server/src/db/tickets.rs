@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use protocol::{Priority, Rating, Ticket, TicketStatus};
+use protocol::{Priority, Rating, Ticket, TicketSla, TicketStatus};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
 use uuid::Uuid;
@@ -9,7 +9,8 @@ use super::{Dialect, SqlBuilder, decode_err, from_micros, parse_id, parse_opt_id
 
 pub const COLUMNS: &str = "t.id, t.number, t.subject, t.status, t.priority, t.department_id, \
      t.customer_id, t.assignee_id, t.created_at, t.updated_at, t.closed_at, t.version, \
-     t.rating_score, t.rating_comment, t.rated_at";
+     t.rating_score, t.rating_comment, t.rated_at, t.first_response_due_at, t.first_responded_at, \
+     t.first_response_breached_at, t.resolution_due_at, t.first_resolved_at, t.resolution_breached_at";
 
 pub fn from_row(row: &AnyRow) -> Result<Ticket, sqlx::Error> {
     let status: String = row.try_get("status")?;
@@ -29,6 +30,21 @@ pub fn from_row(row: &AnyRow) -> Result<Ticket, sqlx::Error> {
         closed_at: row.try_get::<Option<i64>, _>("closed_at")?.map(from_micros),
         version: row.try_get("version")?,
         rating: rating_from_row(row)?,
+        sla: sla_from_row(row)?,
+    })
+}
+
+fn sla_from_row(row: &AnyRow) -> Result<TicketSla, sqlx::Error> {
+    let time = |column: &str| -> Result<_, sqlx::Error> {
+        Ok(row.try_get::<Option<i64>, _>(column)?.map(from_micros))
+    };
+    Ok(TicketSla {
+        first_response_due_at: time("first_response_due_at")?,
+        first_responded_at: time("first_responded_at")?,
+        first_response_breached: time("first_response_breached_at")?.is_some(),
+        resolution_due_at: time("resolution_due_at")?,
+        resolved_at: time("first_resolved_at")?,
+        resolution_breached: time("resolution_breached_at")?.is_some(),
     })
 }
 
@@ -130,7 +146,8 @@ pub async fn insert_many(
     }
     let mut q = SqlBuilder::new(
         "INSERT INTO tickets (id, number, subject, status, priority, department_id, customer_id, \
-         assignee_id, created_at, updated_at, closed_at, version, seq) VALUES ",
+         assignee_id, created_at, updated_at, closed_at, version, seq, first_response_due_at, \
+         resolution_due_at) VALUES ",
     );
     for (i, (t, seq)) in rows.iter().enumerate() {
         q.push(if i == 0 { "(" } else { ", (" });
@@ -160,7 +177,15 @@ pub async fn insert_many(
             Some(c) => q.bind(c.timestamp_micros()),
             None => q.push("NULL"),
         };
-        q.push(", ").bind(t.version).push(", ").bind(*seq).push(")");
+        q.push(", ").bind(t.version).push(", ").bind(*seq);
+        for due in [t.sla.first_response_due_at, t.sla.resolution_due_at] {
+            q.push(", ");
+            match due {
+                Some(d) => q.bind(d.timestamp_micros()),
+                None => q.push("NULL"),
+            };
+        }
+        q.push(")");
     }
     q.build().execute(conn).await?;
     Ok(())
@@ -171,7 +196,8 @@ pub async fn insert_many(
 pub async fn update(conn: &mut AnyConnection, t: &Ticket, seq: i64) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE tickets SET status = $1, priority = $2, department_id = $3, assignee_id = $4, \
-         updated_at = $5, closed_at = $6, version = $7, seq = $8 WHERE id = $9 AND version = $10",
+         updated_at = $5, closed_at = $6, version = $7, seq = $8, first_response_due_at = $11, \
+         resolution_due_at = $12, first_resolved_at = $13 WHERE id = $9 AND version = $10",
     )
     .bind(t.status.as_str())
     .bind(t.priority.rank())
@@ -183,6 +209,9 @@ pub async fn update(conn: &mut AnyConnection, t: &Ticket, seq: i64) -> Result<bo
     .bind(seq)
     .bind(t.id.to_string())
     .bind(t.version - 1)
+    .bind(t.sla.first_response_due_at.map(|d| d.timestamp_micros()))
+    .bind(t.sla.resolution_due_at.map(|d| d.timestamp_micros()))
+    .bind(t.sla.resolved_at.map(|d| d.timestamp_micros()))
     .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)
@@ -275,6 +304,24 @@ pub async fn touch_many(
     }
     q.push(" END WHERE id IN (");
     q.push_id_list(rows.iter().map(|(id, _)| *id));
+    q.build().execute(conn).await?;
+    Ok(())
+}
+
+/// Records staff's first public reply on these tickets (those that had
+/// none); the caller records the tickets' new state on the feed.
+pub async fn mark_first_responded(
+    conn: &mut AnyConnection,
+    at: i64,
+    ids: &[Uuid],
+) -> Result<(), sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut q = SqlBuilder::new("UPDATE tickets SET first_responded_at = ");
+    q.bind(at)
+        .push(" WHERE first_responded_at IS NULL AND id IN (");
+    q.push_id_list(ids.iter().copied());
     q.build().execute(conn).await?;
     Ok(())
 }

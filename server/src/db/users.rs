@@ -109,6 +109,20 @@ pub async fn list_staff<'e>(
         .collect()
 }
 
+/// The ids of a department's supervisors, who hear of its missed targets.
+pub async fn supervisors_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    department_id: Uuid,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM users WHERE role = 'supervisor' AND department_id = $1 ORDER BY id",
+    )
+    .bind(department_id.to_string())
+    .fetch_all(db)
+    .await?;
+    ids.iter().map(|id| parse_id(id)).collect()
+}
+
 pub async fn any_admin<'e>(db: impl Executor<'e, Database = Any>) -> Result<bool, sqlx::Error> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin'")
         .fetch_one(db)

@@ -143,6 +143,19 @@ async fn plan(conn: &mut AnyConnection, changes: Vec<(i64, Change)>) -> Result<P
                 }
             }
             Change::Event(event) => {
+                if let TimelineChange::SlaBreached { target } = event.change {
+                    let Some(ticket) = ticket(conn, &mut tickets, event.ticket_id).await? else {
+                        continue;
+                    };
+                    let supervisors =
+                        db::users::supervisors_of(&mut *conn, ticket.department_id).await?;
+                    for device in targets(conn, &supervisors).await? {
+                        let id = Uuid::now_v7();
+                        let body = message::sla_breached(id, &ticket, target);
+                        pushes.push(new_push(id, device, "sla_breached", body));
+                    }
+                    continue;
+                }
                 let TimelineChange::StatusChanged { to, .. } = event.change else {
                     continue;
                 };

@@ -3,7 +3,7 @@
 //! every message carries its `push_id` so a duplicate can be recognised.
 
 use chrono::{DateTime, Utc};
-use protocol::{Call, Message, PushData, Ticket, TicketStatus};
+use protocol::{Call, Message, PushData, SlaKind, Ticket, TicketStatus};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -224,6 +224,25 @@ pub fn rating_request(push_id: Uuid, ticket: &Ticket, to: TicketStatus) -> Value
     ticket_notification(
         ticket,
         &format!("Your ticket is {label}. How did we do? Tap to rate us."),
+        data,
+    )
+}
+
+/// To a supervisor: one of their department's tickets missed a target.
+pub fn sla_breached(push_id: Uuid, ticket: &Ticket, target: SlaKind) -> Value {
+    let data = self::data(PushData::SlaBreached {
+        push_id: push_id.to_string(),
+        ticket_id: ticket.id.to_string(),
+        ticket_number: ticket.number.to_string(),
+        target: target.as_str().to_string(),
+    });
+    let missed = match target {
+        SlaKind::FirstResponse => "first-response",
+        SlaKind::Resolution => "resolution",
+    };
+    ticket_notification(
+        ticket,
+        &format!("Ticket #{} missed its {missed} target.", ticket.number),
         data,
     )
 }

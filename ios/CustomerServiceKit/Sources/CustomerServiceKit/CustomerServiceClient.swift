@@ -209,6 +209,7 @@ public final class CustomerServiceClient: @unchecked Sendable {
 extension TicketFilter {
     /// Every ticket, newest activity first.
     public static var all: TicketFilter {
-        TicketFilter(statuses: [], priorities: [], assignee: nil, departmentId: nil, query: nil, sort: .updated)
+        TicketFilter(
+            statuses: [], priorities: [], assignee: nil, departmentId: nil, query: nil, sort: .updated, sla: nil)
     }
 }

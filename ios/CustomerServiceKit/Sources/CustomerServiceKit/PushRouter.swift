@@ -22,6 +22,8 @@ public enum PushDecision: Equatable, Sendable {
     case notifyStatus(ticketId: String, status: String)
     /// The ticket was resolved: ask the customer to rate it (the notification opens the ticket, where they rate).
     case askRating(ticketId: String)
+    /// To a supervisor: the ticket missed its `first_response` or `resolution` target.
+    case notifySlaBreach(ticketId: String, ticketNumber: Int64, target: String)
     /// The push self-test's push arrived.
     case testArrived(pushId: String, sentAtMs: Int64, receivedAtMs: Int64)
     case ignore(String)
@@ -69,6 +71,10 @@ public final class PushRouter: @unchecked Sendable {
                 return fresh ? .notifyStatus(ticketId: ticketId, status: status) : .ignore("repeated push")
             case let .askRating(_, ticketId):
                 return fresh ? .askRating(ticketId: ticketId) : .ignore("repeated push")
+            case let .slaBreach(_, ticketId, ticketNumber, target):
+                return fresh
+                    ? .notifySlaBreach(ticketId: ticketId, ticketNumber: ticketNumber, target: target)
+                    : .ignore("repeated push")
             case let .test(pushId, sentAtMs):
                 let received = Int64(now().timeIntervalSince1970 * 1000)
                 return fresh ? .testArrived(pushId: pushId, sentAtMs: sentAtMs, receivedAtMs: received) : .ignore("repeated push")
@@ -100,7 +106,7 @@ extension PushAction {
     public var pushId: String {
         switch self {
         case .incomingCall(let id, _, _, _, _, _), .stopRinging(let id, _, _), .showMessage(let id, _, _),
-            .openTicket(let id, _, _), .askRating(let id, _), .test(let id, _):
+            .openTicket(let id, _, _), .askRating(let id, _), .slaBreach(let id, _, _, _), .test(let id, _):
             return id
         }
     }

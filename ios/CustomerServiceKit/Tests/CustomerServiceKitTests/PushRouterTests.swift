@@ -68,6 +68,10 @@ final class PushRouterTests: XCTestCase {
             return XCTFail("a repeated rating request is shown once")
         }
         XCTAssertEqual(
+            router.decide(
+                .slaBreach(pushId: "b1", ticketId: "t1", ticketNumber: 1005, target: "first_response"), calls: []),
+            .notifySlaBreach(ticketId: "t1", ticketNumber: 1005, target: "first_response"))
+        XCTAssertEqual(
             router.decide(.test(pushId: "s1", sentAtMs: 1_799_999_999_900), calls: []),
             .testArrived(pushId: "s1", sentAtMs: 1_799_999_999_900, receivedAtMs: 1_800_000_000_000))
     }

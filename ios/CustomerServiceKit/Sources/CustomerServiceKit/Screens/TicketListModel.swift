@@ -14,6 +14,8 @@ public struct QueueFilter: Equatable, Sendable {
     public var assignee: AssigneeFilter = .anyone
     public var sort: TicketSort = .updated
     public var query = ""
+    /// At risk of missing a service-level target, or missed one.
+    public var sla: SlaFilter?
 
     public init() {}
 
@@ -25,6 +27,7 @@ public struct QueueFilter: Equatable, Sendable {
         let words = query.trimmingCharacters(in: .whitespaces)
         filter.query = words.isEmpty ? nil : words
         filter.sort = sort
+        filter.sla = sla
         return filter
     }
 }
@@ -47,6 +50,7 @@ public enum TicketListEvent: Sendable {
     case setPriority(Priority?)
     case setAssignee(AssigneeFilter)
     case setSort(TicketSort)
+    case setSla(SlaFilter?)
     case setQuery(String)
 }
 
@@ -75,6 +79,7 @@ public final class TicketListModel: StateHolder<TicketListState>, @unchecked Sen
         case .setPriority(let priority): filter.priority = priority
         case .setAssignee(let assignee): filter.assignee = assignee
         case .setSort(let sort): filter.sort = sort
+        case .setSla(let sla): filter.sla = sla
         case .setQuery(let query): filter.query = query
         }
         follow(filter)

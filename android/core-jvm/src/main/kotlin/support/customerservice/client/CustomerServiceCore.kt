@@ -22,6 +22,7 @@ import support.customerservice.core.OutboxItem
 import support.customerservice.core.ProgressListener
 import support.customerservice.core.PushAction
 import support.customerservice.core.PushPlatform
+import support.customerservice.core.SlaPolicyInfo
 import support.customerservice.core.StaffStatus
 import support.customerservice.core.SyncState
 import support.customerservice.core.TestPushOutcome
@@ -190,6 +191,13 @@ class CustomerServiceCore(val client: Client, private val io: CoroutineDispatche
         client.updateCannedReply(id, title, body)
 
     suspend fun deleteCannedReply(id: String) = client.deleteCannedReply(id)
+
+    /** The department's service-level targets (staff of it, admins); needs the server. */
+    suspend fun slaPolicy(departmentId: String): SlaPolicyInfo = client.slaPolicy(departmentId)
+
+    /** Replaces them (its supervisors, admins); applies to tickets opened or re-prioritised after. */
+    suspend fun setSlaPolicy(departmentId: String, policy: SlaPolicyInfo): SlaPolicyInfo =
+        client.setSlaPolicy(departmentId, policy)
 
     // The outbox item by item
 

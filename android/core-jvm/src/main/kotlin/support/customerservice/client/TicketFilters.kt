@@ -15,4 +15,5 @@ fun TicketFilter.Companion.all(): TicketFilter =
         departmentId = null,
         query = null,
         sort = TicketSort.UPDATED,
+        sla = null,
     )

@@ -43,6 +43,13 @@ class MessageNotifier(
         show(ticketId, subject, "Your ticket is resolved. How did we do? Tap to rate us.")
     }
 
+    /** To a supervisor: one of the department's tickets missed a target; tapping opens it. */
+    suspend fun showSlaBreach(core: CustomerServiceCore, ticketId: String, number: Long, target: String) {
+        val subject = core.ticket(ticketId)?.subject ?: "Ticket #$number"
+        val missed = if (target == "first_response") "first-response" else "resolution"
+        show(ticketId, subject, "Ticket #$number missed its $missed target.")
+    }
+
     fun build(ticketId: String, title: String, text: String): Notification =
         Notification.Builder(context, NotificationChannels.MESSAGES)
             .setSmallIcon(smallIcon)

@@ -51,6 +51,8 @@ class PushDispatcher(
             is PushDecision.NotifyMessage -> messages.showMessage(core, decision.ticketId, decision.messageId)
             is PushDecision.NotifyStatus -> messages.showStatus(core, decision.ticketId, decision.status)
             is PushDecision.AskRating -> messages.askRating(core, decision.ticketId)
+            is PushDecision.NotifySlaBreach ->
+                messages.showSlaBreach(core, decision.ticketId, decision.ticketNumber, decision.target)
             is PushDecision.TestArrived -> device.arrived(decision)
             is PushDecision.Ignore -> Log.i(TAG, decision.why)
         }

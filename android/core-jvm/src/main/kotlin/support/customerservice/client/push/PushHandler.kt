@@ -28,6 +28,9 @@ sealed interface PushDecision {
     /** The ticket was resolved: ask the customer to rate it (the notification opens the ticket, where they rate). */
     data class AskRating(val ticketId: String) : PushDecision
 
+    /** To a supervisor: the ticket missed its `first_response` or `resolution` target. */
+    data class NotifySlaBreach(val ticketId: String, val ticketNumber: Long, val target: String) : PushDecision
+
     /** The push self-test's push arrived, [receivedAtMs] − [sentAtMs] after the server sent it. */
     data class TestArrived(val pushId: String, val sentAtMs: Long, val receivedAtMs: Long) : PushDecision
 
@@ -65,6 +68,7 @@ class PushHandler(
             is PushAction.ShowMessage -> PushDecision.NotifyMessage(action.ticketId, action.messageId)
             is PushAction.OpenTicket -> PushDecision.NotifyStatus(action.ticketId, action.status)
             is PushAction.AskRating -> PushDecision.AskRating(action.ticketId)
+            is PushAction.SlaBreach -> PushDecision.NotifySlaBreach(action.ticketId, action.ticketNumber, action.target)
             is PushAction.Test -> PushDecision.TestArrived(action.pushId, action.sentAtMs, now())
         }
     }
@@ -114,6 +118,7 @@ private val PushAction.pushId: String
             is PushAction.ShowMessage -> pushId
             is PushAction.OpenTicket -> pushId
             is PushAction.AskRating -> pushId
+            is PushAction.SlaBreach -> pushId
             is PushAction.Test -> pushId
         }
 

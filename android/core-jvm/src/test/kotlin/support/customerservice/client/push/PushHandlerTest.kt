@@ -83,6 +83,10 @@ class PushHandlerTest {
         )
         assertEquals(PushDecision.AskRating("t1"), handler.decide(PushAction.AskRating("p4", "t1"), emptyList()))
         assertEquals(
+            PushDecision.NotifySlaBreach("t1", 1005, "resolution"),
+            handler.decide(PushAction.SlaBreach("p5", "t1", 1005, "resolution"), emptyList()),
+        )
+        assertEquals(
             PushDecision.TestArrived("p3", clock - 40, clock),
             handler.decide(PushAction.Test("p3", clock - 40), emptyList()),
         )

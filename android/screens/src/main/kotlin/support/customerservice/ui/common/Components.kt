@@ -30,7 +30,9 @@ import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.unit.dp
 import support.customerservice.core.Priority
+import support.customerservice.core.SlaState
 import support.customerservice.core.SyncState
+import support.customerservice.core.TicketSlaInfo
 import support.customerservice.core.TicketStatus
 import support.customerservice.ui.theme.AppTheme
 
@@ -70,6 +72,20 @@ fun PriorityChip(priority: Priority, modifier: Modifier = Modifier) {
             Priority.LOW -> scheme.surfaceContainer to scheme.onSurfaceVariant
         }
     Chip(priority.label, container, content, modifier)
+}
+
+/** When a running target is due, or that one was missed; nothing once met or without targets. */
+@Composable
+fun SlaChip(sla: TicketSlaInfo, nowMs: Long, modifier: Modifier = Modifier) {
+    val text = slaLabel(sla, nowMs) ?: return
+    val scheme = MaterialTheme.colorScheme
+    val (container, content) =
+        when (sla.state) {
+            SlaState.BREACHED -> scheme.errorContainer to scheme.onErrorContainer
+            SlaState.AT_RISK -> AppTheme.extra.high to AppTheme.extra.onHigh
+            else -> scheme.surfaceContainer to scheme.onSurfaceVariant
+        }
+    Chip(text, container, content, modifier.testTag("sla"))
 }
 
 /** A dot for Active (green) or Off (grey), described for screen readers. */

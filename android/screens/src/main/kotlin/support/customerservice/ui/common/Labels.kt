@@ -7,7 +7,10 @@ import java.time.format.DateTimeFormatter
 import java.util.Locale
 import support.customerservice.core.Priority
 import support.customerservice.core.Role
+import support.customerservice.core.SlaFilter
+import support.customerservice.core.SlaState
 import support.customerservice.core.StaffStatus
+import support.customerservice.core.TicketSlaInfo
 import support.customerservice.core.TicketStatus
 
 val TicketStatus.label: String
@@ -45,6 +48,36 @@ val Role.canTransfer: Boolean
 /** Supervisors (their department's) and admins (everyone's) manage canned replies. */
 val Role.managesCannedReplies: Boolean
     get() = this == Role.SUPERVISOR || this == Role.ADMIN
+
+val SlaFilter.label: String
+    get() =
+        when (this) {
+            SlaFilter.AT_RISK -> "At risk"
+            SlaFilter.BREACHED -> "Missed target"
+        }
+
+/** "40m", "2h 5m", "3d 4h": a span to a due time, at least a minute. */
+fun dueSpan(ms: Long): String {
+    val minutes = (maxOf(ms, 0) + 59_999) / 60_000
+    val (days, hours, mins) = Triple(minutes / 1440, minutes / 60 % 24, minutes % 60)
+    return when {
+        days > 0 -> "${days}d ${hours}h"
+        hours > 0 -> "${hours}h ${mins}m"
+        else -> "${mins}m"
+    }
+}
+
+/** How a ticket stands against its targets in a list row; `null` when there is nothing to say. */
+fun slaLabel(sla: TicketSlaInfo, nowMs: Long): String? {
+    val due = sla.nextDueMs
+    return when (sla.state) {
+        SlaState.BREACHED -> "Missed target"
+        SlaState.AT_RISK,
+        SlaState.ON_TRACK -> due?.let { "Due in ${dueSpan(it - nowMs)}" }
+        SlaState.MET,
+        SlaState.NONE -> null
+    }
+}
 
 /** "#1005", or "New" while the server has not numbered the ticket yet. */
 fun ticketNumber(number: Long?): String = number?.let { "#$it" } ?: "New"

@@ -63,6 +63,7 @@ import support.customerservice.ui.common.MessagePane
 import support.customerservice.ui.common.PendingAttachments
 import support.customerservice.ui.common.PresenceDot
 import support.customerservice.ui.common.PriorityChip
+import support.customerservice.ui.common.SlaChip
 import support.customerservice.ui.common.StatusChip
 import support.customerservice.ui.common.fileSize
 import support.customerservice.ui.common.label
@@ -160,6 +161,7 @@ private fun TicketHeader(state: TicketState, ticket: TicketItem, onEvent: (Ticke
                     color = MaterialTheme.colorScheme.onSurfaceVariant,
                 )
             }
+            SlaChip(ticket.sla, System.currentTimeMillis())
         } else {
             StatusChip(ticket.status)
             if (ticket.priority != Priority.NORMAL) PriorityChip(ticket.priority)

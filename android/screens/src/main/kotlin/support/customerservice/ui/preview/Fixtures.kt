@@ -19,11 +19,13 @@ import support.customerservice.core.Priority
 import support.customerservice.core.ReadMarker
 import support.customerservice.core.Role
 import support.customerservice.core.SendState
+import support.customerservice.core.SlaState
 import support.customerservice.core.StaffStatus
 import support.customerservice.core.SyncState
 import support.customerservice.core.TicketDetail
 import support.customerservice.core.TicketItem
 import support.customerservice.core.TicketRating
+import support.customerservice.core.TicketSlaInfo
 import support.customerservice.core.TicketStatus
 import support.customerservice.core.TimelineItem
 import support.customerservice.core.TypingUser
@@ -85,6 +87,7 @@ object Fixtures {
         send: SendState = SendState.Sent,
         ageMinutes: Long = 5,
         rating: TicketRating? = null,
+        sla: TicketSlaInfo = noTargets,
     ) =
         TicketItem(
             id = "t-${n ?: subject.hashCode()}",
@@ -104,7 +107,33 @@ object Fixtures {
             lastMessage = last,
             unreadCount = unread.toUInt(),
             rating = rating,
+            sla = sla,
         )
+
+    val noTargets = TicketSlaInfo(SlaState.NONE, null, null, null, false, null, null, false)
+
+    /** A running target due [minutes] from now (negative: missed): the first response, or the resolution. */
+    fun slaDue(minutes: Long, resolution: Boolean = false): TicketSlaInfo {
+        val due = now + minutes * MINUTE
+        val missed = minutes <= 0
+        val state =
+            when {
+                missed -> SlaState.BREACHED
+                minutes <= 60 -> SlaState.AT_RISK
+                else -> SlaState.ON_TRACK
+            }
+        val running = noTargets.copy(state = state, nextDueMs = due)
+        return if (resolution) {
+            running.copy(
+                firstResponseDueMs = now - 3 * 60 * MINUTE,
+                firstRespondedAtMs = now - 4 * 60 * MINUTE,
+                resolutionDueMs = due,
+                resolutionBreached = missed,
+            )
+        } else {
+            running.copy(firstResponseDueMs = due, firstResponseBreached = missed)
+        }
+    }
 
     val tickets =
         listOf(
@@ -117,6 +146,7 @@ object Fixtures {
                 "Bea: I've asked our bank to reverse the second charge.",
                 unread = 2,
                 ageMinutes = 3,
+                sla = slaDue(190, resolution = true),
             ),
             ticket(
                 null,
@@ -133,6 +163,7 @@ object Fixtures {
                 null,
                 "Could you change the address on invoice INV-2291?",
                 ageMinutes = 40,
+                sla = slaDue(20),
             ),
             ticket(
                 1004,
@@ -161,6 +192,7 @@ object Fixtures {
                 "The card works elsewhere.",
                 send = SendState.Failed("ticket version conflict"),
                 ageMinutes = 2,
+                sla = slaDue(-15),
             ),
         )
 

@@ -12,6 +12,7 @@ import kotlinx.coroutines.withTimeoutOrNull
 import support.customerservice.client.CustomerServiceCore
 import support.customerservice.client.all
 import support.customerservice.core.Priority
+import support.customerservice.core.SlaFilter
 import support.customerservice.core.SyncState
 import support.customerservice.core.TicketFilter
 import support.customerservice.core.TicketItem
@@ -34,6 +35,8 @@ data class QueueFilter(
     val assignee: AssigneeFilter = AssigneeFilter.ANYONE,
     val sort: TicketSort = TicketSort.UPDATED,
     val query: String = "",
+    /** At risk of missing a service-level target, or missed one. */
+    val sla: SlaFilter? = null,
 ) {
     fun toCore(): TicketFilter =
         TicketFilter.all()
@@ -43,6 +46,7 @@ data class QueueFilter(
                 assignee = assignee.wire,
                 query = query.trim().ifEmpty { null },
                 sort = sort,
+                sla = sla,
             )
 }
 
@@ -79,6 +83,8 @@ sealed interface TicketListEvent {
     data class SetAssignee(val assignee: AssigneeFilter) : TicketListEvent
 
     data class SetSort(val sort: TicketSort) : TicketListEvent
+
+    data class SetSla(val sla: SlaFilter?) : TicketListEvent
 
     data class SetQuery(val query: String) : TicketListEvent
 
@@ -131,6 +137,7 @@ class TicketListPresenter(
             is TicketListEvent.SetPriority -> setFilter { copy(priority = event.priority) }
             is TicketListEvent.SetAssignee -> setFilter { copy(assignee = event.assignee) }
             is TicketListEvent.SetSort -> setFilter { copy(sort = event.sort) }
+            is TicketListEvent.SetSla -> setFilter { copy(sla = event.sla) }
             is TicketListEvent.SetQuery -> setFilter { copy(query = event.query) }
             TicketListEvent.DismissError -> setState { copy(error = null) }
         }

@@ -43,6 +43,7 @@ import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.unit.dp
 import support.customerservice.core.Priority
 import support.customerservice.core.SendState
+import support.customerservice.core.SlaFilter
 import support.customerservice.core.TicketItem
 import support.customerservice.core.TicketSort
 import support.customerservice.core.TicketStatus
@@ -51,6 +52,7 @@ import support.customerservice.ui.common.ErrorText
 import support.customerservice.ui.common.LoadingPane
 import support.customerservice.ui.common.MessagePane
 import support.customerservice.ui.common.PriorityChip
+import support.customerservice.ui.common.SlaChip
 import support.customerservice.ui.common.StatusChip
 import support.customerservice.ui.common.label
 import support.customerservice.ui.common.shortTime
@@ -125,12 +127,17 @@ private fun QueueFilters(state: TicketListState, onEvent: (TicketListEvent) -> U
             modifier = Modifier.fillMaxWidth().padding(horizontal = 16.dp).testTag("search"),
         )
         ChipRow {
-            CountChip("Most pressing first", null, f.sort == TicketSort.PRIORITY, "sort-priority") {
-                onEvent(
-                    TicketListEvent.SetSort(
-                        if (f.sort == TicketSort.PRIORITY) TicketSort.UPDATED else TicketSort.PRIORITY
-                    )
-                )
+            for ((sort, label) in
+                listOf(TicketSort.PRIORITY to "Most pressing first", TicketSort.DUE to "Due soonest")) {
+                CountChip(label, null, f.sort == sort, "sort-${sort.name.lowercase()}") {
+                    onEvent(TicketListEvent.SetSort(if (f.sort == sort) TicketSort.UPDATED else sort))
+                }
+            }
+            VerticalDivider(Modifier.height(24.dp))
+            for (sla in SlaFilter.entries) {
+                CountChip(sla.label, null, f.sla == sla, "sla-${sla.name.lowercase()}") {
+                    onEvent(TicketListEvent.SetSla(if (f.sla == sla) null else sla))
+                }
             }
             VerticalDivider(Modifier.height(24.dp))
             for (a in AssigneeFilter.entries) {
@@ -221,6 +228,7 @@ fun TicketRow(ticket: TicketItem, staff: Boolean, selected: Boolean, onClick: ()
             Row(horizontalArrangement = Arrangement.spacedBy(6.dp), verticalAlignment = Alignment.CenterVertically) {
                 StatusChip(ticket.status)
                 if (staff || ticket.priority != Priority.NORMAL) PriorityChip(ticket.priority)
+                if (staff) SlaChip(ticket.sla, System.currentTimeMillis())
                 if (staff) {
                     Text(
                         listOfNotNull(ticket.customerName, ticket.assigneeName?.let { "→ $it" } ?: "unassigned")

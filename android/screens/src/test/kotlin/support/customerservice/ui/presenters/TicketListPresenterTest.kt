@@ -9,6 +9,10 @@ import org.junit.jupiter.api.Test
 import support.customerservice.client.CustomerServiceCore
 import support.customerservice.core.Priority
 import support.customerservice.core.SendState
+import support.customerservice.core.SlaFilter
+import support.customerservice.core.SlaPolicyInfo
+import support.customerservice.core.SlaState
+import support.customerservice.core.SlaTargetItem
 import support.customerservice.core.SyncState
 import support.customerservice.core.TicketChanges
 import support.customerservice.core.TicketSort
@@ -223,6 +227,45 @@ class TicketListPresenterTest : ScreensTest() {
 
         presenter.onEvent(TicketListEvent.SetSort(TicketSort.UPDATED))
         shows(presenter, QueueFilter(), q.refund, q.invoice, q.card)
+    }
+
+    @Test
+    fun `due soonest and at risk follow the department's service-level targets`() = coreTest {
+        val sue = openCore("sue")
+        sue.signIn(staff("Sue Supervisor", role = "supervisor"), TestServer.PASSWORD)
+        // Around the clock: a normal ticket's first response is due within the hour (at risk at once), a high one's
+        // in ten hours; low has no target.
+        sue.setSlaPolicy(
+            billing,
+            SlaPolicyInfo(
+                "UTC",
+                emptyList(),
+                emptyList(),
+                listOf(SlaTargetItem(Priority.NORMAL, 60u, null), SlaTargetItem(Priority.HIGH, 600u, 2400u)),
+            ),
+        )
+        val ann = openCore("ann").also { it.registerCustomer("Ann") }
+        val refund = sentTicket(ann, billing, "Refund for a double charge").id
+        val invoice = sentTicket(ann, billing, "Invoice address is wrong").id
+        val card = sentTicket(ann, billing, "Card declined at checkout").id
+        val bea = openCore("bea")
+        bea.signIn(staff("Bea Agent"), TestServer.PASSWORD)
+        awaitTicket(bea, card, "the queue cached") { true }
+        for ((id, priority) in listOf(refund to Priority.HIGH, invoice to Priority.LOW)) {
+            bea.updateTicket(id, TicketChanges(null, priority, null, false, null))
+            awaitTicket(bea, id, "re-prioritised") { it.ticket.sendState == SendState.Sent }
+        }
+        val presenter = TicketListPresenter(bea, scope, staff = true)
+
+        presenter.onEvent(TicketListEvent.SetSort(TicketSort.DUE))
+        val due = shows(presenter, QueueFilter(sort = TicketSort.DUE), card, refund, invoice)
+        assertEquals(listOf(SlaState.AT_RISK, SlaState.ON_TRACK, SlaState.NONE), due.tickets.map { it.sla.state })
+
+        presenter.onEvent(TicketListEvent.SetSla(SlaFilter.AT_RISK))
+        val atRisk = shows(presenter, QueueFilter(sort = TicketSort.DUE, sla = SlaFilter.AT_RISK), card)
+        assertTrue(atRisk.filtered)
+        presenter.onEvent(TicketListEvent.SetSla(SlaFilter.BREACHED))
+        shows(presenter, QueueFilter(sort = TicketSort.DUE, sla = SlaFilter.BREACHED))
     }
 
     @Test
