@@ -19,6 +19,9 @@ struct TicketListView: View {
                     }
                     Text([ticket.number.map { "#\($0)" }, "\(ticket.status)", ticket.lastMessage].compactMap { $0 }.joined(separator: " · "))
                         .font(.subheadline).foregroundStyle(.secondary).lineLimit(2)
+                    if s.staff, let due = slaLabel(ticket.sla, nowMs: Int64(Date().timeIntervalSince1970 * 1000)) {
+                        Text(due).font(.caption.bold()).foregroundStyle(dueColor(ticket.sla.state))
+                    }
                 }
                 .tag(ticket.id)
             }
@@ -32,6 +35,14 @@ struct TicketListView: View {
         .refreshable { model.model.send(.refresh) }
     }
 
+    private func dueColor(_ state: SlaState) -> Color {
+        switch state {
+        case .breached: return .red
+        case .atRisk: return .orange
+        default: return .secondary
+        }
+    }
+
     @ViewBuilder private func filters(_ s: TicketListState) -> some View {
         Picker("Assigned to", selection: Binding(get: { s.filter.assignee }, set: { model.model.send(.setAssignee($0)) })) {
             ForEach(AssigneeFilter.allCases, id: \.self) { Text($0.rawValue.capitalized).tag($0) }
@@ -40,6 +51,15 @@ struct TicketListView: View {
         Picker("Status", selection: Binding(get: { s.filter.status }, set: { model.model.send(.setStatus($0)) })) {
             Text("Any status").tag(TicketStatus?.none)
             ForEach([TicketStatus.open, .inProgress, .resolved, .closed], id: \.self) { Text("\($0)").tag(TicketStatus?.some($0)) }
+        }
+        Picker("Order", selection: Binding(get: { s.filter.sort }, set: { model.model.send(.setSort($0)) })) {
+            Text("Recently updated").tag(TicketSort.updated)
+            Text("Most pressing first").tag(TicketSort.priority)
+            Text("Due soonest").tag(TicketSort.due)
+        }
+        Picker("Targets", selection: Binding(get: { s.filter.sla }, set: { model.model.send(.setSla($0)) })) {
+            Text("Any").tag(SlaFilter?.none)
+            ForEach([SlaFilter.atRisk, .breached], id: \.self) { Text($0.label).tag(SlaFilter?.some($0)) }
         }
     }
 }

@@ -99,6 +99,17 @@ public final class CustomerServiceClient: @unchecked Sendable {
 
     public func deleteCannedReply(_ id: String) async throws { try await client.deleteCannedReply(id: id) }
 
+    // Service-level targets: read by the department's staff, set by its supervisors and admins (needs the server)
+
+    public func slaPolicy(departmentId: String) async throws -> SlaPolicyInfo {
+        try await client.slaPolicy(departmentId: departmentId)
+    }
+
+    /// Replaces the department's targets; they apply to tickets opened or re-prioritised after.
+    public func setSlaPolicy(departmentId: String, policy: SlaPolicyInfo) async throws -> SlaPolicyInfo {
+        try await client.setSlaPolicy(departmentId: departmentId, policy: policy)
+    }
+
     // Changes: shown at once as pending, sent when the server is reachable
 
     public func createTicket(departmentId: String, subject: String, body: String) async throws -> TicketItem {
