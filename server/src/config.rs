@@ -34,6 +34,8 @@ pub struct Config {
     /// How often SLA targets that ran out are marked missed
     /// (`CS_SLA_CHECK_MS`); a breach is noticed at most this late.
     pub sla_check_ms: u64,
+    /// How often the daily report takes in new changes.
+    pub report_update_ms: u64,
     /// STUN servers handed to callers (`CS_STUN_URLS`, comma-separated).
     pub stun_urls: Vec<String>,
     /// TURN servers (`CS_TURN_URLS`, comma-separated), used with
@@ -104,6 +106,7 @@ impl Default for Config {
             routing_capacity: 10,
             ring_timeout_secs: 30,
             sla_check_ms: 15_000,
+            report_update_ms: 5_000,
             stun_urls: Vec::new(),
             turn_urls: Vec::new(),
             turn_secret: None,
@@ -187,6 +190,11 @@ impl Config {
         if let Some(v) = var("CS_SLA_CHECK_MS") {
             self.sla_check_ms = v.parse().ok().filter(|n| *n > 0).with_context(|| {
                 format!("CS_SLA_CHECK_MS={v:?} is not a positive number of milliseconds")
+            })?;
+        }
+        if let Some(v) = var("CS_REPORT_UPDATE_MS") {
+            self.report_update_ms = v.parse().ok().filter(|n| *n > 0).with_context(|| {
+                format!("CS_REPORT_UPDATE_MS={v:?} is not a positive number of milliseconds")
             })?;
         }
         if let Some(v) = var("CS_STUN_URLS") {

@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod policy;
 pub mod push;
 pub mod realtime;
+pub mod report;
 pub mod routing;
 pub mod serve;
 pub mod sign_in_throttle;
@@ -76,7 +77,8 @@ impl AppState {
         db.migrate().await.context("migrating the database")?;
         let files = filestore::FileStore::open(config.files_dir())?;
         let (shutdown, stopping) = watch::channel(false);
-        let (stopping_tickets, stopping_messages, stopping_calls, stopping_sla) = (
+        let (stopping_tickets, stopping_messages, stopping_calls, stopping_sla, stopping_report) = (
+            stopping.clone(),
             stopping.clone(),
             stopping.clone(),
             stopping.clone(),
@@ -106,6 +108,11 @@ impl AppState {
             db.clone(),
             std::time::Duration::from_millis(config.sla_check_ms),
             stopping_sla,
+        );
+        report::job::spawn(
+            db.clone(),
+            std::time::Duration::from_millis(config.report_update_ms),
+            stopping_report,
         );
         let state = AppState {
             tickets,

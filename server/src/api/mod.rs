@@ -17,6 +17,7 @@ pub mod messages;
 pub mod ratings;
 pub mod reads;
 pub mod realtime;
+pub mod reports;
 pub mod sla;
 pub mod staff;
 pub mod sync;
@@ -40,6 +41,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::create, tickets::list))
         .routes(routes!(tickets::get, tickets::update))
         .routes(routes!(tickets::timeline))
+        .routes(routes!(reports::daily))
         .routes(routes!(ratings::rate))
         .routes(routes!(messages::create, messages::list))
         .routes(routes!(files::upload))

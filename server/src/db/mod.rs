@@ -21,6 +21,7 @@ pub mod files;
 pub mod messages;
 pub mod push;
 pub mod reads;
+pub mod reports;
 pub mod sessions;
 pub mod sign_in_attempts;
 pub mod sign_in_links;

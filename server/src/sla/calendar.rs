@@ -103,6 +103,11 @@ impl Calendar {
         None
     }
 
+    /// The date an instant falls on in the calendar's zone.
+    pub fn local_day(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.zone).date_naive()
+    }
+
     /// Business time between two instants (zero when `to` is not later).
     pub fn between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
         let mut total = Duration::zero();
