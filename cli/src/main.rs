@@ -30,6 +30,7 @@ mod error;
 mod list;
 mod outbox;
 mod output;
+mod report;
 mod sla;
 mod ticket;
 mod values;
@@ -160,6 +161,8 @@ enum Command {
         #[command(subcommand)]
         command: sla::SlaCommand,
     },
+    /// The department's daily report (supervisors, admins).
+    Report(report::ReportArgs),
     /// Close a ticket.
     Close {
         /// The ticket: its number or its id.
@@ -349,6 +352,7 @@ async fn run(cli: Cli) -> CliResult {
         }
         Command::Canned { command } => canned::canned(c, command).await?,
         Command::Sla { command } => sla::sla(c, command).await?,
+        Command::Report(args) => report::report(c, args).await?,
         Command::Close { ticket } => ticket::close(c, ticket).await?,
         Command::Rate {
             ticket,

@@ -27,6 +27,14 @@ impl Backend {
         }
     }
 
+    /// A server whose daily report takes in changes every 50 ms.
+    async fn start_reporting() -> Backend {
+        Backend {
+            server: server::testing::RestartableServer::start_with(|c| c.report_update_ms = 50)
+                .await,
+        }
+    }
+
     async fn up(&mut self) {
         self.server.up().await;
     }
@@ -1394,4 +1402,75 @@ async fn a_supervisor_sets_service_level_targets_and_the_queue_sorts_by_them() {
     assert!(shown.stdout.contains("respond by: "), "{shown:?}");
     assert!(shown.stdout.contains("(open)"), "{shown:?}");
     backend.down().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_supervisor_reads_the_daily_report_as_a_table_and_as_csv_and_offline() {
+    let mut backend = Backend::start_reporting().await;
+    let support = backend.department("Support").await;
+    backend.agent("bea@staff.example", &support).await;
+    backend
+        .supervisor("sue@staff.example", "Sue", &support)
+        .await;
+    backend.ann_with_ticket(&support).await;
+    let url = backend.url();
+    let (_sue_dir, sue) = signed_in(&url, "sue@staff.example").await;
+    let (_bea_dir, bea) = signed_in(&url, "bea@staff.example").await;
+    let today = chrono::Local::now().date_naive().to_string();
+
+    // The job takes the ticket in within moments.
+    let mut shown = None;
+    for _ in 0..100 {
+        let run = sue.run(&url, &["report", "--days", "3"]).await.ok();
+        if run
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("total ") && l.split_whitespace().nth(1) == Some("1"))
+        {
+            shown = Some(run);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let shown = shown.expect("the report counts Ann's ticket");
+    assert!(shown.stdout.starts_with("Support: "), "{shown:?}");
+    assert!(shown.stdout.contains("1ST REPLY (MEDIAN/P90)"), "{shown:?}");
+    let day_rows = shown.stdout.lines().filter(|l| l.starts_with("20")).count();
+    assert_eq!(day_rows, 3, "{shown:?}");
+    let today_row = shown
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&today))
+        .unwrap();
+    assert_eq!(
+        today_row.split_whitespace().nth(1),
+        Some("1"),
+        "{today_row}"
+    );
+
+    let csv = sue
+        .run(&url, &["report", "--from", &today, "--to", &today, "--csv"])
+        .await
+        .ok();
+    let lines: Vec<&str> = csv.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("day,agent_id,agent,opened,"),
+        "{csv:?}"
+    );
+    assert!(lines[1].starts_with(&format!("{today},,,1,")), "{csv:?}");
+
+    bea.run(&url, &["report"]).await.fails(1);
+    sue.run(&url, &["report", "--days", "0"]).await.fails(2);
+    sue.run(&url, &["report", "--from", "soon", "--to", &today])
+        .await
+        .fails(2);
+
+    backend.down().await;
+    let offline = sue.run(&url, &["report"]).await.ok();
+    assert!(
+        offline.stderr.contains("offline: the last report read"),
+        "{offline:?}"
+    );
+    assert!(offline.stdout.contains("total "), "{offline:?}");
+    sue.run(&url, &["report", "--csv"]).await.fails(1);
 }

@@ -32,6 +32,7 @@ mod error;
 mod observe;
 mod outbox;
 pub mod push;
+mod report;
 mod runtime;
 mod session;
 mod sla;
@@ -47,6 +48,7 @@ pub use observe::{
     CannedRepliesListener, ColleaguesListener, SyncStateListener, TaskHandle, TicketDetailListener,
     TicketListListener,
 };
+pub use report::{AgentReportItem, DailyReportInfo, ReportDayItem, ReportFiguresInfo};
 pub use session::{FileTokenStore, TokenStore, file_token_store};
 pub use sla::{BusinessHoursItem, SlaPolicyInfo, SlaTargetItem};
 pub use types::*;
