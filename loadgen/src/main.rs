@@ -4,6 +4,7 @@
 
 mod chat_latency;
 mod create_tickets;
+mod daily_report;
 mod database;
 mod http;
 mod push;
@@ -75,6 +76,25 @@ enum Command {
         #[arg(long, default_value_t = 1000, value_parser = at_least_one)]
         customers: usize,
         #[arg(long, default_value_t = 50)]
+        warmup: usize,
+        /// Seed into DIR and keep it; a later run with the same DIR (SQLite)
+        /// reuses that store instead of seeding again.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// The daily report of one department over --days days, in a store of
+    /// --tickets tickets opened over those days with their timelines (the
+    /// report job's backfill of them is timed too).
+    DailyReport {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: usize,
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=366))]
+        days: i64,
+        #[arg(long, default_value_t = 1000, value_parser = at_least_one)]
+        requests: usize,
+        #[arg(long, default_value_t = 20)]
         warmup: usize,
         /// Seed into DIR and keep it; a later run with the same DIR (SQLite)
         /// reuses that store instead of seeding again.
@@ -198,6 +218,26 @@ async fn main() -> anyhow::Result<()> {
                 requests,
                 clients,
                 customers,
+                warmup,
+                keep: server.keep_data,
+                data_dir,
+            })
+            .await?
+        }
+        Command::DailyReport {
+            server,
+            tickets,
+            days,
+            requests,
+            warmup,
+            data_dir,
+        } => {
+            daily_report::run(daily_report::Options {
+                database_url: server.database_url,
+                server_bin: server.server_bin,
+                tickets,
+                days,
+                requests,
                 warmup,
                 keep: server.keep_data,
                 data_dir,

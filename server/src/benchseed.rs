@@ -433,3 +433,221 @@ mod tests {
         state.db.close().await;
     }
 }
+
+/// The people of [`seed_report_history`]'s department.
+pub struct ReportPeople<'a> {
+    pub department: Uuid,
+    pub agents: &'a [Uuid],
+    pub customers: &'a [Uuid],
+}
+
+/// Writes `n` tickets of one department opened evenly over the last `days`
+/// days, each with the timeline and state a busy support desk leaves (fixed
+/// seed): routed to an agent; 85 % answered (1 min to 4 h) and resolved
+/// (10 min to 2 days after), 5 % of those reopened, 30 % rated; a
+/// first-response target of 3 hours missed by the unanswered and the slow; 5 % with a call (answered, missed,
+/// declined or cancelled). Tickets and events take feed positions in order,
+/// as through the API, for the report job to read back. Returns how many
+/// timeline events were written.
+pub async fn seed_report_history(
+    state: &AppState,
+    people: &ReportPeople<'_>,
+    n: usize,
+    days: i64,
+) -> anyhow::Result<usize> {
+    use protocol::{CallOutcome, TimelineChange, TimelineEvent};
+    anyhow::ensure!(
+        !people.agents.is_empty() && !people.customers.is_empty(),
+        "seed_report_history needs agents and customers"
+    );
+    const PER_TX: usize = 500;
+    const MINUTE: i64 = 60_000_000;
+    let mut rng = StdRng::seed_from_u64(0xDA11);
+    let end = now_micros() - 5 * MINUTE;
+    let start = end - days * MICROS_PER_DAY;
+    let step = (end - start) / i64::try_from(n.max(1))?;
+    let mut events_written = 0;
+    let mut written = 0;
+    while written < n {
+        let batch = PER_TX.min(n - written);
+        let mut tx = state.db.begin_write().await?;
+        let first_number = reserve_numbers(tx.conn(), batch).await? - i64::try_from(batch)? + 1;
+        let mut tickets = Vec::with_capacity(batch);
+        let mut events: Vec<(TimelineEvent, i64)> = Vec::with_capacity(batch * 4);
+        for k in 0..batch {
+            let created = start + i64::try_from(written + k)? * step;
+            let customer = people.customers[rng.random_range(0..people.customers.len())];
+            let agent = people.agents[rng.random_range(0..people.agents.len())];
+            let id = Uuid::now_v7();
+            let event = |at: i64, actor: Option<Uuid>, change: TimelineChange| {
+                let e = TimelineEvent {
+                    id: Uuid::now_v7(),
+                    ticket_id: id,
+                    actor_id: actor,
+                    created_at: from_micros(at.min(end)),
+                    change,
+                };
+                (e, 0)
+            };
+            let mut mine = vec![
+                event(created, Some(customer), TimelineChange::Created),
+                event(
+                    created,
+                    None,
+                    TimelineChange::AssigneeChanged {
+                        from: None,
+                        to: Some(agent),
+                    },
+                ),
+            ];
+            let answered = rng.random_range(0..100) < 85;
+            let responded = answered.then(|| created + rng.random_range(1..240) * MINUTE);
+            let resolved = responded.map(|r| r + rng.random_range(10..2_880) * MINUTE);
+            let resolved = resolved.filter(|r| *r < end);
+            // A 3-hour first-response target: missed by the unanswered and the slow.
+            let breached = responded
+                .is_none_or(|r| r > created + 180 * MINUTE)
+                .then_some(created + 180 * MINUTE)
+                .filter(|at| *at < end);
+            let mut status = TicketStatus::Open;
+            let mut rating = None;
+            if let Some(at) = resolved {
+                status = TicketStatus::Resolved;
+                mine.push(event(
+                    at,
+                    Some(agent),
+                    TimelineChange::StatusChanged {
+                        from: TicketStatus::Open,
+                        to: TicketStatus::Resolved,
+                    },
+                ));
+                if rng.random_range(0..100) < 30 {
+                    let score = [5, 5, 5, 4, 4, 3, 2, 1][rng.random_range(0..8)];
+                    rating = Some((score, at + 10 * MINUTE));
+                    mine.push(event(
+                        at + 10 * MINUTE,
+                        Some(customer),
+                        TimelineChange::Rated {
+                            score,
+                            comment: None,
+                        },
+                    ));
+                }
+                if rng.random_range(0..100) < 5 {
+                    status = TicketStatus::Open;
+                    mine.push(event(
+                        at + 30 * MINUTE,
+                        Some(customer),
+                        TimelineChange::StatusChanged {
+                            from: TicketStatus::Resolved,
+                            to: TicketStatus::Open,
+                        },
+                    ));
+                }
+            }
+            if rng.random_range(0..100) < 5 {
+                let outcome = [
+                    CallOutcome::Completed,
+                    CallOutcome::Completed,
+                    CallOutcome::Missed,
+                    CallOutcome::Declined,
+                    CallOutcome::Cancelled,
+                ][rng.random_range(0..5)];
+                let talk = (outcome == CallOutcome::Completed).then(|| rng.random_range(30..900));
+                mine.push(event(
+                    created + 20 * MINUTE,
+                    Some(agent),
+                    TimelineChange::Call {
+                        call_id: Uuid::now_v7(),
+                        caller_id: agent,
+                        callee_id: Some(customer),
+                        outcome,
+                        duration_secs: talk,
+                    },
+                ));
+            }
+            for (_, seq) in &mut mine {
+                *seq = tx.next_seq();
+            }
+            let updated = mine
+                .iter()
+                .map(|(e, _)| e.created_at)
+                .max()
+                .unwrap_or_default();
+            events.extend(mine);
+            tickets.push(HistoryTicket {
+                id,
+                number: first_number + i64::try_from(k)?,
+                status,
+                customer,
+                agent,
+                created,
+                updated: updated.timestamp_micros(),
+                responded,
+                resolved,
+                breached,
+                rating,
+                seq: tx.next_seq(),
+            });
+        }
+        insert_history_tickets(tx.conn(), people.department, &tickets).await?;
+        for chunk in events.chunks(PER_TX) {
+            let rows: Vec<(&TimelineEvent, i64)> = chunk.iter().map(|(e, s)| (e, *s)).collect();
+            db::timeline::insert_many(tx.conn(), &rows).await?;
+        }
+        tx.commit().await?;
+        events_written += events.len();
+        written += batch;
+    }
+    Ok(events_written)
+}
+
+struct HistoryTicket {
+    id: Uuid,
+    number: i64,
+    status: TicketStatus,
+    customer: Uuid,
+    agent: Uuid,
+    created: i64,
+    updated: i64,
+    responded: Option<i64>,
+    resolved: Option<i64>,
+    breached: Option<i64>,
+    rating: Option<(u8, i64)>,
+    seq: i64,
+}
+
+async fn insert_history_tickets(
+    conn: &mut sqlx::AnyConnection,
+    department: Uuid,
+    tickets: &[HistoryTicket],
+) -> Result<(), sqlx::Error> {
+    let mut q = db::SqlBuilder::new(
+        "INSERT INTO tickets (id, number, subject, status, priority, department_id, customer_id, \
+         assignee_id, created_at, updated_at, version, seq, first_responded_at, \
+         first_resolved_at, first_response_breached_at, rating_score, rated_at) VALUES ",
+    );
+    for (i, t) in tickets.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.bind(t.id).push(", ").bind(t.number).push(", ");
+        q.bind(SUBJECTS[t.number as usize % SUBJECTS.len()]);
+        q.push(", ").bind(t.status.as_str());
+        q.push(", ").bind(Priority::Normal.rank());
+        q.push(", ").bind(department).push(", ").bind(t.customer);
+        q.push(", ").bind(t.agent).push(", ").bind(t.created);
+        q.push(", ").bind(t.updated).push(", 2, ").bind(t.seq);
+        let (score, rated) = match t.rating {
+            Some((score, at)) => (Some(i64::from(score)), Some(at)),
+            None => (None, None),
+        };
+        for v in [t.responded, t.resolved, t.breached, score, rated] {
+            match v {
+                Some(v) => q.push(", ").bind(v),
+                None => q.push(", NULL"),
+            };
+        }
+        q.push(")");
+    }
+    q.build().execute(conn).await?;
+    Ok(())
+}

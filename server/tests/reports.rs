@@ -336,5 +336,28 @@ async fn the_job_rebuilds_the_same_report_however_often_it_runs_or_stops() {
     let again = report(&d.sue, &d.dept).await;
     assert_eq!(again.total, once.total);
     assert_eq!(again.agents, once.agents);
+
+    // From nothing, two passes at once (two instances on one PostgreSQL):
+    // each batch is recorded by one of them.
+    for table in ["report_facts", "report_days", "report_dirty"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+            .execute(db.writer())
+            .await
+            .unwrap();
+    }
+    sqlx::query("UPDATE counters SET value = 0 WHERE name = 'report_cursor'")
+        .execute(db.writer())
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(
+        server::report::job::catch_up(&db),
+        server::report::job::catch_up(&db)
+    );
+    a.unwrap();
+    b.unwrap();
+    server::report::job::catch_up(&db).await.unwrap();
+    let raced = report(&d.sue, &d.dept).await;
+    assert_eq!(raced.total, once.total);
+    assert_eq!(raced.agents, once.agents);
     d.app.stop().await;
 }

@@ -126,8 +126,13 @@ pub async fn rebuild_dirty(db: &Db, limit: i64) -> Result<usize, sqlx::Error> {
         };
         let rows = day_rows(facts);
         let mut tx = db.writer().begin().await?;
-        db::reports::replace_day(&mut tx, *department_id, *day, &rows, *generation).await?;
-        tx.commit().await?;
+        match db::reports::replace_day(&mut tx, *department_id, *day, &rows, *generation).await {
+            Ok(()) => tx.commit().await?,
+            // Another instance rebuilt the same day at the same moment: its
+            // rows stand, and the mark (if facts came since) stays for later.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
+            Err(e) => return Err(e),
+        }
     }
     Ok(dirty.len())
 }
