@@ -58,6 +58,10 @@ struct SignedInView: View {
     @State private var checkingPush = false
     @State private var creating = false
     @State private var showingOutbox = false
+    @State private var showingReport = false
+
+    /// Supervisors (their department's) and admins (any department's) read the daily report.
+    private var readsReports: Bool { user.role == .supervisor || user.role == .admin }
 
     var body: some View {
         NavigationSplitView {
@@ -66,6 +70,9 @@ struct SignedInView: View {
                 .toolbar {
                     ToolbarItem { Button("Outbox", systemImage: "tray.and.arrow.up") { showingOutbox = true } }
                     ToolbarItem { Button("Check notifications", systemImage: "bell.badge") { checkingPush = true } }
+                    if readsReports {
+                        ToolbarItem { Button("Daily report", systemImage: "chart.bar") { showingReport = true } }
+                    }
                     // Staff open tickets too, on a customer's behalf.
                     ToolbarItem { Button("New ticket", systemImage: "square.and.pencil") { creating = true } }
                     ToolbarItem(placement: .cancellationAction) { Button("Sign out", action: signOut) }
@@ -87,6 +94,11 @@ struct SignedInView: View {
             }))
         }
         .sheet(isPresented: $showingOutbox) { OutboxView(model: Observed(OutboxModel(core: core))) }
+        .sheet(isPresented: $showingReport) {
+            ReportView(
+                model: Observed(ReportModel(core: core, departmentId: user.role == .admin ? nil : user.departmentId)),
+                choosesDepartment: user.role == .admin)
+        }
         .sheet(isPresented: $checkingPush) { NavigationStack { PushCheckView(checks: pushChecks) } }
         .overlay { CallOverlay(model: Observed(CallModel(core: core, audio: audio))) }
         .onChange(of: links.ticketId) { _, id in if let id { selected = id } }

@@ -110,6 +110,23 @@ public final class CustomerServiceClient: @unchecked Sendable {
         try await client.setSlaPolicy(departmentId: departmentId, policy: policy)
     }
 
+    // The daily report: read by the department's supervisors and admins (needs the server), the last one kept offline
+
+    /// The department's report from `from` to `to` (`YYYY-MM-DD`, inclusive, at most 366 days); kept in the cache.
+    public func dailyReport(departmentId: String, from: String, to: String) async throws -> DailyReportInfo {
+        try await client.dailyReport(departmentId: departmentId, from: from, to: to)
+    }
+
+    /// The last report read of the department, whatever its range; nil before the first. From the cache, offline too.
+    public func cachedDailyReport(departmentId: String) async throws -> DailyReportInfo? {
+        try await background { try $0.cachedDailyReport(departmentId: departmentId) }
+    }
+
+    /// The same report as CSV (a row per day, and per day and agent), for a spreadsheet.
+    public func dailyReportCsv(departmentId: String, from: String, to: String) async throws -> String {
+        try await client.dailyReportCsv(departmentId: departmentId, from: from, to: to)
+    }
+
     // Changes: shown at once as pending, sent when the server is reachable
 
     public func createTicket(departmentId: String, subject: String, body: String) async throws -> TicketItem {

@@ -38,10 +38,10 @@ class ServerTestCase: XCTestCase {
         return core
     }
 
-    /// A staff member of `department`, signed in and connected.
-    func staff(_ name: String, department: String) async throws -> CustomerServiceClient {
+    /// A staff member of `department` (an agent, or `role`), signed in and connected.
+    func staff(_ name: String, department: String, role: String = "agent") async throws -> CustomerServiceClient {
         let email = "\(name.lowercased())@staff.example"
-        _ = try await server.createStaff(email: email, name: name, departmentId: department)
+        _ = try await server.createStaff(email: email, name: name, departmentId: department, role: role)
         let core = try openCore()
         _ = try await core.signIn(email: email, password: TestServer.password)
         try await live(core)

@@ -35,6 +35,8 @@ final class TestServer: @unchecked Sendable {
         environment["CS_ADMIN_EMAIL"] = TestServer.adminEmail
         environment["CS_ADMIN_PASSWORD"] = TestServer.password
         environment["NO_COLOR"] = "1"
+        // The report job takes in changes every 100 ms, not every 5 s, so a test sees its tickets counted soon.
+        environment["CS_REPORT_UPDATE_MS"] = "100"
         let log = dataDir.appendingPathComponent("server.log").path
         pid = try spawn(binary, environment: environment, log: log)
         let deadline = Date().addingTimeInterval(30)
