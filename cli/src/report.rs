@@ -108,6 +108,11 @@ fn print(ctx: &Ctx, r: &DailyReportInfo) {
         headers[0] = "AGENT";
         out!("{}", output::table(&headers, &rows));
     }
+    out!("");
+    out!(
+        "1ST REPLY, RESOLUTION: median / 90th percentile, in business hours; MISSED: SLA targets;"
+    );
+    out!("CALLS: answered / placed; CSAT: average (ratings).");
 }
 
 const HEADERS: [&str; 10] = [
@@ -115,10 +120,10 @@ const HEADERS: [&str; 10] = [
     "OPENED",
     "RESOLVED",
     "REOPENED",
-    "1ST REPLY (MEDIAN/P90)",
-    "RESOLUTION (MEDIAN/P90)",
+    "1ST REPLY",
+    "RESOLUTION",
     "MISSED",
-    "CALLS (ANSWERED/ALL)",
+    "CALLS",
     "TALK",
     "CSAT",
 ];

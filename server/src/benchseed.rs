@@ -336,104 +336,6 @@ fn random_ticket(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Config;
-
-    #[tokio::test]
-    async fn seeded_tickets_take_numbers_and_feed_positions_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            data_dir: dir.path().to_path_buf(),
-            ..Config::default()
-        };
-        let state = AppState::open(config).await.unwrap();
-        let dept = db::departments::insert(state.db.writer(), "Billing")
-            .await
-            .unwrap()
-            .unwrap();
-        let customer = Uuid::now_v7();
-        let new = NewUser {
-            id: customer,
-            email: "c@example.test",
-            name: "C",
-            password_hash: "x",
-            role: Role::Customer,
-            department_id: None,
-        };
-        assert!(db::users::insert(state.db.writer(), new).await.unwrap());
-
-        seed_in_batches(&state, &[dept.id], &[customer], 25, 10)
-            .await
-            .unwrap();
-
-        let (count, first, last, seqs): (i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), MIN(number), MAX(number), COUNT(DISTINCT seq) FROM tickets",
-        )
-        .fetch_one(state.db.reader())
-        .await
-        .unwrap();
-        assert_eq!((count, first, last, seqs), (25, 1001, 1025, 25));
-        let counters: Vec<(String, i64)> =
-            sqlx::query_as("SELECT name, value FROM counters ORDER BY name")
-                .fetch_all(state.db.reader())
-                .await
-                .unwrap();
-        assert!(counters.contains(&("feed".into(), 25)), "{counters:?}");
-        assert!(
-            counters.contains(&("ticket_number".into(), 1025)),
-            "{counters:?}"
-        );
-        let (indexed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ticket_search")
-            .fetch_one(state.db.reader())
-            .await
-            .unwrap();
-        assert_eq!(indexed, 25);
-        state.db.close().await;
-    }
-
-    #[tokio::test]
-    async fn fanout_accounts_are_signed_in_and_tickets_open_in_their_departments() {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            data_dir: dir.path().to_path_buf(),
-            ..Config::default()
-        };
-        let state = AppState::open(config).await.unwrap();
-
-        let seed = seed_fanout(&state, 3, 2, 5, 4, "x").await.unwrap();
-
-        assert_eq!(seed.departments.len(), 3);
-        assert_eq!(seed.staff.len(), 6);
-        assert_eq!(seed.customers.len(), 5);
-        assert_eq!(seed.staff[2].department_id, Some(seed.departments[1]));
-        for user in seed.staff.iter().chain(&seed.customers) {
-            let hash = crate::auth::hash_token(&user.token);
-            let signed_in = db::sessions::user_for_token(state.db.reader(), &hash)
-                .await
-                .unwrap()
-                .expect("the token is live");
-            assert_eq!((signed_in.id, signed_in.role), (user.id, user.role));
-            assert_eq!(signed_in.department_id, user.department_id);
-        }
-        assert_eq!(seed.tickets.len(), 4);
-        for (i, t) in seed.tickets.iter().enumerate() {
-            assert_eq!((t.customer, t.department), (i, i % 3));
-            let ticket = db::tickets::get(state.db.reader(), t.id)
-                .await
-                .unwrap()
-                .unwrap();
-            assert_eq!(ticket.status, TicketStatus::Open);
-            assert_eq!(ticket.customer_id, seed.customers[i].id);
-            assert_eq!(ticket.department_id, seed.departments[i % 3]);
-            assert_eq!(ticket.assignee_id, None);
-        }
-        assert!(seed_fanout(&state, 1, 1, 1, 2, "x").await.is_err());
-        state.db.close().await;
-    }
-}
-
 /// The people of [`seed_report_history`]'s department.
 pub struct ReportPeople<'a> {
     pub department: Uuid,
@@ -650,4 +552,102 @@ async fn insert_history_tickets(
     }
     q.build().execute(conn).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    #[tokio::test]
+    async fn seeded_tickets_take_numbers_and_feed_positions_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        let state = AppState::open(config).await.unwrap();
+        let dept = db::departments::insert(state.db.writer(), "Billing")
+            .await
+            .unwrap()
+            .unwrap();
+        let customer = Uuid::now_v7();
+        let new = NewUser {
+            id: customer,
+            email: "c@example.test",
+            name: "C",
+            password_hash: "x",
+            role: Role::Customer,
+            department_id: None,
+        };
+        assert!(db::users::insert(state.db.writer(), new).await.unwrap());
+
+        seed_in_batches(&state, &[dept.id], &[customer], 25, 10)
+            .await
+            .unwrap();
+
+        let (count, first, last, seqs): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(number), MAX(number), COUNT(DISTINCT seq) FROM tickets",
+        )
+        .fetch_one(state.db.reader())
+        .await
+        .unwrap();
+        assert_eq!((count, first, last, seqs), (25, 1001, 1025, 25));
+        let counters: Vec<(String, i64)> =
+            sqlx::query_as("SELECT name, value FROM counters ORDER BY name")
+                .fetch_all(state.db.reader())
+                .await
+                .unwrap();
+        assert!(counters.contains(&("feed".into(), 25)), "{counters:?}");
+        assert!(
+            counters.contains(&("ticket_number".into(), 1025)),
+            "{counters:?}"
+        );
+        let (indexed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ticket_search")
+            .fetch_one(state.db.reader())
+            .await
+            .unwrap();
+        assert_eq!(indexed, 25);
+        state.db.close().await;
+    }
+
+    #[tokio::test]
+    async fn fanout_accounts_are_signed_in_and_tickets_open_in_their_departments() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        let state = AppState::open(config).await.unwrap();
+
+        let seed = seed_fanout(&state, 3, 2, 5, 4, "x").await.unwrap();
+
+        assert_eq!(seed.departments.len(), 3);
+        assert_eq!(seed.staff.len(), 6);
+        assert_eq!(seed.customers.len(), 5);
+        assert_eq!(seed.staff[2].department_id, Some(seed.departments[1]));
+        for user in seed.staff.iter().chain(&seed.customers) {
+            let hash = crate::auth::hash_token(&user.token);
+            let signed_in = db::sessions::user_for_token(state.db.reader(), &hash)
+                .await
+                .unwrap()
+                .expect("the token is live");
+            assert_eq!((signed_in.id, signed_in.role), (user.id, user.role));
+            assert_eq!(signed_in.department_id, user.department_id);
+        }
+        assert_eq!(seed.tickets.len(), 4);
+        for (i, t) in seed.tickets.iter().enumerate() {
+            assert_eq!((t.customer, t.department), (i, i % 3));
+            let ticket = db::tickets::get(state.db.reader(), t.id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(ticket.status, TicketStatus::Open);
+            assert_eq!(ticket.customer_id, seed.customers[i].id);
+            assert_eq!(ticket.department_id, seed.departments[i % 3]);
+            assert_eq!(ticket.assignee_id, None);
+        }
+        assert!(seed_fanout(&state, 1, 1, 1, 2, "x").await.is_err());
+        state.db.close().await;
+    }
 }
