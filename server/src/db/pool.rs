@@ -145,8 +145,13 @@ fn sqlite_pool(max_connections: u32, role: Role) -> AnyPoolOptions {
                 .await?;
                 if role == Role::Writer {
                     // Checkpoints run beside the writer (`checkpoint.rs`),
-                    // not inside its commits.
-                    conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                    // not inside its commits, except as a bound under
+                    // sustained writes (see `WRITER_CHECKPOINT_PAGES`).
+                    conn.execute(sqlx::AssertSqlSafe(format!(
+                        "PRAGMA wal_autocheckpoint = {}",
+                        super::checkpoint::WRITER_CHECKPOINT_PAGES
+                    )))
+                    .await?;
                 }
                 Ok(())
             })
