@@ -6,12 +6,10 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::{ADMIN, Backend, PASSWORD, client, eventually};
+use common::{Backend, PASSWORD, client, eventually};
 use cs_core::{
     CannedRepliesListener, CannedReplyItem, CoreError, SendState, SyncState, TicketFilter,
 };
-use reqwest::Method;
-use serde_json::json;
 
 #[derive(Default)]
 struct Seen(Mutex<Vec<Vec<CannedReplyItem>>>);
@@ -35,18 +33,7 @@ async fn a_supervisors_reply_reaches_the_agents_composer_filled_in_and_offline_t
     let mut backend = Backend::start().await;
     let dept = backend.department("Support").await;
     let bea_email = backend.agent("Bea", &dept).await;
-    let admin = backend.token_of(ADMIN).await;
-    backend
-        .call(
-            Method::POST,
-            "/v1/staff",
-            &admin,
-            Some(
-                json!({"email": "sue@staff.example", "name": "Sue", "password": PASSWORD,
-                        "role": "supervisor", "department_id": dept}),
-            ),
-        )
-        .await;
+    let sue_email = backend.supervisor("Sue", &dept).await;
     let ann = backend.customer_token("ann@x.example", "Ann").await;
     let ticket = backend.open_ticket(&ann, &dept, "Refund").await;
     let (ticket_id, number) = (
@@ -56,9 +43,7 @@ async fn a_supervisors_reply_reaches_the_agents_composer_filled_in_and_offline_t
 
     let (sue_dir, bea_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let sue = client(&backend, sue_dir.path());
-    sue.sign_in("sue@staff.example".into(), PASSWORD.into())
-        .await
-        .unwrap();
+    sue.sign_in(sue_email, PASSWORD.into()).await.unwrap();
     let bea = client(&backend, bea_dir.path());
     bea.sign_in(bea_email, PASSWORD.into()).await.unwrap();
     eventually("Bea is live", || bea.sync_state() == SyncState::Live).await;

@@ -6,37 +6,22 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ADMIN, Backend, PASSWORD, client};
+use common::{Backend, PASSWORD, client};
 use cs_core::CoreError;
-use reqwest::Method;
-use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_supervisor_reads_the_report_online_and_the_last_one_offline() {
     let mut backend = Backend::start_with(|c| c.report_update_ms = 50).await;
     let dept = backend.department("Support").await;
     let bea_email = backend.agent("Bea", &dept).await;
-    let admin = backend.token_of(ADMIN).await;
-    backend
-        .call(
-            Method::POST,
-            "/v1/staff",
-            &admin,
-            Some(
-                json!({"email": "sue@staff.example", "name": "Sue", "password": PASSWORD,
-                        "role": "supervisor", "department_id": dept}),
-            ),
-        )
-        .await;
+    let sue_email = backend.supervisor("Sue", &dept).await;
     let ann = backend.customer_token("ann@x.example", "Ann").await;
     backend.open_ticket(&ann, &dept, "Refund").await;
     backend.open_ticket(&ann, &dept, "Invoice").await;
 
     let dir = tempfile::tempdir().unwrap();
     let sue = client(&backend, dir.path());
-    sue.sign_in("sue@staff.example".into(), PASSWORD.into())
-        .await
-        .unwrap();
+    sue.sign_in(sue_email, PASSWORD.into()).await.unwrap();
     assert_eq!(sue.cached_daily_report(dept.clone()).unwrap(), None);
     let today = chrono::Utc::now().date_naive();
     let from = (today - chrono::Duration::days(6)).to_string();

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::database::Database;
 use crate::http;
-use crate::server_proc::{ADMIN_EMAIL, ADMIN_PASSWORD, ServerProcess};
+use crate::server_proc::{ADMIN_EMAIL, ADMIN_PASSWORD, RunDir, ServerProcess};
 use crate::stats::{Latencies, round3};
 
 const SUPERVISOR_EMAIL: &str = "supervisor@loadgen.test";
@@ -51,21 +51,14 @@ struct Seeded {
 }
 
 pub async fn run(opts: Options) -> anyhow::Result<Value> {
-    let mut temp_dir = tempfile::Builder::new().prefix("cs-bench-").tempdir()?;
-    let data_dir = match &opts.data_dir {
-        Some(dir) => dir.clone(),
-        None => temp_dir.path().to_path_buf(),
-    };
-    if opts.keep {
-        temp_dir.disable_cleanup(true);
-        eprintln!("keeping data directory {}", data_dir.display());
-    }
+    let run_dir = RunDir::new(opts.data_dir.as_deref(), opts.keep)?;
+    let data_dir = &run_dir.path;
     let database = Database::prepare(opts.database_url.as_deref()).await?;
     let http = http::client(opts.clients)?;
     let outcome = async {
-        let seeded = seed(&opts, &data_dir, database.url()).await?;
+        let seeded = seed(&opts, data_dir, database.url()).await?;
         let server =
-            ServerProcess::start(&opts.server_bin, &data_dir, database.url(), &http).await?;
+            ServerProcess::start(&opts.server_bin, data_dir, database.url(), &http).await?;
         let measured = measure(&opts, &http, &server.url, &seeded).await;
         let mut report = server.finish(measured).await?;
         report["tickets"] = json!(seeded.tickets);

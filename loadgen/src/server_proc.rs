@@ -178,3 +178,23 @@ fn free_port() -> anyhow::Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
 }
+
+/// The data directory of a run that seeds a store: `chosen` (`--data-dir`,
+/// kept, so a later run can reuse the store), else a fresh temporary one,
+/// removed at the end unless `keep`.
+pub struct RunDir {
+    pub path: PathBuf,
+    _temp: tempfile::TempDir,
+}
+
+impl RunDir {
+    pub fn new(chosen: Option<&Path>, keep: bool) -> anyhow::Result<RunDir> {
+        let mut temp = tempfile::Builder::new().prefix("cs-bench-").tempdir()?;
+        let path = chosen.map_or_else(|| temp.path().to_path_buf(), Path::to_path_buf);
+        if keep {
+            temp.disable_cleanup(true);
+            eprintln!("keeping data directory {}", path.display());
+        }
+        Ok(RunDir { path, _temp: temp })
+    }
+}

@@ -17,6 +17,7 @@ pub mod mail;
 pub mod message_writer;
 pub mod metrics;
 pub mod openapi;
+pub mod periodic;
 pub mod policy;
 pub mod push;
 pub mod realtime;

@@ -124,6 +124,16 @@ impl Backend {
 
     /// An agent of `dept`, made by the admin; their email.
     pub async fn agent(&self, name: &str, dept: &str) -> String {
+        self.staff(name, "agent", dept).await
+    }
+
+    /// A supervisor of `dept`, made by the admin; their email.
+    #[allow(dead_code)] // Each test binary compiles this module; not all use it.
+    pub async fn supervisor(&self, name: &str, dept: &str) -> String {
+        self.staff(name, "supervisor", dept).await
+    }
+
+    async fn staff(&self, name: &str, role: &str, dept: &str) -> String {
         let admin = self.token_of(ADMIN).await;
         let email = format!("{}@staff.example", name.to_lowercase());
         self.call(
@@ -131,7 +141,7 @@ impl Backend {
             "/v1/staff",
             &admin,
             Some(json!({"email": email, "name": name, "password": PASSWORD,
-                        "role": "agent", "department_id": dept})),
+                        "role": role, "department_id": dept})),
         )
         .await;
         email

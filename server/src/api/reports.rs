@@ -2,7 +2,7 @@
 //! JSON or CSV. Served from the rows the report job keeps (see
 //! `crate::report`), so a request reads at most a row per day and agent.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::State;
 use axum::http::header;
@@ -81,7 +81,12 @@ pub async fn daily(
         return Err(super::departments::department_not_found());
     }
     let rows = db::reports::days(&mut *conn, dept, params.from, params.to).await?;
-    let names = db::users::names(&mut conn, rows.iter().filter_map(|(_, a, _)| *a)).await?;
+    let names: HashMap<Uuid, String> =
+        db::users::summaries(&mut conn, rows.iter().filter_map(|(_, a, _)| *a))
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
     if matches!(params.format, Some(ReportFormat::Csv)) {
         let filename = format!("daily-report-{}-{}.csv", params.from, params.to);
         return Ok((

@@ -212,27 +212,3 @@ pub async fn summaries(
         })
         .collect()
 }
-
-/// The names of these accounts, by id (unknown ids are left out).
-pub async fn names(
-    conn: &mut sqlx::AnyConnection,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> Result<std::collections::HashMap<Uuid, String>, sqlx::Error> {
-    let ids: Vec<Uuid> = ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let mut q = SqlBuilder::new("SELECT id, name FROM users WHERE id IN (");
-    q.push_id_list(ids);
-    q.build()
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok((
-                super::parse_id(&row.try_get::<String, _>("id")?)?,
-                row.try_get("name")?,
-            ))
-        })
-        .collect()
-}

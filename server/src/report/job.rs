@@ -27,19 +27,10 @@ pub const BATCH: i64 = 5_000;
 /// Days rebuilt per round before the job looks at the feed again.
 const DAYS_PER_ROUND: i64 = 100;
 
-pub fn spawn(db: Db, every: Duration, mut shutdown: watch::Receiver<bool>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = shutdown.changed() => return,
-            }
-            if let Err(e) = catch_up(&db).await {
-                tracing::warn!(error = %e, "daily report update failed");
-            }
-        }
+pub fn spawn(db: Db, every: Duration, shutdown: watch::Receiver<bool>) {
+    crate::periodic::spawn("daily report update", every, shutdown, move || {
+        let db = db.clone();
+        async move { catch_up(&db).await }
     });
 }
 

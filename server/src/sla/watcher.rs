@@ -22,19 +22,10 @@ use crate::db::{self, Db, now_micros, timeline::new_event};
 /// feed lock for long.
 const BATCH: i64 = 200;
 
-pub fn spawn(db: Db, every: Duration, mut shutdown: watch::Receiver<bool>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = shutdown.changed() => return,
-            }
-            if let Err(e) = mark_overdue(&db).await {
-                tracing::warn!(error = %e, "SLA breach check failed");
-            }
-        }
+pub fn spawn(db: Db, every: Duration, shutdown: watch::Receiver<bool>) {
+    crate::periodic::spawn("SLA breach check", every, shutdown, move || {
+        let db = db.clone();
+        async move { mark_overdue(&db).await.map(|_| ()) }
     });
 }
 
