@@ -8,6 +8,7 @@ import support.customerservice.ui.call.CallScreen
 import support.customerservice.ui.conversation.TicketScreen
 import support.customerservice.ui.outbox.OutboxScreen
 import support.customerservice.ui.preview.Fixtures
+import support.customerservice.ui.report.ReportScreen
 import support.customerservice.ui.signin.SignInScreen
 import support.customerservice.ui.theme.CustomerServiceTheme
 import support.customerservice.ui.tickets.TicketListPane
@@ -43,3 +44,11 @@ fun OutboxPreview() = Themed { OutboxScreen(Fixtures.outbox, {}, Modifier) }
 @Preview(name = "Incoming call", widthDp = 411, heightDp = 891)
 @Composable
 fun IncomingCallPreview() = Themed { CallScreen(Fixtures.callIncoming, {}) }
+
+@Preview(name = "Daily report", widthDp = 411, heightDp = 891)
+@Composable
+fun ReportPreview() = Themed { ReportScreen(Fixtures.report7, {}, Modifier) }
+
+@Preview(name = "Daily report, 90 days, wide", widthDp = 1280, heightDp = 800)
+@Composable
+fun ReportWidePreview() = Themed { ReportScreen(Fixtures.report90, {}, Modifier) }

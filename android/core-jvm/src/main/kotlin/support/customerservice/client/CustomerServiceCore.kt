@@ -16,6 +16,7 @@ import support.customerservice.core.Colleague
 import support.customerservice.core.CoreException
 import support.customerservice.core.CustomerInfo
 import support.customerservice.core.CustomerInviteInfo
+import support.customerservice.core.DailyReportInfo
 import support.customerservice.core.DepartmentInfo
 import support.customerservice.core.MessageItem
 import support.customerservice.core.OutboxItem
@@ -198,6 +199,20 @@ class CustomerServiceCore(val client: Client, private val io: CoroutineDispatche
     /** Replaces them (its supervisors, admins); applies to tickets opened or re-prioritised after. */
     suspend fun setSlaPolicy(departmentId: String, policy: SlaPolicyInfo): SlaPolicyInfo =
         client.setSlaPolicy(departmentId, policy)
+
+    // The daily report (supervisors of the department, admins)
+
+    /** The department's report from [from] to [to] (`YYYY-MM-DD`, inclusive, at most 366 days); needs the server. */
+    suspend fun dailyReport(departmentId: String, from: String, to: String): DailyReportInfo =
+        client.dailyReport(departmentId, from, to)
+
+    /** The last report read of the department, whatever its range; from the cache, offline too. */
+    suspend fun cachedDailyReport(departmentId: String): DailyReportInfo? =
+        withContext(io) { client.cachedDailyReport(departmentId) }
+
+    /** The same report as CSV (a row per day, and per day and agent); needs the server. */
+    suspend fun dailyReportCsv(departmentId: String, from: String, to: String): String =
+        client.dailyReportCsv(departmentId, from, to)
 
     // The outbox item by item
 

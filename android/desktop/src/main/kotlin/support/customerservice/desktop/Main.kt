@@ -86,6 +86,7 @@ fun main(args: Array<String>) {
             opener = DesktopFileOpener(options.dataDir.resolve("opened")),
             audio = callAudio(options.audio),
             presenterContext = Dispatchers.Main,
+            reportExporter = DownloadsExporter(),
         )
     application {
         Window(

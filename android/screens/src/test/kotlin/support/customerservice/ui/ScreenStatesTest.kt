@@ -19,6 +19,7 @@ import support.customerservice.ui.conversation.ticketTitle
 import support.customerservice.ui.newticket.NewTicketScreen
 import support.customerservice.ui.outbox.OutboxScreen
 import support.customerservice.ui.preview.Fixtures
+import support.customerservice.ui.report.ReportScreen
 import support.customerservice.ui.settings.PushCheckScreen
 import support.customerservice.ui.signin.SignInScreen
 import support.customerservice.ui.staff.StaffStatusActions
@@ -166,6 +167,27 @@ class ScreenStatesTest {
             },
             State("canned-editor-admin", "New canned reply") {
                 Frame("Canned replies") { CannedRepliesScreen(Fixtures.cannedEditorAdmin, {}, it) }
+            },
+            State("report-7-days", "First reply median") {
+                Frame("Daily report · Billing") { ReportScreen(Fixtures.report7, {}, it) }
+            },
+            State("report-90-days", "Maximilian Featherstonehaugh-Smythe") {
+                Frame("Daily report · Billing") { ReportScreen(Fixtures.report90, {}, it) }
+            },
+            State("report-loading", "7 days") {
+                Frame("Daily report · Billing") { ReportScreen(Fixtures.reportLoading, {}, it) }
+            },
+            State("report-offline", "Offline — showing the report as of 09:12") {
+                Frame("Daily report · Billing") { ReportScreen(Fixtures.reportOffline, {}, it) }
+            },
+            State("report-refused", "Only the department's supervisors and admins") {
+                Frame("Daily report") { ReportScreen(Fixtures.reportRefused, {}, it) }
+            },
+            State("report-error", "none is saved on this device yet") {
+                Frame("Daily report · Billing") { ReportScreen(Fixtures.reportError, {}, it) }
+            },
+            State("report-admin-exported", "Saved the CSV to /home/ada/Downloads") {
+                Frame("Daily report · Technical support") { ReportScreen(Fixtures.reportAdminExported, {}, it) }
             },
             State("ticket-loading", "Ticket") { Frame("Ticket") { TicketScreen(Fixtures.ticketLoading, {}, it) } },
             State("ticket-error", "Ticket not available") {

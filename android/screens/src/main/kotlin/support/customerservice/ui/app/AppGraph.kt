@@ -6,6 +6,7 @@ import support.customerservice.client.push.PushSelfTest
 import support.customerservice.ui.call.CallAudio
 import support.customerservice.ui.common.AttachmentPicker
 import support.customerservice.ui.common.FileOpener
+import support.customerservice.ui.report.ReportExporter
 
 /**
  * What the screens need from the platform, given once by the app (Android's Application, the desktop's main): the core,
@@ -23,4 +24,6 @@ class AppGraph(
     val pushCheck: PushSelfTest? = null,
     /** Opens the system's notification settings for the app, when a check finds them off. */
     val openNotificationSettings: (() -> Unit)? = null,
+    /** Where the daily report's CSV goes (the desktop: Downloads); `null` hides the export. */
+    val reportExporter: ReportExporter? = null,
 )

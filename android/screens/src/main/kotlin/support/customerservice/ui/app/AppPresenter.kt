@@ -24,6 +24,9 @@ sealed interface Route {
     /** Supervisors and admins: the department's canned replies to manage. */
     data object CannedReplies : Route
 
+    /** Supervisors and admins: the department's daily report. */
+    data object DailyReport : Route
+
     /** "Check notifications": the push self-test. */
     data object PushCheck : Route
 }

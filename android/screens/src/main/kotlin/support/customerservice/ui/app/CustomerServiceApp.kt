@@ -12,6 +12,7 @@ import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.automirrored.filled.ArrowBack
 import androidx.compose.material.icons.automirrored.filled.Logout
 import androidx.compose.material.icons.filled.Add
+import androidx.compose.material.icons.filled.BarChart
 import androidx.compose.material.icons.filled.Call
 import androidx.compose.material.icons.filled.CheckCircle
 import androidx.compose.material.icons.filled.MoreVert
@@ -59,6 +60,7 @@ import support.customerservice.ui.common.MessagePane
 import support.customerservice.ui.common.Presenter
 import support.customerservice.ui.common.isStaff
 import support.customerservice.ui.common.managesCannedReplies
+import support.customerservice.ui.common.readsReports
 import support.customerservice.ui.conversation.TicketEvent
 import support.customerservice.ui.conversation.TicketPresenter
 import support.customerservice.ui.conversation.TicketScreen
@@ -67,6 +69,9 @@ import support.customerservice.ui.newticket.NewTicketPresenter
 import support.customerservice.ui.newticket.NewTicketScreen
 import support.customerservice.ui.outbox.OutboxPresenter
 import support.customerservice.ui.outbox.OutboxScreen
+import support.customerservice.ui.report.ReportPresenter
+import support.customerservice.ui.report.ReportScreen
+import support.customerservice.ui.report.reportTitle
 import support.customerservice.ui.settings.PushCheckPresenter
 import support.customerservice.ui.settings.PushCheckScreen
 import support.customerservice.ui.signin.SignInPresenter
@@ -225,13 +230,16 @@ private fun Home(
                         StaffStatusActions(s, status::onEvent)
                     }
                     val managesCanned = user.role.managesCannedReplies
-                    if (pushCheck || managesCanned) {
+                    val readsReports = user.role.readsReports
+                    if (pushCheck || managesCanned || readsReports) {
                         // The phone's top bar has room for four actions beside the title: the rest go in a menu.
                         MoreMenu(
                             onCheckNotifications =
                                 if (pushCheck) ({ app.onEvent(AppEvent.Open(Route.PushCheck)) }) else null,
                             onCannedReplies =
                                 if (managesCanned) ({ app.onEvent(AppEvent.Open(Route.CannedReplies)) }) else null,
+                            onDailyReport =
+                                if (readsReports) ({ app.onEvent(AppEvent.Open(Route.DailyReport)) }) else null,
                             onSignOut = { app.onEvent(AppEvent.SignOut) },
                             userName = user.name,
                         )
@@ -270,6 +278,7 @@ private fun Home(
 private fun MoreMenu(
     onCheckNotifications: (() -> Unit)?,
     onCannedReplies: (() -> Unit)?,
+    onDailyReport: (() -> Unit)?,
     onSignOut: () -> Unit,
     userName: String,
 ) {
@@ -288,6 +297,17 @@ private fun MoreMenu(
                         onCannedReplies()
                     },
                     modifier = Modifier.testTag("canned-replies"),
+                )
+            }
+            if (onDailyReport != null) {
+                DropdownMenuItem(
+                    text = { Text("Daily report") },
+                    leadingIcon = { Icon(Icons.Filled.BarChart, contentDescription = null) },
+                    onClick = {
+                        open = false
+                        onDailyReport()
+                    },
+                    modifier = Modifier.testTag("daily-report"),
                 )
             }
             if (onCheckNotifications != null) {
@@ -397,6 +417,13 @@ private fun RouteScreen(
             val s by p.state.collectAsState()
             Scaffold(topBar = { TopAppBar(title = { Text("Canned replies") }, navigationIcon = back) }) { padding ->
                 CannedRepliesScreen(s, p::onEvent, Modifier.padding(padding))
+            }
+        }
+        Route.DailyReport -> {
+            val p = rememberPresenter(graph, route) { ReportPresenter(graph.core, it, user, graph.reportExporter) }
+            val s by p.state.collectAsState()
+            Scaffold(topBar = { TopAppBar(title = { Text(reportTitle(s)) }, navigationIcon = back) }) { padding ->
+                ReportScreen(s, p::onEvent, Modifier.padding(padding))
             }
         }
         Route.PushCheck -> {

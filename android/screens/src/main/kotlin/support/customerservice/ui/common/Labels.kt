@@ -49,6 +49,10 @@ val Role.canTransfer: Boolean
 val Role.managesCannedReplies: Boolean
     get() = this == Role.SUPERVISOR || this == Role.ADMIN
 
+/** Supervisors (their department's) and admins (any department's) read the daily report. */
+val Role.readsReports: Boolean
+    get() = this == Role.SUPERVISOR || this == Role.ADMIN
+
 val SlaFilter.label: String
     get() =
         when (this) {

@@ -1,7 +1,9 @@
 package support.customerservice.ui.preview
 
+import java.time.LocalDate
 import support.customerservice.client.push.PushCheckResult
 import support.customerservice.client.push.PushCheckStep
+import support.customerservice.core.AgentReportItem
 import support.customerservice.core.AttachmentItem
 import support.customerservice.core.CallDirection
 import support.customerservice.core.CallInfo
@@ -11,12 +13,15 @@ import support.customerservice.core.CannedReplyItem
 import support.customerservice.core.Colleague
 import support.customerservice.core.CustomerInfo
 import support.customerservice.core.CustomerInviteInfo
+import support.customerservice.core.DailyReportInfo
 import support.customerservice.core.DepartmentInfo
 import support.customerservice.core.MessageItem
 import support.customerservice.core.OutboxItem
 import support.customerservice.core.OutboxKind
 import support.customerservice.core.Priority
 import support.customerservice.core.ReadMarker
+import support.customerservice.core.ReportDayItem
+import support.customerservice.core.ReportFiguresInfo
 import support.customerservice.core.Role
 import support.customerservice.core.SendState
 import support.customerservice.core.SlaState
@@ -43,6 +48,9 @@ import support.customerservice.ui.newticket.CustomerLookup
 import support.customerservice.ui.newticket.NewTicketState
 import support.customerservice.ui.newticket.PassOnLink
 import support.customerservice.ui.outbox.OutboxState
+import support.customerservice.ui.report.NoticeKind
+import support.customerservice.ui.report.ReportRange
+import support.customerservice.ui.report.ReportState
 import support.customerservice.ui.settings.PushCheckState
 import support.customerservice.ui.settings.StepStatus
 import support.customerservice.ui.signin.SignInMode
@@ -619,4 +627,180 @@ object Fixtures {
                     "Notifications are turned off for this app. Turn them on in the system settings.",
                 ),
         )
+
+    // The daily report
+
+    /** The last day of the sample reports (their "today"). */
+    val reportDay: LocalDate = LocalDate.of(2026, 12, 6)
+
+    private fun figures(
+        opened: Long,
+        resolved: Long,
+        reopened: Long = 0,
+        firstReply: Long? = null,
+        resolution: Long? = null,
+        breaches: Long = 0,
+        calls: Long = 0,
+        csat: Double? = null,
+        ratings: Long = 0,
+    ) =
+        ReportFiguresInfo(
+            opened = opened,
+            resolved = resolved,
+            reopened = reopened,
+            firstResponses = if (firstReply == null) 0 else opened,
+            firstResponseMedianSecs = firstReply,
+            firstResponseP90Secs = firstReply?.times(3),
+            resolutions = if (resolution == null) 0 else resolved,
+            resolutionMedianSecs = resolution,
+            resolutionP90Secs = resolution?.times(4),
+            slaBreaches = breaches,
+            callsPlaced = calls,
+            callsAnswered = calls * 4 / 5,
+            callsMissed = (calls - calls * 4 / 5 + 1) / 2,
+            callsDeclined = (calls - calls * 4 / 5) / 2,
+            talkSecs = calls * 4 / 5 * 312,
+            csatCount = ratings,
+            csatAverage = csat,
+        )
+
+    /** A department's busy weeks: more on Mondays, little at weekends, the same numbers every run. */
+    private fun reportOver(days: Int): DailyReportInfo {
+        var seed = 20261206L
+        fun next(n: Int): Long {
+            seed = (seed * 1103515245 + 12345) and 0x7fffffff
+            return (seed shr 8) % n
+        }
+        val items =
+            (days - 1 downTo 0).map { back ->
+                val day = reportDay.minusDays(back.toLong())
+                val weekend = day.dayOfWeek.value >= 6
+                val base = if (weekend) 2 else if (day.dayOfWeek.value == 1) 16 else 10
+                val opened = base + next(6)
+                val resolved = maxOf(0, opened - 3 + next(6))
+                ReportDayItem(
+                    day.toString(),
+                    figures(
+                        opened,
+                        resolved,
+                        reopened = next(3),
+                        firstReply = 600 + next(3000),
+                        resolution = 3 * 3600 + next(20) * 3600,
+                        breaches = next(3),
+                        calls = next(8),
+                        csat = 3.8 + next(12) / 10.0,
+                        ratings = next(5),
+                    ),
+                )
+            }
+        val f = items.map { it.figures }
+        val total =
+            ReportFiguresInfo(
+                opened = f.sumOf { it.opened },
+                resolved = f.sumOf { it.resolved },
+                reopened = f.sumOf { it.reopened },
+                firstResponses = f.sumOf { it.firstResponses },
+                firstResponseMedianSecs = 1_500,
+                firstResponseP90Secs = 3 * 3600 + 5 * 60,
+                resolutions = f.sumOf { it.resolutions },
+                resolutionMedianSecs = 9 * 3600 + 20 * 60,
+                resolutionP90Secs = 2 * 86_400 + 4 * 3600,
+                slaBreaches = f.sumOf { it.slaBreaches },
+                callsPlaced = f.sumOf { it.callsPlaced },
+                callsAnswered = f.sumOf { it.callsAnswered },
+                callsMissed = f.sumOf { it.callsMissed },
+                callsDeclined = f.sumOf { it.callsDeclined },
+                talkSecs = f.sumOf { it.talkSecs },
+                csatCount = f.sumOf { it.csatCount },
+                csatAverage = 4.3,
+            )
+        val agents =
+            listOf(
+                AgentReportItem(
+                    bea.id,
+                    bea.name,
+                    figures(0, total.resolved * 5 / 10, firstReply = 1_140, csat = 4.6, ratings = total.csatCount / 2),
+                ),
+                AgentReportItem(
+                    "u-bill",
+                    "Bill Billing",
+                    figures(0, total.resolved * 3 / 10, firstReply = 2_460, csat = 4.1, ratings = total.csatCount / 3),
+                ),
+                AgentReportItem(
+                    "u-maximilian",
+                    "Maximilian Featherstonehaugh-Smythe",
+                    figures(0, total.resolved * 2 / 10, firstReply = 45),
+                ),
+            )
+        return DailyReportInfo(
+            departmentId = billing.id,
+            timeZone = "Europe/Paris",
+            from = items.first().day,
+            to = items.last().day,
+            days = items,
+            total = total,
+            agents = agents,
+            asOfMs = now - 4 * MINUTE,
+        )
+    }
+
+    private fun reportState(range: ReportRange, report: DailyReportInfo?) =
+        ReportState(
+            me = sam,
+            departments = listOf(billing, tech),
+            range = range,
+            from = reportDay.minusDays(range.days - 1L).toString(),
+            to = reportDay.toString(),
+            report = report,
+            loading = false,
+            canExport = true,
+        )
+
+    val report7 = reportState(ReportRange.WEEK, reportOver(7))
+    val report90 = reportState(ReportRange.QUARTER, reportOver(90))
+    val reportLoading = reportState(ReportRange.WEEK, null).copy(loading = true)
+
+    /** Offline, the 7-day report read this morning stays while the user asked for 30 days. */
+    val reportOffline =
+        reportState(ReportRange.MONTH, reportOver(7))
+            .copy(
+                cached = true,
+                notice = "Offline — showing the report as of 09:12 (30 Nov – 6 Dec 2026)",
+                noticeKind = NoticeKind.OFFLINE,
+            )
+    val reportRefused =
+        ReportState(
+            me = bea,
+            from = reportDay.minusDays(6).toString(),
+            to = reportDay.toString(),
+            notice = "Only the department's supervisors and admins can see its daily report.",
+            noticeKind = NoticeKind.REFUSED,
+        )
+
+    /** Offline on a device that never read the report. */
+    val reportError =
+        reportState(ReportRange.WEEK, null)
+            .copy(
+                notice = "Offline — the report needs the server, and none is saved on this device yet.",
+                noticeKind = NoticeKind.ERROR,
+            )
+
+    /** An admin's view, another department picked, just after an export; nothing happened there yet. */
+    val reportAdminExported =
+        reportState(ReportRange.WEEK, null)
+            .copy(
+                me = UserInfo("u-ada", "Ada Admin", "ada@demo.test", Role.ADMIN, null, null),
+                departmentId = tech.id,
+                report =
+                    reportOver(7).let { r ->
+                        r.copy(
+                            departmentId = tech.id,
+                            days = r.days.map { it.copy(figures = figures(0, 0)) },
+                            total = figures(0, 0),
+                            agents = emptyList(),
+                        )
+                    },
+                exportMessage =
+                    "Saved the CSV to /home/ada/Downloads/daily-report-technical-support-2026-11-30-2026-12-06.csv",
+            )
 }
