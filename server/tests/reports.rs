@@ -12,6 +12,7 @@ use common::{Session, TestApp};
 use protocol::{DAILY_REPORT_CSV_HEADER, DailyReport, Department, Role, Ticket};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use server::db;
 
 fn today() -> String {
     Utc::now().date_naive().to_string()
@@ -359,5 +360,26 @@ async fn the_job_rebuilds_the_same_report_however_often_it_runs_or_stops() {
     let raced = report(&d.sue, &d.dept).await;
     assert_eq!(raced.total, once.total);
     assert_eq!(raced.agents, once.agents);
+
+    // A chat message moves its ticket on the feed but adds no fact: the
+    // job reads it and writes nothing (chat shares SQLite's one writer).
+    let cursor = db::reports::counter(db.reader(), "report_cursor")
+        .await
+        .unwrap();
+    d.ann
+        .post(
+            &format!("/v1/tickets/{}/messages", d.charged_twice.id),
+            json!({"body": "Any news?"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    server::report::job::catch_up(&db).await.unwrap();
+    assert_eq!(
+        db::reports::counter(db.reader(), "report_cursor")
+            .await
+            .unwrap(),
+        cursor
+    );
+    assert_eq!(report(&d.sue, &d.dept).await.total, once.total);
     d.app.stop().await;
 }

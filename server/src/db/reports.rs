@@ -1,6 +1,8 @@
 //! The daily report's tables: the job's cursor, the facts it recorded, the
 //! days marked for a rebuild, and each day's rows (see `crate::report`).
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use protocol::TimelineEvent;
 use sqlx::any::AnyRow;
@@ -99,7 +101,11 @@ pub async fn tickets_by_id(
         .collect()
 }
 
-/// Timeline events whose feed position is in `(after, upto]`, in order.
+/// The timeline events the report counts (status moves and calls) whose
+/// feed position is in `(after, upto]`, in order. The others (opening,
+/// assignment, priority, ...) are most of the timeline: filtered here, they
+/// are neither read nor parsed. `change` is written by serde_json with its
+/// `kind` tag first.
 pub async fn events(
     conn: &mut AnyConnection,
     after: i64,
@@ -107,7 +113,9 @@ pub async fn events(
     limit: i64,
 ) -> Result<Vec<(i64, TimelineEvent)>, sqlx::Error> {
     let sql = format!(
-        "SELECT {} FROM timeline_events e WHERE e.seq > $1 AND e.seq <= $2 ORDER BY e.seq LIMIT $3",
+        "SELECT {} FROM timeline_events e WHERE e.seq > $1 AND e.seq <= $2 \
+         AND (e.change LIKE '{{\"kind\":\"status_changed\"%' OR e.change LIKE '{{\"kind\":\"call\"%') \
+         ORDER BY e.seq LIMIT $3",
         timeline::COLUMNS
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -121,8 +129,31 @@ pub async fn events(
         .collect()
 }
 
+/// Which of these fact ids are recorded already.
+pub async fn recorded<'a>(
+    conn: &mut AnyConnection,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<HashSet<String>, sqlx::Error> {
+    let ids: Vec<&str> = ids.into_iter().collect();
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(FACTS_PER_STATEMENT) {
+        let mut q = SqlBuilder::new("SELECT id FROM report_facts WHERE id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(*id);
+        }
+        q.push(")");
+        for row in q.build().fetch_all(&mut *conn).await? {
+            found.insert(row.try_get("id")?);
+        }
+    }
+    Ok(found)
+}
+
 /// Records facts (those already recorded are left as they are), marks
-/// their days for a rebuild and moves the cursor from `from` to `to`, in
+/// the days that gained one for a rebuild and moves the cursor from `from` to `to`, in
 /// the caller's transaction. `Ok(false)`, writing nothing, when the cursor
 /// is no longer at `from` (another instance got there first).
 pub async fn record_facts(
@@ -140,6 +171,9 @@ pub async fn record_facts(
     if moved.rows_affected() != 1 {
         return Ok(false);
     }
+    // Only days that gained a fact need a rebuild: a ticket read again
+    // (a chat message moves it on the feed) gives facts already recorded.
+    let mut days: Vec<(Uuid, NaiveDate)> = Vec::new();
     for chunk in facts.chunks(FACTS_PER_STATEMENT) {
         let mut q = SqlBuilder::new(
             "INSERT INTO report_facts (id, department_id, day, agent_id, kind, value) VALUES ",
@@ -159,10 +193,14 @@ pub async fn record_facts(
                 .bind(f.value)
                 .push(")");
         }
-        q.push(" ON CONFLICT (id) DO NOTHING");
-        q.build().execute(&mut *conn).await?;
+        q.push(" ON CONFLICT (id) DO NOTHING RETURNING department_id, day");
+        for row in q.build().fetch_all(&mut *conn).await? {
+            days.push((
+                parse_id(&row.try_get::<String, _>("department_id")?)?,
+                parse_day(&row.try_get::<String, _>("day")?)?,
+            ));
+        }
     }
-    let mut days: Vec<(Uuid, NaiveDate)> = facts.iter().map(|f| (f.department_id, f.day)).collect();
     days.sort_unstable();
     days.dedup();
     for (department_id, day) in days {
@@ -202,29 +240,62 @@ pub async fn dirty_days(
     .collect()
 }
 
-/// A day's facts: (agent, kind, value).
+/// A day's facts, counted in the database: (agent, kind, how many, sum of
+/// their values), and the values of its duration facts (agent, kind,
+/// value), which exact quantiles need. A day of a busy department holds
+/// tens of thousands of facts; only the durations cross to the server.
 pub async fn day_facts(
     conn: &mut AnyConnection,
     department_id: Uuid,
     day: NaiveDate,
-) -> Result<Vec<(Option<Uuid>, FactKind, i64)>, sqlx::Error> {
-    sqlx::query(
-        "SELECT agent_id, kind, value FROM report_facts WHERE department_id = $1 AND day = $2",
+) -> Result<DayFacts, sqlx::Error> {
+    let (dept, day) = (department_id.to_string(), day.to_string());
+    let counted = sqlx::query(
+        "SELECT agent_id, kind, COUNT(*) AS n, CAST(SUM(value) AS BIGINT) AS total FROM report_facts \
+         WHERE department_id = $1 AND day = $2 GROUP BY agent_id, kind",
     )
-    .bind(department_id.to_string())
-    .bind(day.to_string())
-    .fetch_all(conn)
+    .bind(dept.clone())
+    .bind(day.clone())
+    .fetch_all(&mut *conn)
     .await?
     .iter()
     .map(|row| {
-        let kind: String = row.try_get("kind")?;
         Ok((
             parse_agent(row.try_get("agent_id")?)?,
-            FactKind::parse(&kind).ok_or_else(|| decode_err(format!("fact kind {kind}")))?,
+            parse_kind(row.try_get("kind")?)?,
+            row.try_get::<i64, _>("n")?.max(0) as u64,
+            row.try_get::<i64, _>("total")?,
+        ))
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    let durations = sqlx::query(
+        "SELECT agent_id, kind, value FROM report_facts WHERE department_id = $1 AND day = $2 \
+         AND kind IN ('first_response', 'resolution')",
+    )
+    .bind(dept)
+    .bind(day)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            parse_agent(row.try_get("agent_id")?)?,
+            parse_kind(row.try_get("kind")?)?,
             row.try_get("value")?,
         ))
     })
-    .collect()
+    .collect::<Result<_, sqlx::Error>>()?;
+    Ok(DayFacts { counted, durations })
+}
+
+/// See [`day_facts`].
+pub struct DayFacts {
+    pub counted: Vec<(Option<Uuid>, FactKind, u64, i64)>,
+    pub durations: Vec<(Option<Uuid>, FactKind, i64)>,
+}
+
+fn parse_kind(text: String) -> Result<FactKind, sqlx::Error> {
+    FactKind::parse(&text).ok_or_else(|| decode_err(format!("fact kind {text}")))
 }
 
 /// Replaces a day's rows with these, and clears its mark if no fact came

@@ -10,7 +10,7 @@
 //! from where the pass found it, so instances sharing one PostgreSQL
 //! database, or a restart mid-pass, neither lose nor double a fact.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use protocol::SlaPolicy;
@@ -19,11 +19,20 @@ use uuid::Uuid;
 
 use super::Tally;
 use super::facts::{self, Fact, ReportTicket};
+use crate::db::reports::DayFacts;
 use crate::db::{self, Db, now_micros};
 use crate::sla::calendar::Calendar;
 
-/// Source rows (tickets, and events) read per batch.
-pub const BATCH: i64 = 5_000;
+/// Source rows (tickets, and events) read per batch: each batch's facts are
+/// one write transaction, kept short so that ticket and message writes
+/// waiting on SQLite's single writer are not held up for long.
+pub const BATCH: i64 = 1_000;
+/// How far the cursor may stay behind when a pass found nothing new: the
+/// span is read again by the next pass instead of written now.
+const UNRECORDED_SPAN: i64 = 10_000;
+/// The report's "as of" is written when a pass changed the report, else
+/// at most this often.
+const AS_OF_EVERY_MICROS: i64 = 60_000_000;
 /// Days rebuilt per round before the job looks at the feed again.
 const DAYS_PER_ROUND: i64 = 100;
 
@@ -38,17 +47,24 @@ pub fn spawn(db: Db, every: Duration, shutdown: watch::Receiver<bool>) {
 /// touched; then notes the pass's start as the report's "as of".
 pub async fn catch_up(db: &Db) -> Result<(), sqlx::Error> {
     let started = now_micros();
+    let mut changed = false;
     loop {
         let read = record_batch(db, BATCH).await?;
         let rebuilt = rebuild_dirty(db, DAYS_PER_ROUND).await?;
+        changed |= rebuilt > 0;
         if read < BATCH as usize && rebuilt < DAYS_PER_ROUND as usize {
             break;
         }
     }
-    db::reports::set_counter(db.writer(), "report_as_of", started).await
+    let as_of = db::reports::counter(db.reader(), "report_as_of").await?;
+    if changed || started - as_of >= AS_OF_EVERY_MICROS {
+        db::reports::set_counter(db.writer(), "report_as_of", started).await?;
+    }
+    Ok(())
 }
 
-/// One batch of the feed; returns how many source rows it read.
+/// One batch of the feed; returns how many source rows the cursor moved
+/// past (0 at the end of the feed, or with nothing new to record).
 pub async fn record_batch(db: &Db, limit: i64) -> Result<usize, sqlx::Error> {
     let mut conn = db.reader().acquire().await?;
     let cursor = db::reports::counter(&mut *conn, "report_cursor").await?;
@@ -97,6 +113,17 @@ pub async fn record_batch(db: &Db, limit: i64) -> Result<usize, sqlx::Error> {
         found.extend(facts::of_event(event, t, &calendars[&t.department_id]));
     }
 
+    // Most rows read again are tickets a chat message moved on the feed:
+    // their facts are recorded already. Skip the write (SQLite's single
+    // writer is chat's too) until there is something new or the span read
+    // again each pass grows long.
+    let mut conn = db.reader().acquire().await?;
+    let recorded = db::reports::recorded(&mut conn, found.iter().map(|f| f.id.as_str())).await?;
+    drop(conn);
+    found.retain(|f| !recorded.contains(&f.id));
+    if found.is_empty() && read < limit as usize && upto - cursor < UNRECORDED_SPAN {
+        return Ok(0);
+    }
     let mut tx = db.writer().begin().await?;
     if db::reports::record_facts(&mut tx, &found, cursor, upto).await? {
         tx.commit().await?;
@@ -129,22 +156,32 @@ pub async fn rebuild_dirty(db: &Db, limit: i64) -> Result<usize, sqlx::Error> {
 }
 
 /// A day's rows: the department's (agent `None`) and each agent's.
-fn day_rows(facts: Vec<(Option<Uuid>, super::FactKind, i64)>) -> Vec<(Option<Uuid>, Tally)> {
-    let mut by_agent: BTreeMap<Uuid, Vec<(super::FactKind, i64)>> = BTreeMap::new();
-    for (agent, kind, value) in &facts {
-        if let Some(agent) = agent {
-            by_agent.entry(*agent).or_default().push((*kind, *value));
-        }
+fn day_rows(facts: DayFacts) -> Vec<(Option<Uuid>, Tally)> {
+    if facts.counted.is_empty() {
+        return Vec::new();
     }
-    let mut rows = Vec::with_capacity(by_agent.len() + 1);
-    if !facts.is_empty() {
-        rows.push((None, Tally::of(facts.iter().map(|(_, k, v)| (*k, *v)))));
-    }
-    rows.extend(
-        by_agent
-            .into_iter()
-            .map(|(agent, facts)| (Some(agent), Tally::of(facts))),
+    let department = Tally::from_counts(
+        facts.counted.iter().map(|(_, k, n, sum)| (*k, *n, *sum)),
+        facts.durations.iter().map(|(_, k, v)| (*k, *v)),
     );
+    let agents: BTreeSet<Uuid> = facts.counted.iter().filter_map(|(a, ..)| *a).collect();
+    let mut rows = vec![(None, department)];
+    rows.extend(agents.into_iter().map(|agent| {
+        let mine = Some(agent);
+        let tally = Tally::from_counts(
+            facts
+                .counted
+                .iter()
+                .filter(|(a, ..)| *a == mine)
+                .map(|(_, k, n, sum)| (*k, *n, *sum)),
+            facts
+                .durations
+                .iter()
+                .filter(|(a, ..)| *a == mine)
+                .map(|(_, k, v)| (*k, *v)),
+        );
+        (mine, tally)
+    }));
     rows
 }
 

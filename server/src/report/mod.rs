@@ -72,6 +72,11 @@ impl FactKind {
     pub fn parse(text: &str) -> Option<FactKind> {
         FactKind::ALL.into_iter().find(|k| k.as_str() == text)
     }
+
+    /// Whether the value is a duration, whose quantiles need every value.
+    pub fn is_duration(self) -> bool {
+        matches!(self, FactKind::FirstResponse | FactKind::Resolution)
+    }
 }
 
 /// Business durations of one kind: exact quantiles when made from the
@@ -144,35 +149,53 @@ pub struct Tally {
 impl Tally {
     /// The figures of these facts (kind, value).
     pub fn of(facts: impl IntoIterator<Item = (FactKind, i64)>) -> Tally {
+        let facts: Vec<(FactKind, i64)> = facts.into_iter().collect();
+        let counted = facts.iter().map(|(kind, value)| (*kind, 1, *value));
+        let durations = facts.iter().copied().filter(|(kind, _)| kind.is_duration());
+        Tally::from_counts(counted, durations)
+    }
+
+    /// The figures from facts counted by kind (kind, how many, sum of their
+    /// values) and the values of the duration facts, which quantiles need.
+    pub fn from_counts(
+        counted: impl IntoIterator<Item = (FactKind, u64, i64)>,
+        durations: impl IntoIterator<Item = (FactKind, i64)>,
+    ) -> Tally {
         let mut t = Tally::default();
-        let (mut first_responses, mut resolutions) = (Vec::new(), Vec::new());
-        for (kind, value) in facts {
-            let positive = value.max(0) as u64;
+        for (kind, n, sum) in counted {
+            let sum = sum.max(0) as u64;
             match kind {
-                FactKind::Opened => t.opened += 1,
-                FactKind::Resolved => t.resolved += 1,
-                FactKind::Reopened => t.reopened += 1,
-                FactKind::FirstResponse => first_responses.push(value),
-                FactKind::Resolution => resolutions.push(value),
-                FactKind::SlaBreach => t.sla_breaches += 1,
+                FactKind::Opened => t.opened += n,
+                FactKind::Resolved => t.resolved += n,
+                FactKind::Reopened => t.reopened += n,
+                FactKind::FirstResponse | FactKind::Resolution => {}
+                FactKind::SlaBreach => t.sla_breaches += n,
                 FactKind::Csat => {
-                    t.csat_count += 1;
-                    t.csat_sum += positive;
+                    t.csat_count += n;
+                    t.csat_sum += sum;
                 }
                 FactKind::CallAnswered => {
-                    t.calls_placed += 1;
-                    t.calls_answered += 1;
-                    t.talk_secs += positive;
+                    t.calls_placed += n;
+                    t.calls_answered += n;
+                    t.talk_secs += sum;
                 }
                 FactKind::CallMissed => {
-                    t.calls_placed += 1;
-                    t.calls_missed += 1;
+                    t.calls_placed += n;
+                    t.calls_missed += n;
                 }
                 FactKind::CallDeclined => {
-                    t.calls_placed += 1;
-                    t.calls_declined += 1;
+                    t.calls_placed += n;
+                    t.calls_declined += n;
                 }
-                FactKind::CallCancelled => t.calls_placed += 1,
+                FactKind::CallCancelled => t.calls_placed += n,
+            }
+        }
+        let (mut first_responses, mut resolutions) = (Vec::new(), Vec::new());
+        for (kind, value) in durations {
+            match kind {
+                FactKind::FirstResponse => first_responses.push(value),
+                FactKind::Resolution => resolutions.push(value),
+                _ => {}
             }
         }
         t.first_response = Durations::of(first_responses);
