@@ -26,10 +26,13 @@ use crate::sla::calendar::Calendar;
 /// Source rows (tickets, and events) read per batch: each batch's facts are
 /// one write transaction, kept short so that ticket and message writes
 /// waiting on SQLite's single writer are not held up for long.
-pub const BATCH: i64 = 1_000;
+pub const BATCH: i64 = 250;
 /// How far the cursor may stay behind when a pass found nothing new: the
 /// span is read again by the next pass instead of written now.
 const UNRECORDED_SPAN: i64 = 10_000;
+/// At most this many facts are looked up first to see if any is new; a
+/// bigger batch (tickets pouring in) is written without asking.
+const RECHECKED_FACTS: usize = 500;
 /// The report's "as of" is written when a pass changed the report, else
 /// at most this often.
 const AS_OF_EVERY_MICROS: i64 = 60_000_000;
@@ -117,12 +120,16 @@ pub async fn record_batch(db: &Db, limit: i64) -> Result<usize, sqlx::Error> {
     // their facts are recorded already. Skip the write (SQLite's single
     // writer is chat's too) until there is something new or the span read
     // again each pass grows long.
-    let mut conn = db.reader().acquire().await?;
-    let recorded = db::reports::recorded(&mut conn, found.iter().map(|f| f.id.as_str())).await?;
-    drop(conn);
-    found.retain(|f| !recorded.contains(&f.id));
-    if found.is_empty() && read < limit as usize && upto - cursor < UNRECORDED_SPAN {
-        return Ok(0);
+    let at_the_end = read < limit as usize && upto - cursor < UNRECORDED_SPAN;
+    if at_the_end && found.len() <= RECHECKED_FACTS {
+        let mut conn = db.reader().acquire().await?;
+        let recorded =
+            db::reports::recorded(&mut conn, found.iter().map(|f| f.id.as_str())).await?;
+        drop(conn);
+        found.retain(|f| !recorded.contains(&f.id));
+        if found.is_empty() {
+            return Ok(0);
+        }
     }
     let mut tx = db.writer().begin().await?;
     if db::reports::record_facts(&mut tx, &found, cursor, upto).await? {
