@@ -383,3 +383,110 @@ async fn the_job_rebuilds_the_same_report_however_often_it_runs_or_stops() {
     assert_eq!(report(&d.sue, &d.dept).await.total, once.total);
     d.app.stop().await;
 }
+
+/// The figures the CSV and the JSON share, in the CSV's column order.
+fn counts_of(f: &protocol::ReportFigures) -> Vec<u64> {
+    vec![
+        f.opened,
+        f.resolved,
+        f.reopened,
+        f.first_response.count,
+        f.resolution.count,
+        f.sla_breaches,
+        f.calls.placed,
+        f.calls.answered,
+        f.calls.missed,
+        f.calls.declined,
+        f.calls.talk_secs,
+        f.csat.count,
+    ]
+}
+
+const CSV_COUNT_COLUMNS: [usize; 12] = [3, 4, 5, 6, 9, 12, 13, 14, 15, 16, 17, 18];
+
+#[tokio::test]
+async fn the_range_adds_up_its_days_and_each_agent_adds_up_theirs() {
+    let app = TestApp::start_with(|c| c.report_update_ms = 3_600_000).await;
+    let admin = app.admin().await;
+    let dept = admin.department("Billing").await;
+    let sue = app
+        .staff(&admin, "Sue", Role::Supervisor, Some(&dept))
+        .await;
+    let mut agents = Vec::new();
+    for name in ["Ada", "Ben", "Cy"] {
+        agents.push(
+            app.staff(&admin, name, Role::Agent, Some(&dept))
+                .await
+                .user
+                .id,
+        );
+    }
+    let customers = [
+        app.customer("Ann").await.user.id,
+        app.customer("Al").await.user.id,
+    ];
+    let people = server::benchseed::ReportPeople {
+        department: dept.id,
+        agents: &agents,
+        customers: &customers,
+    };
+    server::benchseed::seed_report_history(&app.server.state, &people, 600, 6)
+        .await
+        .unwrap();
+    server::report::job::catch_up(&app.server.state.db)
+        .await
+        .unwrap();
+
+    let from = (Utc::now().date_naive() - chrono::Duration::days(6)).to_string();
+    let path = report_path(&dept, &from, &today());
+    let r: DailyReport = sue.get(&path).await.expect(StatusCode::OK).json();
+    let csv = sue.get(&format!("{path}&format=csv")).await;
+    let text = String::from_utf8(csv.bytes.clone()).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let sum = |agent: &str| -> Vec<u64> {
+        CSV_COUNT_COLUMNS
+            .iter()
+            .map(|c| {
+                rows.iter()
+                    .filter(|row| row[1] == agent)
+                    .map(|row| row[*c].parse::<u64>().unwrap())
+                    .sum()
+            })
+            .collect()
+    };
+    assert!(r.total.opened > 500, "{:?}", r.total);
+    assert_eq!(
+        counts_of(&r.total),
+        sum(""),
+        "the total is the days added up"
+    );
+    assert_eq!(r.agents.len(), 3);
+    for agent in &r.agents {
+        assert_eq!(
+            counts_of(&agent.figures),
+            sum(&agent.agent_id.to_string()),
+            "{} is their days added up",
+            agent.name
+        );
+        assert!(agent.figures.first_response.median_secs.is_some());
+    }
+    let resolved_by_day: u64 = r.days.iter().map(|d| d.figures.resolved).sum();
+    assert_eq!(resolved_by_day, r.total.resolved);
+    // Several days of durations: the range's median is estimated from their
+    // buckets, close to the days' own.
+    let medians: Vec<i64> = r
+        .days
+        .iter()
+        .filter_map(|d| d.figures.first_response.median_secs)
+        .collect();
+    let total_median = r.total.first_response.median_secs.unwrap();
+    assert!(
+        medians.iter().any(|m| (*m - total_median).abs() * 3 < *m),
+        "{total_median} against the days' {medians:?}"
+    );
+    app.stop().await;
+}

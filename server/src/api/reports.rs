@@ -80,14 +80,9 @@ pub async fn daily(
     if db::departments::by_id(&mut *conn, dept).await?.is_none() {
         return Err(super::departments::department_not_found());
     }
-    let rows = db::reports::days(&mut *conn, dept, params.from, params.to).await?;
-    let names: HashMap<Uuid, String> =
-        db::users::summaries(&mut conn, rows.iter().filter_map(|(_, a, _)| *a))
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.name))
-            .collect();
     if matches!(params.format, Some(ReportFormat::Csv)) {
+        let rows = db::reports::days(&mut *conn, dept, params.from, params.to).await?;
+        let names = names(&mut conn, rows.iter().filter_map(|(_, a, _)| *a)).await?;
         let filename = format!("daily-report-{}-{}.csv", params.from, params.to);
         return Ok((
             [
@@ -101,6 +96,12 @@ pub async fn daily(
         )
             .into_response());
     }
+    let department_days =
+        db::reports::department_days(&mut *conn, dept, params.from, params.to).await?;
+    let agent_totals =
+        db::reports::agent_totals(&mut conn, state.db.dialect, dept, params.from, params.to)
+            .await?;
+    let names = names(&mut conn, agent_totals.iter().map(|(a, _)| *a)).await?;
     let time_zone = db::sla::policy(&mut *conn, dept)
         .await?
         .unwrap_or_else(SlaPolicy::none)
@@ -108,18 +109,11 @@ pub async fn daily(
     let as_of = db::from_micros(db::reports::counter(&mut *conn, "report_as_of").await?);
     drop(conn);
 
-    let mut by_day: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
-    let mut by_agent: BTreeMap<Uuid, Tally> = BTreeMap::new();
     let mut total = Tally::default();
-    for (day, agent, tally) in &rows {
-        match agent {
-            None => {
-                total.add(tally);
-                by_day.insert(*day, tally.clone());
-            }
-            Some(a) => by_agent.entry(*a).or_default().add(tally),
-        }
+    for (_, tally) in &department_days {
+        total.add(tally);
     }
+    let mut by_day: BTreeMap<NaiveDate, Tally> = department_days.into_iter().collect();
     let days = params
         .from
         .iter_days()
@@ -129,7 +123,7 @@ pub async fn daily(
             figures: by_day.remove(&day).unwrap_or_default().figures(),
         })
         .collect();
-    let mut agents: Vec<AgentReport> = by_agent
+    let mut agents: Vec<AgentReport> = agent_totals
         .into_iter()
         .map(|(agent_id, tally)| AgentReport {
             agent_id,
@@ -149,4 +143,15 @@ pub async fn daily(
         as_of,
     })
     .into_response())
+}
+
+async fn names(
+    conn: &mut sqlx::AnyConnection,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, sqlx::Error> {
+    Ok(db::users::summaries(conn, ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
 }

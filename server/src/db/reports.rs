@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
 use uuid::Uuid;
 
-use super::{SqlBuilder, decode_err, parse_id, parse_opt_id, timeline};
+use super::{Dialect, SqlBuilder, decode_err, parse_id, parse_opt_id, timeline};
 use crate::report::facts::{Fact, ReportTicket};
 use crate::report::histogram::Histogram;
 use crate::report::{Durations, FactKind, Tally};
@@ -394,6 +394,137 @@ pub async fn days<'e>(
         ))
     })
     .collect()
+}
+
+/// A department's own rows (not its agents') from `from` to `to`, by day.
+pub async fn department_days<'e>(
+    db: impl Executor<'e, Database = Any>,
+    department_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(NaiveDate, Tally)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT * FROM report_days WHERE department_id = $1 AND day >= $2 AND day <= $3 \
+         AND agent_id = '' ORDER BY day",
+    )
+    .bind(department_id.to_string())
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            parse_day(&row.try_get::<String, _>("day")?)?,
+            tally_from_row(row)?,
+        ))
+    })
+    .collect()
+}
+
+/// Each agent's figures from `from` to `to`, added up in the database: a
+/// row per agent instead of one per agent and day (a 90-day report of 20
+/// agents reads 20 rows here, not 1,800). Histograms come concatenated
+/// (`;`) for the server to merge; an agent's durations from a single day
+/// keep that day's exact quantiles.
+pub async fn agent_totals(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    department_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(Uuid, Tally)>, sqlx::Error> {
+    let concat = |column: &str| match dialect {
+        Dialect::Sqlite => format!("group_concat({column}, ';') AS {column}"),
+        Dialect::Postgres => format!("string_agg({column}, ';') AS {column}"),
+    };
+    let sum = |column: &str| format!("CAST(SUM({column}) AS BIGINT) AS {column}");
+    let durations = |prefix: &str| {
+        format!(
+            "{}, {}, CAST(SUM(CASE WHEN {prefix}_count > 0 THEN 1 ELSE 0 END) AS BIGINT) \
+             AS {prefix}_days, MAX({prefix}_median) AS {prefix}_median, \
+             MAX({prefix}_p90) AS {prefix}_p90",
+            sum(&format!("{prefix}_count")),
+            concat(&format!("{prefix}_hist")),
+        )
+    };
+    let counts: Vec<String> = [
+        "opened",
+        "resolved",
+        "reopened",
+        "sla_breaches",
+        "calls_placed",
+        "calls_answered",
+        "calls_missed",
+        "calls_declined",
+        "talk_secs",
+        "csat_count",
+        "csat_sum",
+    ]
+    .iter()
+    .map(|c| sum(c))
+    .collect();
+    let sql = format!(
+        "SELECT agent_id, {}, {}, {} FROM report_days WHERE department_id = $1 \
+         AND day >= $2 AND day <= $3 AND agent_id <> '' GROUP BY agent_id",
+        counts.join(", "),
+        durations("first_response"),
+        durations("resolution"),
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(department_id.to_string())
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|row| {
+            let agent = parse_id(&row.try_get::<String, _>("agent_id")?)?;
+            Ok((agent, totals_from_row(row)?))
+        })
+        .collect()
+}
+
+fn totals_from_row(row: &AnyRow) -> Result<Tally, sqlx::Error> {
+    let n = |column: &str| -> Result<u64, sqlx::Error> {
+        Ok(row.try_get::<i64, _>(column)?.max(0) as u64)
+    };
+    let durations = |prefix: &str| -> Result<Durations, sqlx::Error> {
+        let joined: String = row.try_get(format!("{prefix}_hist").as_str())?;
+        let mut hist = Histogram::default();
+        for part in joined.split(';') {
+            hist.merge(&Histogram::from_json(part).map_err(|e| decode_err(e.to_string()))?);
+        }
+        let single_day = n(&format!("{prefix}_days"))? == 1;
+        let exact = |column: &str| -> Result<Option<i64>, sqlx::Error> {
+            if single_day {
+                row.try_get(column)
+            } else {
+                Ok(None)
+            }
+        };
+        Ok(Durations {
+            count: n(&format!("{prefix}_count"))?,
+            median: exact(&format!("{prefix}_median"))?,
+            p90: exact(&format!("{prefix}_p90"))?,
+            hist,
+        })
+    };
+    Ok(Tally {
+        opened: n("opened")?,
+        resolved: n("resolved")?,
+        reopened: n("reopened")?,
+        first_response: durations("first_response")?,
+        resolution: durations("resolution")?,
+        sla_breaches: n("sla_breaches")?,
+        calls_placed: n("calls_placed")?,
+        calls_answered: n("calls_answered")?,
+        calls_missed: n("calls_missed")?,
+        calls_declined: n("calls_declined")?,
+        talk_secs: n("talk_secs")?,
+        csat_count: n("csat_count")?,
+        csat_sum: n("csat_sum")?,
+    })
 }
 
 fn tally_from_row(row: &AnyRow) -> Result<Tally, sqlx::Error> {

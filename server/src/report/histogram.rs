@@ -5,59 +5,69 @@
 //! seconds. A percentile is reported as its bucket's geometric middle,
 //! within about 12 % of the true value.
 
-use std::collections::BTreeMap;
-
 const FIRST_EDGE_SECS: f64 = 10.0;
 const GROWTH: f64 = 1.25;
 
+/// Counts by bucket, dense: a range's report merges thousands of these.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Histogram {
-    counts: BTreeMap<u16, u64>,
+    counts: Vec<u64>,
 }
 
 impl Histogram {
     pub fn add(&mut self, secs: i64) {
-        *self.counts.entry(bucket(secs)).or_default() += 1;
+        self.add_to(bucket(secs), 1);
+    }
+
+    fn add_to(&mut self, bucket: usize, n: u64) {
+        if self.counts.len() <= bucket {
+            self.counts.resize(bucket + 1, 0);
+        }
+        self.counts[bucket] += n;
     }
 
     pub fn merge(&mut self, other: &Histogram) {
-        for (bucket, n) in &other.counts {
-            *self.counts.entry(*bucket).or_default() += n;
+        if self.counts.len() < other.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine += theirs;
         }
     }
 
     pub fn count(&self) -> u64 {
-        self.counts.values().sum()
+        self.counts.iter().sum()
     }
 
     /// The estimated `p`-quantile (0 < p ≤ 1), nearest rank; `None` when empty.
     pub fn quantile(&self, p: f64) -> Option<i64> {
         let rank = rank(self.count(), p)?;
         let mut seen = 0;
-        for (bucket, n) in &self.counts {
+        for (bucket, n) in self.counts.iter().enumerate() {
             seen += n;
             if seen >= rank {
-                return Some(middle(*bucket));
+                return Some(middle(bucket));
             }
         }
         None
     }
 
-    /// `[[bucket, count], …]`, as stored.
+    /// `[[bucket, count], …]` of the buckets in use, as stored.
     pub fn to_json(&self) -> String {
-        let pairs: Vec<[u64; 2]> = self
-            .counts
-            .iter()
-            .map(|(b, n)| [u64::from(*b), *n])
+        let pairs: Vec<[u64; 2]> = (self.counts.iter().enumerate())
+            .filter(|(_, n)| **n > 0)
+            .map(|(b, n)| [b as u64, *n])
             .collect();
         serde_json::to_string(&pairs).expect("numbers serialise")
     }
 
     pub fn from_json(text: &str) -> Result<Histogram, serde_json::Error> {
         let pairs: Vec<(u16, u64)> = serde_json::from_str(text)?;
-        Ok(Histogram {
-            counts: pairs.into_iter().collect(),
-        })
+        let mut h = Histogram::default();
+        for (bucket, n) in pairs {
+            h.add_to(usize::from(bucket), n);
+        }
+        Ok(h)
     }
 }
 
@@ -72,19 +82,23 @@ pub fn quantile_of_sorted(sorted: &[i64], p: f64) -> Option<i64> {
     sorted.get(r as usize - 1).copied()
 }
 
-fn bucket(secs: i64) -> u16 {
+/// Bucket 120 starts past 1,000 years: every duration has one.
+const MAX_BUCKET: usize = 120;
+
+fn bucket(secs: i64) -> usize {
     let secs = secs.max(0) as f64;
     if secs < FIRST_EDGE_SECS {
         return 0;
     }
-    ((secs / FIRST_EDGE_SECS).ln() / GROWTH.ln()).floor() as u16 + 1
+    let b = ((secs / FIRST_EDGE_SECS).ln() / GROWTH.ln()).floor() as usize + 1;
+    b.min(MAX_BUCKET)
 }
 
-fn middle(bucket: u16) -> i64 {
+fn middle(bucket: usize) -> i64 {
     if bucket == 0 {
         return (FIRST_EDGE_SECS / 2.0) as i64;
     }
-    (FIRST_EDGE_SECS * GROWTH.powf(f64::from(bucket) - 0.5)).round() as i64
+    (FIRST_EDGE_SECS * GROWTH.powf(bucket as f64 - 0.5)).round() as i64
 }
 
 #[cfg(test)]

@@ -115,15 +115,25 @@ impl Durations {
         }
         self.count += other.count;
         self.hist.merge(&other.hist);
-        self.median = self.hist.quantile(0.5);
-        self.p90 = self.hist.quantile(0.9);
+        // Estimated from the merged buckets when the figures are read.
+        self.median = None;
+        self.p90 = None;
     }
 
     fn figures(&self) -> DurationFigures {
+        let exact = self.median.is_some() || self.count == 0;
         DurationFigures {
             count: self.count,
-            median_secs: self.median,
-            p90_secs: self.p90,
+            median_secs: if exact {
+                self.median
+            } else {
+                self.hist.quantile(0.5)
+            },
+            p90_secs: if exact {
+                self.p90
+            } else {
+                self.hist.quantile(0.9)
+            },
         }
     }
 }
@@ -296,7 +306,7 @@ mod tests {
         ]));
         assert_eq!(range.opened, 1);
         assert_eq!(range.resolution.count, 3);
-        let median = range.resolution.median.unwrap();
+        let median = range.figures().resolution.median_secs.unwrap();
         assert!((3_200..=4_000).contains(&median), "{median}");
     }
 
