@@ -31,6 +31,7 @@ pub struct DailyReportParams {
     #[param(value_type = String, format = Date)]
     to: NaiveDate,
     /// `json` (the default) or `csv`.
+    #[param(inline)]
     format: Option<ReportFormat>,
 }
 
