@@ -390,7 +390,7 @@ pub async fn days<'e>(
         Ok((
             parse_day(&row.try_get::<String, _>("day")?)?,
             parse_agent(row.try_get("agent_id")?)?,
-            tally_from_row(row)?,
+            tally_from_row(row, false)?,
         ))
     })
     .collect()
@@ -416,7 +416,7 @@ pub async fn department_days<'e>(
     .map(|row| {
         Ok((
             parse_day(&row.try_get::<String, _>("day")?)?,
-            tally_from_row(row)?,
+            tally_from_row(row, false)?,
         ))
     })
     .collect()
@@ -480,12 +480,15 @@ pub async fn agent_totals(
         .iter()
         .map(|row| {
             let agent = parse_id(&row.try_get::<String, _>("agent_id")?)?;
-            Ok((agent, totals_from_row(row)?))
+            Ok((agent, tally_from_row(row, true)?))
         })
         .collect()
 }
 
-fn totals_from_row(row: &AnyRow) -> Result<Tally, sqlx::Error> {
+/// A `report_days` row, or a sum of them (see [`agent_totals`]): there the
+/// histograms come `;`-joined, and a duration's stored quantiles are exact
+/// only when its `<prefix>_days` column says one day had any.
+fn tally_from_row(row: &AnyRow, summed: bool) -> Result<Tally, sqlx::Error> {
     let n = |column: &str| -> Result<u64, sqlx::Error> {
         Ok(row.try_get::<i64, _>(column)?.max(0) as u64)
     };
@@ -495,49 +498,19 @@ fn totals_from_row(row: &AnyRow) -> Result<Tally, sqlx::Error> {
         for part in joined.split(';') {
             hist.merge(&Histogram::from_json(part).map_err(|e| decode_err(e.to_string()))?);
         }
-        let single_day = n(&format!("{prefix}_days"))? == 1;
-        let exact = |column: &str| -> Result<Option<i64>, sqlx::Error> {
-            if single_day {
-                row.try_get(column)
+        let exact = !summed || n(&format!("{prefix}_days"))? == 1;
+        let quantile = |column: String| -> Result<Option<i64>, sqlx::Error> {
+            if exact {
+                row.try_get(column.as_str())
             } else {
                 Ok(None)
             }
         };
         Ok(Durations {
             count: n(&format!("{prefix}_count"))?,
-            median: exact(&format!("{prefix}_median"))?,
-            p90: exact(&format!("{prefix}_p90"))?,
+            median: quantile(format!("{prefix}_median"))?,
+            p90: quantile(format!("{prefix}_p90"))?,
             hist,
-        })
-    };
-    Ok(Tally {
-        opened: n("opened")?,
-        resolved: n("resolved")?,
-        reopened: n("reopened")?,
-        first_response: durations("first_response")?,
-        resolution: durations("resolution")?,
-        sla_breaches: n("sla_breaches")?,
-        calls_placed: n("calls_placed")?,
-        calls_answered: n("calls_answered")?,
-        calls_missed: n("calls_missed")?,
-        calls_declined: n("calls_declined")?,
-        talk_secs: n("talk_secs")?,
-        csat_count: n("csat_count")?,
-        csat_sum: n("csat_sum")?,
-    })
-}
-
-fn tally_from_row(row: &AnyRow) -> Result<Tally, sqlx::Error> {
-    let n = |column: &str| -> Result<u64, sqlx::Error> {
-        Ok(row.try_get::<i64, _>(column)?.max(0) as u64)
-    };
-    let durations = |prefix: &str| -> Result<Durations, sqlx::Error> {
-        let hist: String = row.try_get(format!("{prefix}_hist").as_str())?;
-        Ok(Durations {
-            count: n(&format!("{prefix}_count"))?,
-            median: row.try_get(format!("{prefix}_median").as_str())?,
-            p90: row.try_get(format!("{prefix}_p90").as_str())?,
-            hist: Histogram::from_json(&hist).map_err(|e| decode_err(e.to_string()))?,
         })
     };
     Ok(Tally {

@@ -63,6 +63,13 @@ data class ReportState(
     /** The last export's outcome: where the file went, or why it did not. */
     val exportMessage: String? = null,
 ) {
+    /**
+     * Export is offered once a report shows: the CSV comes from the server, so with nothing shown (offline, nothing
+     * saved) it could only fail.
+     */
+    val exportEnabled: Boolean
+        get() = canExport && !exporting && departmentId != null && report != null
+
     /** Admins have no department: they pick one. */
     val picksDepartment: Boolean
         get() = me.role == Role.ADMIN

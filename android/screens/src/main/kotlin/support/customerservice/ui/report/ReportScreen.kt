@@ -166,7 +166,7 @@ private fun Controls(state: ReportState, onEvent: (ReportEvent) -> Unit, wide: B
             if (state.canExport) {
                 OutlinedButton(
                     onClick = { onEvent(ReportEvent.ExportCsv) },
-                    enabled = !state.exporting && state.departmentId != null,
+                    enabled = state.exportEnabled,
                     modifier = Modifier.padding(start = 4.dp).testTag("report-export"),
                 ) {
                     Icon(Icons.Filled.Download, contentDescription = null, modifier = Modifier.size(18.dp))

@@ -17,6 +17,7 @@ import support.customerservice.core.UserInfo
 import support.customerservice.testing.TestServer
 import support.customerservice.testing.coreTest
 import support.customerservice.ui.ScreensTest
+import support.customerservice.ui.preview.Fixtures
 import support.customerservice.ui.report.NoticeKind
 import support.customerservice.ui.report.ReportEvent
 import support.customerservice.ui.report.ReportExporter
@@ -26,6 +27,14 @@ import support.customerservice.ui.report.ReportState
 
 /** The daily report dashboard against a real server, whose report job runs every 100 ms in tests. */
 class ReportPresenterTest : ScreensTest() {
+
+    @Test
+    fun `export is offered only once a report shows`() {
+        assertTrue(Fixtures.report7.exportEnabled)
+        assertFalse(Fixtures.reportError.exportEnabled, "offline with nothing saved: the CSV could only fail")
+        assertFalse(Fixtures.report7.copy(exporting = true).exportEnabled)
+        assertFalse(Fixtures.report7.copy(canExport = false).exportEnabled)
+    }
 
     private suspend fun signIn(who: String, email: String): Pair<CustomerServiceCore, UserInfo> {
         val core = openCore(who)
