@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::database::Database;
 use crate::server_proc::{ADMIN_EMAIL, ADMIN_PASSWORD, ServerProcess};
+use crate::stages::Stages;
 use crate::stats::{Latencies, ms, round3};
 use crate::ws_fanout::{connect, cpu_seconds, post_message, raise_open_files_limit, receive};
 
@@ -198,83 +199,4 @@ async fn measure(
         "p99_ms": round3(ms(latencies.percentile(99.0))),
         "stages_mean_ms": stages.json(),
     }))
-}
-
-/// The write path's stage timings from the server's `/metrics` (sums and
-/// counts of its histograms, `server/src/stage_metrics.rs`).
-#[derive(Default, Clone, Copy)]
-struct Stages {
-    queued: (f64, f64),
-    batch: (f64, f64),
-    batch_size: (f64, f64),
-    feed_read: (f64, f64),
-    feed_deliver: (f64, f64),
-}
-
-impl Stages {
-    async fn read(http: &reqwest::Client, base: &str) -> anyhow::Result<Stages> {
-        let text = http
-            .get(format!("{base}/metrics"))
-            .send()
-            .await?
-            .text()
-            .await?;
-        let value = |series: &str| -> f64 {
-            text.lines()
-                .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-                .unwrap_or(0.0)
-        };
-        let pair = |name: &str, labels: &str| {
-            (
-                value(&format!("{name}_sum{labels}")),
-                value(&format!("{name}_count{labels}")),
-            )
-        };
-        let message = r#"{writer="message"}"#;
-        Ok(Stages {
-            queued: pair("cs_write_queued_seconds", message),
-            batch: pair("cs_write_batch_seconds", message),
-            batch_size: pair("cs_write_batch_size", message),
-            feed_read: pair("cs_feed_read_seconds", ""),
-            feed_deliver: pair("cs_feed_deliver_seconds", ""),
-        })
-    }
-
-    fn since(&self, before: &Stages) -> Stages {
-        let minus = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0, a.1 - b.1);
-        Stages {
-            queued: minus(self.queued, before.queued),
-            batch: minus(self.batch, before.batch),
-            batch_size: minus(self.batch_size, before.batch_size),
-            feed_read: minus(self.feed_read, before.feed_read),
-            feed_deliver: minus(self.feed_deliver, before.feed_deliver),
-        }
-    }
-
-    fn mean((sum, count): (f64, f64)) -> f64 {
-        if count > 0.0 { sum / count } else { 0.0 }
-    }
-
-    fn line(&self) -> String {
-        format!(
-            "mean per message: {:.3} ms queued for the writer, {:.3} ms writing its batch \
-             (of {:.1}); per follower pass: {:.3} ms reading the feed, {:.3} ms addressing \
-             and queueing the frames",
-            Self::mean(self.queued) * 1000.0,
-            Self::mean(self.batch) * 1000.0,
-            Self::mean(self.batch_size),
-            Self::mean(self.feed_read) * 1000.0,
-            Self::mean(self.feed_deliver) * 1000.0,
-        )
-    }
-
-    fn json(&self) -> Value {
-        json!({
-            "queued_for_writer": round3(Self::mean(self.queued) * 1000.0),
-            "writing_batch": round3(Self::mean(self.batch) * 1000.0),
-            "batch_size": round3(Self::mean(self.batch_size)),
-            "feed_read": round3(Self::mean(self.feed_read) * 1000.0),
-            "feed_deliver": round3(Self::mean(self.feed_deliver) * 1000.0),
-        })
-    }
 }

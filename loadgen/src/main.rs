@@ -10,6 +10,7 @@ mod http;
 mod push;
 mod queue_page;
 mod server_proc;
+mod stages;
 mod stats;
 mod ws_fanout;
 

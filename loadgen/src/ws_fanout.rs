@@ -33,6 +33,7 @@ use uuid::Uuid;
 
 use crate::database::Database;
 use crate::server_proc::{ADMIN_EMAIL, ADMIN_PASSWORD, ServerProcess};
+use crate::stages::Stages;
 use crate::stats::{Latencies, ms, round3};
 
 pub const DEPARTMENTS: usize = 10;
@@ -319,6 +320,10 @@ async fn drive(
         opts.rate,
         seed.tickets.len()
     );
+    let mut stages_before = Vec::with_capacity(servers.len());
+    for server in servers {
+        stages_before.push(Stages::read(http, &server.url).await?);
+    }
     let cpu_before = cpu_seconds(servers)?;
     let self_cpu_before = process_cpu_seconds("self")?;
     let period = Duration::from_secs_f64(1.0 / opts.rate);
@@ -380,6 +385,10 @@ async fn drive(
     let cpu_after = cpu_seconds(servers)?;
     let self_cpu_after = process_cpu_seconds("self")?;
     let phase_end = micros(epoch.elapsed());
+    let mut stages = Vec::with_capacity(servers.len());
+    for (server, before) in servers.iter().zip(&stages_before) {
+        stages.push(Stages::read(http, &server.url).await?.since(before));
+    }
     let _ = stop.send(true);
     let mut logs = Vec::with_capacity(opts.clients);
     while let Some(joined) = sockets.join_next().await {
@@ -494,6 +503,9 @@ async fn drive(
     if let Some(e) = &first_ended {
         println!("  first end   {e}");
     }
+    for (i, stages) in stages.iter().enumerate() {
+        println!("  stages      instance {}: {}", i + 1, stages.line());
+    }
     println!(
         "  cpu         server {server_cpu:?} s, loadgen {loadgen_cpu} s over {phase_seconds:.1} s of sending"
     );
@@ -532,6 +544,7 @@ async fn drive(
         "sockets_ended_early": ended,
         "first_socket_end": first_ended,
         "server_cpu_seconds": server_cpu,
+        "stages_mean_ms": stages.iter().map(Stages::json).collect::<Vec<_>>(),
         "loadgen_cpu_seconds": loadgen_cpu,
         "send_phase_seconds": round3(phase_seconds),
         "loadgen_peak_rss_kib": crate::server_proc::status_kib("self", "VmHWM:").ok(),

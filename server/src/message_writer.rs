@@ -9,24 +9,30 @@
 use std::collections::{HashMap, HashSet};
 
 use protocol::{Message, Ticket, TicketStatus, TimelineChange};
+use sqlx::Row;
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::db::sync::Change;
+use crate::db::tickets::Scope;
 use crate::db::timeline::new_event;
-use crate::db::{self, Db, WriteTx, from_micros, now_micros};
+use crate::db::{self, Db, Dialect, SqlBuilder, WriteTx, from_micros, now_micros};
 use crate::error::{ApiError, ApiResult};
 use crate::group_commit::GroupCommit;
 use crate::routing;
 use crate::stage_metrics::StageMetrics;
 use crate::ticket_writer::id_conflict;
 
-/// A validated message, from a caller allowed to write on its ticket.
+/// A validated message; the writer checks that its author sees the ticket
+/// (with the ticket it reads anyway, saving the request a read of its own).
 pub struct NewMessage {
     pub id: Uuid,
     pub ticket_id: Uuid,
     pub author_id: Uuid,
-    /// Staff messages never reopen a ticket nor hand it over.
+    /// The tickets the author sees (`policy::ticket_scope`).
+    pub author_scope: Scope,
+    /// Staff messages never reopen a ticket nor hand it over; only staff
+    /// write internal notes.
     pub author_is_staff: bool,
     pub body: String,
     pub internal: bool,
@@ -80,42 +86,168 @@ enum Plan {
     SameAs(usize),
 }
 
+/// When a batch takes the feed lock.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Lock {
+    /// After its reads, which one statement then confirms under the lock:
+    /// two instances' writers hold the lock only for their inserts.
+    AfterReads,
+    /// Before its reads, when they did not hold (a ticket or file changed,
+    /// an id was taken meanwhile): nothing can change under the lock.
+    First,
+}
+
 /// Writes a batch in one transaction; one outcome per request, in order.
 async fn write_batch(
     db: &Db,
     capacity: i64,
     requests: &[NewMessage],
 ) -> Result<Vec<ApiResult<Posted>>, sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    // Read under the feed lock: ids, statuses and files cannot change under us.
-    let ids: Vec<Uuid> = requests.iter().map(|r| r.id).collect();
-    let existing = db::messages::get_many(tx.conn(), &ids).await?;
-    let ticket_ids: Vec<Uuid> = requests.iter().map(|r| r.ticket_id).collect();
-    let mut tickets = db::tickets::get_many(tx.conn(), &ticket_ids).await?;
+    if let Some(outcomes) = write_batch_with(db, capacity, requests, Lock::AfterReads).await? {
+        return Ok(outcomes);
+    }
+    write_batch_with(db, capacity, requests, Lock::First)
+        .await?
+        .ok_or_else(|| sqlx::Error::Protocol("a batch changed under the feed lock".into()))
+}
 
-    let plans = plan(&mut tx, requests, &existing, &tickets).await?;
+/// Writes a batch, or `None` (nothing written) when what it read changed
+/// before it took the lock.
+async fn write_batch_with(
+    db: &Db,
+    capacity: i64,
+    requests: &[NewMessage],
+    lock: Lock,
+) -> Result<Option<Vec<ApiResult<Posted>>>, sqlx::Error> {
+    let mut tx = db.begin_write_reading_first().await?;
+    if lock == Lock::First {
+        tx.lock_feed().await?;
+    }
+    let read = read_batch(&mut tx, requests).await?;
+    let plans = plan(&mut tx, requests, &read.existing, &read.tickets).await?;
     let creating: Vec<&NewMessage> = requests
         .iter()
         .zip(&plans)
         .filter(|(_, p)| matches!(p, Plan::Create))
         .map(|(r, _)| r)
         .collect();
-    let created = insert_messages(&mut tx, &creating).await?;
-    update_tickets(&mut tx, &creating, &mut tickets, capacity).await?;
+    if lock == Lock::AfterReads {
+        tx.lock_feed().await?;
+        if !read.still_holds(&mut tx, &creating).await? {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+    }
+    let Some(created) = insert_messages(&mut tx, &creating).await? else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    let mut tickets = read.tickets;
+    update_tickets(&mut tx, &creating, &mut tickets, &read.away, capacity).await?;
     tx.commit().await?;
 
-    Ok(requests
+    Ok(Some(
+        requests
+            .iter()
+            .zip(plans)
+            .map(|(request, plan)| match plan {
+                Plan::Create => Ok(Posted::Created(created[&request.id].clone())),
+                Plan::Done(outcome) => outcome,
+                Plan::SameAs(first) => match created.get(&requests[first].id) {
+                    Some(m) => repeat_of(m, request),
+                    None => Err(ApiError::internal("batched duplicate without its original")),
+                },
+            })
+            .collect(),
+    ))
+}
+
+/// What a batch reads before it writes.
+struct BatchRead {
+    /// Messages that already have one of the batch's ids.
+    existing: HashMap<Uuid, Message>,
+    tickets: HashMap<Uuid, Ticket>,
+    /// Each ticket's feed position as read.
+    seqs: HashMap<Uuid, i64>,
+    /// Assignees of tickets a customer writes on, and those of them away.
+    assignees: Vec<Uuid>,
+    away: HashSet<Uuid>,
+}
+
+async fn read_batch(tx: &mut WriteTx, requests: &[NewMessage]) -> Result<BatchRead, sqlx::Error> {
+    let ids: Vec<Uuid> = requests.iter().map(|r| r.id).collect();
+    let existing = db::messages::get_many(tx.conn(), &ids).await?;
+    let ticket_ids: Vec<Uuid> = requests.iter().map(|r| r.ticket_id).collect();
+    let (tickets, seqs) = db::tickets::get_many_with_seq(tx.conn(), &ticket_ids)
+        .await?
+        .into_iter()
+        .map(|(id, (ticket, seq))| ((id, ticket), (id, seq)))
+        .unzip();
+    let assignees = customers_assignees(requests, &tickets);
+    let away = routing::away_among(tx.conn(), &assignees).await?;
+    Ok(BatchRead {
+        existing,
+        tickets,
+        seqs,
+        assignees,
+        away,
+    })
+}
+
+/// The assignees of the tickets a customer writes on (so that a customer
+/// never waits on someone who is away).
+fn customers_assignees(requests: &[NewMessage], tickets: &HashMap<Uuid, Ticket>) -> Vec<Uuid> {
+    let mut assignees: Vec<Uuid> = requests
         .iter()
-        .zip(plans)
-        .map(|(request, plan)| match plan {
-            Plan::Create => Ok(Posted::Created(created[&request.id].clone())),
-            Plan::Done(outcome) => outcome,
-            Plan::SameAs(first) => match created.get(&requests[first].id) {
-                Some(m) => repeat_of(m, request),
-                None => Err(ApiError::internal("batched duplicate without its original")),
-            },
-        })
-        .collect())
+        .filter(|r| !r.author_is_staff)
+        .filter_map(|r| tickets.get(&r.ticket_id)?.assignee_id)
+        .collect();
+    assignees.sort_unstable();
+    assignees.dedup();
+    assignees
+}
+
+impl BatchRead {
+    /// Whether the reads still hold under the feed lock: every ticket at the
+    /// position read, no id to create taken meanwhile, the same assignees
+    /// away. One statement; on SQLite, where this transaction is the only
+    /// writer, none.
+    async fn still_holds(
+        &self,
+        tx: &mut WriteTx,
+        creating: &[&NewMessage],
+    ) -> Result<bool, sqlx::Error> {
+        if tx.dialect() == Dialect::Sqlite {
+            return Ok(true);
+        }
+        let mut q = SqlBuilder::new("SELECT 'ticket' AS kind, id, seq FROM tickets WHERE id IN (");
+        q.push_id_list(self.seqs.keys().copied());
+        if !creating.is_empty() {
+            q.push(
+                " UNION ALL SELECT 'message', id, CAST(0 AS BIGINT) FROM messages WHERE id IN (",
+            );
+            q.push_id_list(creating.iter().map(|r| r.id));
+        }
+        if !self.assignees.is_empty() {
+            q.push(
+                " UNION ALL SELECT 'active', id, CAST(0 AS BIGINT) FROM users \
+                 WHERE status = 'active' AND disabled = 0 AND id IN (",
+            );
+            q.push_id_list(self.assignees.iter().copied());
+        }
+        let mut tickets = 0;
+        let mut active = 0;
+        for row in q.build().fetch_all(tx.conn()).await? {
+            let kind: String = row.try_get("kind")?;
+            let id = db::parse_id(&row.try_get::<String, _>("id")?)?;
+            match kind.as_str() {
+                "ticket" if self.seqs.get(&id) == Some(&row.try_get("seq")?) => tickets += 1,
+                "active" if !self.away.contains(&id) => active += 1,
+                _ => return Ok(false),
+            }
+        }
+        Ok(tickets == self.seqs.len() && active == self.assignees.len() - self.away.len())
+    }
 }
 
 /// Decides, in order, what to do with each request.
@@ -134,8 +266,12 @@ async fn plan(
         } else if let Some(&first) = claimed.get(&r.id) {
             Plan::SameAs(first)
         } else {
-            match tickets.get(&r.ticket_id).map(|t| t.status) {
-                None => Plan::Done(Err(ApiError::not_found("not_found", "no such ticket"))),
+            let seen = tickets.get(&r.ticket_id).filter(|t| r.author_scope.sees(t));
+            match seen.map(|t| t.status) {
+                None => Plan::Done(Err(ApiError::ticket_not_found())),
+                Some(_) if r.internal && !r.author_is_staff => {
+                    Plan::Done(Err(ApiError::forbidden("only staff write internal notes")))
+                }
                 Some(TicketStatus::Closed) => Plan::Done(Err(ApiError::conflict(
                     "ticket_closed",
                     "the ticket is closed; open a new one",
@@ -186,11 +322,12 @@ async fn attachable(
 }
 
 /// Inserts the messages, their search rows and attachments; returns them
-/// as stored, by id.
+/// as stored, by id, or `None` when a file was taken since it was checked
+/// (before the feed lock).
 async fn insert_messages(
     tx: &mut WriteTx,
     creating: &[&NewMessage],
-) -> Result<HashMap<Uuid, Message>, sqlx::Error> {
+) -> Result<Option<HashMap<Uuid, Message>>, sqlx::Error> {
     let now = from_micros(now_micros());
     let mut messages: Vec<Message> = creating
         .iter()
@@ -206,21 +343,29 @@ async fn insert_messages(
         .collect();
     let seqs: Vec<i64> = messages.iter().map(|_| tx.next_seq()).collect();
     let rows: Vec<(&Message, i64)> = messages.iter().zip(seqs.iter().copied()).collect();
-    db::messages::insert_many(tx.conn(), &rows).await?;
+    let with_files: Vec<&&NewMessage> = creating
+        .iter()
+        .filter(|r| !r.attachment_ids.is_empty())
+        .collect();
+    if with_files.is_empty() {
+        tx.write_at_commit(db::messages::insert_many_sql(&rows));
+    } else {
+        // Files are attached to stored messages.
+        db::messages::insert_many(tx.conn(), &rows).await?;
+    }
     let search: Vec<(Uuid, &str, bool)> = messages
         .iter()
         .filter(|m| !m.body.is_empty())
         .map(|m| (m.ticket_id, m.body.as_str(), m.internal))
         .collect();
-    db::tickets::index_many(tx.conn(), &search).await?;
+    tx.write_at_commit(db::tickets::index_many_sql(&search));
 
-    let with_files: Vec<&&NewMessage> = creating
-        .iter()
-        .filter(|r| !r.attachment_ids.is_empty())
-        .collect();
     for r in &with_files {
-        // Checked under the feed lock in `plan`, so every file is taken.
-        db::files::attach(tx.conn(), &r.attachment_ids, r.author_id, r.id, r.ticket_id).await?;
+        let attached =
+            db::files::attach(tx.conn(), &r.attachment_ids, r.author_id, r.id, r.ticket_id).await?;
+        if attached != r.attachment_ids.len() as u64 {
+            return Ok(None);
+        }
     }
     if !with_files.is_empty() {
         let ids: Vec<Uuid> = with_files.iter().map(|r| r.id).collect();
@@ -232,7 +377,7 @@ async fn insert_messages(
     for (m, seq) in messages.iter().zip(seqs) {
         tx.record(seq, Change::Message(m.clone()));
     }
-    Ok(messages.into_iter().map(|m| (m.id, m)).collect())
+    Ok(Some(messages.into_iter().map(|m| (m.id, m)).collect()))
 }
 
 /// Moves each ticket written on where its customer can see (not for an
@@ -242,6 +387,7 @@ async fn update_tickets(
     tx: &mut WriteTx,
     creating: &[&NewMessage],
     tickets: &mut HashMap<Uuid, Ticket>,
+    away: &HashSet<Uuid>,
     capacity: i64,
 ) -> Result<(), sqlx::Error> {
     let mut touched: Vec<Uuid> = Vec::new();
@@ -287,7 +433,20 @@ async fn update_tickets(
         .filter(|id| !reopening.contains(id) && seen_by_customer.contains(id))
         .map(|id| (*id, tx.next_seq()))
         .collect();
-    db::tickets::touch_many(tx.conn(), now.timestamp_micros(), &touches).await?;
+    // So that a customer never waits on someone who is away.
+    let handing_over: Vec<Uuid> = touched
+        .iter()
+        .copied()
+        .filter(|id| by_customer.contains_key(id))
+        .filter(|id| tickets[id].assignee_id.is_some_and(|a| away.contains(&a)))
+        .collect();
+    let touch = db::tickets::touch_many_sql(now.timestamp_micros(), &touches);
+    if handing_over.is_empty() {
+        tx.write_at_commit(touch);
+    } else if let Some(touch) = touch {
+        // Routing writes tickets after it: their last write must be last.
+        touch.build().execute(tx.conn()).await?;
+    }
     for (id, seq) in &touches {
         let ticket = tickets.get_mut(id).expect("planned tickets exist");
         ticket.updated_at = now;
@@ -316,35 +475,28 @@ async fn update_tickets(
         tx.record(seq, Change::Event(event));
     }
 
-    // So that a customer never waits on someone who is away.
-    let assignees: Vec<Uuid> = by_customer
-        .keys()
-        .filter_map(|id| tickets[id].assignee_id)
-        .collect();
-    let away = routing::away_among(tx.conn(), &assignees).await?;
-    for id in touched.iter().filter(|id| by_customer.contains_key(id)) {
+    for id in &handing_over {
         let ticket = tickets.get_mut(id).expect("planned tickets exist");
-        if ticket.assignee_id.is_some_and(|a| away.contains(&a)) {
-            routing::reassign_if_assignee_away(tx, ticket, capacity).await?;
-        }
+        routing::reassign_if_assignee_away(tx, ticket, capacity).await?;
     }
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ticket_writer::{NewTicket, Opened};
 
-    struct Store {
-        _dir: tempfile::TempDir,
-        db: Db,
-        customer: Uuid,
-        other: Uuid,
-        ticket: Ticket,
+    /// A store with one ticket of a customer's, and another customer.
+    pub(crate) struct Store {
+        pub(crate) _dir: tempfile::TempDir,
+        pub(crate) db: Db,
+        pub(crate) customer: Uuid,
+        pub(crate) other: Uuid,
+        pub(crate) ticket: Ticket,
     }
 
-    async fn store_with_a_ticket() -> Store {
+    pub(crate) async fn store_with_a_ticket() -> Store {
         let (dir, db, dept, users) = crate::ticket_writer::tests::store_with_customers().await;
         let (_running, shutdown) = watch::channel(false);
         let writer =
@@ -374,6 +526,7 @@ mod tests {
             id,
             ticket_id: s.ticket.id,
             author_id,
+            author_scope: Scope::All,
             author_is_staff: false,
             body: "hello".into(),
             internal: false,

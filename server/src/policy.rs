@@ -25,12 +25,7 @@ pub fn ticket_scope(caller: &Caller) -> Scope {
 }
 
 pub fn can_see_ticket(caller: &Caller, ticket: &Ticket) -> bool {
-    match ticket_scope(caller) {
-        Scope::All => true,
-        Scope::Department(dept) => ticket.department_id == dept,
-        Scope::Customer(id) => ticket.customer_id == id,
-        Scope::Nothing => false,
-    }
+    ticket_scope(caller).sees(ticket)
 }
 
 /// Loads a ticket the caller may see, or answers 404.

@@ -8,13 +8,14 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::ws::WsClient;
-use common::{ADMIN_EMAIL, PASSWORD, TestApp, on_postgres, test_database_url};
+use common::{ADMIN_EMAIL, PASSWORD, TestApp, metric, on_postgres, test_database_url};
 use protocol::{
-    AuthResponse, CallSession, CallState, ClientEvent, Department, Role, ServerEvent, Signal,
-    StaffStatus,
+    AuthResponse, CallSession, CallState, ClientEvent, Department, Priority, Role, ServerEvent,
+    Signal, StaffStatus, TicketStatus,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use sqlx::Connection;
 
 /// A server process of the real binary, stopped when dropped.
 struct Instance {
@@ -118,6 +119,27 @@ async fn organisation(base: &str, agents: &[&str]) -> (Department, common::Sessi
     )
     .await;
     (dept, on(base, register.json()))
+}
+
+/// Two instances on one fresh PostgreSQL database, the organisation set up
+/// through the first (Ann signed in there) and Ada signed in on the second;
+/// `None` on SQLite, which takes one server.
+async fn two_instances() -> Option<(
+    Instance,
+    Instance,
+    Department,
+    common::Session,
+    common::Session,
+)> {
+    let Some(url) = test_database_url().await.filter(|_| on_postgres()) else {
+        eprintln!("SKIPPED: needs PostgreSQL (TEST_DATABASE_URL); SQLite takes one server");
+        return None;
+    };
+    let one = Instance::spawn(&url).await;
+    let two = Instance::spawn(&url).await;
+    let (dept, ann) = organisation(&one.base, &["Ada"]).await;
+    let ada = login(&two.base, "ada@staff.example").await;
+    Some((one, two, dept, ann, ada))
 }
 
 #[tokio::test]
@@ -246,15 +268,120 @@ async fn two_processes_on_postgres_deliver_chat_and_presence_both_ways() {
 }
 
 #[tokio::test]
-async fn a_call_between_two_postgres_instances_rings_and_carries_large_signalling() {
-    let Some(url) = test_database_url().await.filter(|_| on_postgres()) else {
-        eprintln!("SKIPPED: needs PostgreSQL (TEST_DATABASE_URL); SQLite takes one server");
+async fn another_instances_chat_arrives_with_its_notification_not_through_a_feed_read() {
+    let Some((_one, two, dept, ann, ada)) = two_instances().await else {
         return;
     };
-    let one = Instance::spawn(&url).await;
-    let two = Instance::spawn(&url).await;
-    let (dept, ann) = organisation(&one.base, &["Ada"]).await;
-    let ada = login(&two.base, "ada@staff.example").await;
+    let mut ada_ws = WsClient::connect(&two.base, &ada.token).await;
+    let t = ann.open_ticket(&dept, "Handed across").await;
+    ada_ws
+        .wait_for(|e| {
+            matches!(e, ServerEvent::Ticket { ticket } if ticket.id == t.id).then_some(())
+        })
+        .await;
+
+    let reads_before = metric(&two.base, "cs_feed_read_seconds_count").await;
+    let handed_before = metric(&two.base, "cs_feed_handed_total").await;
+    for n in 0..5 {
+        let body = format!("message {n}");
+        ann.post(
+            &format!("/v1/tickets/{}/messages", t.id),
+            json!({ "body": body }),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        let got = ada_ws
+            .wait_for(|e| match e {
+                ServerEvent::Message { message } if message.body.starts_with("message ") => {
+                    Some(message.body.clone())
+                }
+                _ => None,
+            })
+            .await;
+        assert_eq!(got, body, "delivered in order, once");
+    }
+    assert!(
+        metric(&two.base, "cs_feed_handed_total").await >= handed_before + 5.0,
+        "each of instance one's commits was handed to instance two's follower"
+    );
+    assert_eq!(
+        metric(&two.base, "cs_feed_read_seconds_count").await,
+        reads_before,
+        "instance two read none of them back from the feed"
+    );
+}
+
+/// A message's batch reads its ticket before it takes the feed lock; a
+/// ticket changed by another writer meanwhile must not be written over with
+/// what was read (here: reopening at a version that no longer holds).
+#[tokio::test]
+async fn a_message_racing_another_writer_on_its_ticket_is_written_after_it_not_over_it() {
+    if !on_postgres() {
+        eprintln!("SKIPPED: needs PostgreSQL (TEST_DATABASE_URL); SQLite has one writer");
+        return;
+    }
+    let app = TestApp::start().await;
+    let database_url = app.server.state.config.database_url.clone().unwrap();
+    let admin = app.admin().await;
+    let dept = admin.department("Support").await;
+    let sam = app
+        .staff(&admin, "Sam", Role::Supervisor, Some(&dept))
+        .await;
+    let ann = app.customer("Ann").await;
+    let t = ann.open_ticket(&dept, "Racing").await;
+    let resolved = sam.set_ticket(t.id, json!({"status": "resolved"})).await;
+
+    // Another writer (as another instance would) holds the feed lock...
+    let mut other = sqlx::PgConnection::connect(&database_url).await.unwrap();
+    let mut tx = other.begin().await.unwrap();
+    let (feed,): (i64,) =
+        sqlx::query_as("UPDATE counters SET value = value WHERE name = 'feed' RETURNING value")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    // ...while Ann writes: her batch reads the resolved ticket, then waits.
+    let path = format!("/v1/tickets/{}/messages", t.id);
+    let posting = tokio::spawn(async move {
+        let resp = ann.post(&path, json!({"body": "It broke again"})).await;
+        (resp.status, resp.body)
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The other writer raises the priority, a new version at a new position.
+    sqlx::query("UPDATE tickets SET priority = $1, version = version + 1, seq = $2 WHERE id = $3")
+        .bind(Priority::Urgent.rank())
+        .bind(feed + 1)
+        .bind(t.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE counters SET value = $1 WHERE name = 'feed'")
+        .bind(feed + 1)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let (status, body) = posting.await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let now = sam.ticket(t.id).await;
+    assert_eq!(now.status, TicketStatus::Open, "the message reopened it");
+    assert_eq!(
+        now.priority,
+        Priority::Urgent,
+        "the other writer's change kept"
+    );
+    assert_eq!(
+        now.version,
+        resolved.version + 2,
+        "both changes, one after the other"
+    );
+}
+
+#[tokio::test]
+async fn a_call_between_two_postgres_instances_rings_and_carries_large_signalling() {
+    let Some((one, two, dept, ann, ada)) = two_instances().await else {
+        return;
+    };
     let ticket = ann.open_ticket(&dept, "Call me").await;
     let mut ann_ws = WsClient::connect(&one.base, &ann.token).await;
     let mut ada_ws = WsClient::connect(&two.base, &ada.token).await;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use common::ws::WsClient;
-use common::{Session, TestApp};
+use common::{Session, TestApp, metric};
 use fakefcm::{Failure, FakeFcm, Received};
 use protocol::{CallSession, Role, Ticket};
 use reqwest::{Method, StatusCode};
@@ -490,24 +490,11 @@ async fn an_unregistered_token_is_forgotten() {
     tokio::time::sleep(QUIET).await;
     assert_eq!(s.fake.refused().len(), refused_before, "not tried again");
     let failed = metric(
-        &s.app,
+        &s.app.base,
         r#"cs_push_failed_total{service="fcm",reason="unregistered"}"#,
     );
     assert_eq!(failed.await, 1.0);
     s.app.stop().await;
-}
-
-/// A value of the server's `/metrics`, by its series (name and labels).
-async fn metric(app: &TestApp, series: &str) -> f64 {
-    let text = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {series} in /metrics:\n{text}"))
 }
 
 #[tokio::test]
@@ -549,9 +536,9 @@ async fn server_errors_and_quota_are_retried_and_delivered_once() {
             .all(|r| r.message["data"]["push_id"] == push_id)
     );
     // The counters tell the same story.
-    let queued = metric(&s.app, r#"cs_push_queued_total{kind="message"}"#).await;
-    let retried = metric(&s.app, r#"cs_push_retried_total{service="fcm"}"#).await;
-    let sent = metric(&s.app, r#"cs_push_sent_total{service="fcm"}"#).await;
+    let queued = metric(&s.app.base, r#"cs_push_queued_total{kind="message"}"#).await;
+    let retried = metric(&s.app.base, r#"cs_push_retried_total{service="fcm"}"#).await;
+    let sent = metric(&s.app.base, r#"cs_push_sent_total{service="fcm"}"#).await;
     assert_eq!((queued, retried, sent), (1.0, 2.0, 1.0));
     s.app.stop().await;
 }

@@ -1,15 +1,17 @@
-//! What this process committed to the change feed, handed to its own feed
-//! follower so that the follower need not read back rows the writer already
+//! Commits to the change feed, handed to this process's feed follower with
+//! their rows so that the follower need not read back rows a writer already
 //! holds (the feed read was as costly as the commit itself).
 //!
-//! Every commit that moves the feed is announced here, in the order the
-//! writers saw their commits end, with the span of positions it took. A
-//! writer that recorded every row it wrote hands them over too; one that did
-//! not (a rare path) hands only the span, and the follower reads the feed for
-//! it. The follower delivers handed rows only when their span starts where
-//! its cursor stands, so a gap (a commit handed out of order, another
-//! instance's commit on PostgreSQL) always falls back to reading the feed,
-//! and a socket still gets exactly what `/v1/sync` gives, in feed order.
+//! Every commit of this process that moves the feed is announced here with
+//! the span of positions it took; on PostgreSQL so is every commit of
+//! another instance whose `NOTIFY` carried its rows (`bus.rs`). A writer
+//! that recorded every row it wrote hands them over too; one that did not (a
+//! rare path), or whose rows did not fit in a notification, hands only the
+//! span, and the follower reads the feed for it. The follower delivers
+//! handed rows only when their span starts where its cursor stands, so a
+//! gap (a notification lost, a span whose rows were not handed) always
+//! falls back to reading the feed, and a socket still gets exactly what
+//! `/v1/sync` gives, in feed order.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -70,7 +72,8 @@ impl Default for Commits {
 }
 
 impl Commits {
-    /// Announces a commit of this process.
+    /// Announces a commit: this process's, or another instance's that came
+    /// with its rows.
     pub fn push(&self, mut committed: Committed) {
         {
             let mut queue = self.queue.lock().unwrap();
@@ -98,11 +101,17 @@ impl Commits {
         self.wake.notified().await
     }
 
-    /// Takes the commits announced so far, oldest first.
+    /// Takes the commits announced so far, in feed order (this process's
+    /// and another instance's arrive by different ways, not always in the
+    /// order they committed).
     pub fn take(&self) -> Vec<Committed> {
-        let mut queue = self.queue.lock().unwrap();
-        queue.rows = 0;
-        queue.commits.drain(..).collect()
+        let mut commits: Vec<Committed> = {
+            let mut queue = self.queue.lock().unwrap();
+            queue.rows = 0;
+            queue.commits.drain(..).collect()
+        };
+        commits.sort_by_key(|c| c.after);
+        commits
     }
 
     /// What other instances announced past `cursor`, if anything: the
@@ -167,12 +176,15 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn commits_are_taken_in_the_order_announced() {
+    fn commits_are_taken_in_feed_order_whatever_the_order_announced() {
         let commits = Commits::default();
-        commits.push(span(0, 2));
+        // This process's commit 2..=3 handed before another instance's
+        // 0..=2 came through its notification.
         commits.push(span(2, 3));
+        commits.push(span(0, 2));
+        commits.push(span(3, 5));
         let taken: Vec<(i64, i64)> = commits.take().iter().map(|c| (c.after, c.upto)).collect();
-        assert_eq!(taken, [(0, 2), (2, 3)]);
+        assert_eq!(taken, [(0, 2), (2, 3), (3, 5)]);
         assert!(commits.take().is_empty());
     }
 

@@ -34,8 +34,16 @@ pub async fn insert_many(
     conn: &mut AnyConnection,
     rows: &[(&Message, i64)],
 ) -> Result<(), sqlx::Error> {
+    if let Some(q) = insert_many_sql(rows) {
+        q.build().execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// The statement of `insert_many` (none for no rows).
+pub fn insert_many_sql(rows: &[(&Message, i64)]) -> Option<SqlBuilder> {
     if rows.is_empty() {
-        return Ok(());
+        return None;
     }
     let mut q = SqlBuilder::new(
         "INSERT INTO messages (id, ticket_id, author_id, body, internal, created_at, seq) VALUES ",
@@ -57,8 +65,7 @@ pub async fn insert_many(
             .bind(*seq)
             .push(")");
     }
-    q.build().execute(conn).await?;
-    Ok(())
+    Some(q)
 }
 
 /// A message with its attachments and feed position.

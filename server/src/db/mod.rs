@@ -39,6 +39,9 @@ pub use write::WriteTx;
 #[cfg(test)]
 pub(crate) use write::feed_advanced_payload;
 
+/// PostgreSQL refuses `NOTIFY` payloads of 8000 bytes or more.
+pub(crate) const MAX_NOTIFY_BYTES: usize = 7_000;
+
 use uuid::Uuid;
 
 /// Parses an id column; the store only ever writes valid UUIDs.

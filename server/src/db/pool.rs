@@ -107,6 +107,12 @@ impl Db {
         WriteTx::begin(&self.write, self.dialect, self.commits.clone()).await
     }
 
+    /// A write transaction that reads before it takes the feed lock
+    /// (`WriteTx::begin_reading`).
+    pub async fn begin_write_reading_first(&self) -> Result<WriteTx, sqlx::Error> {
+        WriteTx::begin_reading(&self.write, self.dialect, self.commits.clone()).await
+    }
+
     /// Each commit to the change feed made by this process, in order.
     /// (Other instances learn of commits through `NOTIFY`, see `realtime`.)
     pub fn commits(&self) -> Arc<Commits> {

@@ -54,6 +54,25 @@ impl SqlBuilder {
         self.push(")")
     }
 
+    /// Appends another builder's query, its placeholders renumbered after
+    /// this one's (to nest whole statements, as in a `WITH`).
+    pub fn append(&mut self, other: SqlBuilder) -> &mut Self {
+        let offset = self.args.len();
+        let mut rest = other.sql.as_str();
+        while let Some(at) = rest.find('$') {
+            self.sql.push_str(&rest[..=at]);
+            rest = &rest[at + 1..];
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if let Ok(n) = rest[..digits].parse::<usize>() {
+                self.sql.push_str(&(n + offset).to_string());
+            }
+            rest = &rest[digits..];
+        }
+        self.sql.push_str(rest);
+        self.args.extend(other.args);
+        self
+    }
+
     pub fn sql(&self) -> &str {
         &self.sql
     }
@@ -110,6 +129,20 @@ mod tests {
         let mut b = SqlBuilder::new("SELECT * FROM t WHERE a = ");
         b.bind("x").push(" AND b > ").bind(3i64);
         assert_eq!(b.sql(), "SELECT * FROM t WHERE a = $1 AND b > $2");
+    }
+
+    #[test]
+    fn an_appended_query_is_numbered_after_the_first() {
+        let mut inner = SqlBuilder::new("UPDATE t SET a = ");
+        inner.bind("x").push(" WHERE b = ").bind(12i64);
+        let mut q = SqlBuilder::new("WITH w AS (");
+        q.bind(1i64).push(", ");
+        q.append(inner).push(") SELECT ").bind("y");
+        assert_eq!(
+            q.sql(),
+            "WITH w AS ($1, UPDATE t SET a = $2 WHERE b = $3) SELECT $4"
+        );
+        assert_eq!(q.args.len(), 4);
     }
 
     #[test]

@@ -1,14 +1,17 @@
 //! The change feed read side: what changed after a cursor, within a scope.
 
 use protocol::{Message, Ticket, TimelineEvent};
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
 use super::tickets::Scope;
 use super::tombstones::{self, Departure, Sight};
 use super::{SqlBuilder, messages, tickets, timeline};
 
-/// One row of the feed.
-#[derive(Debug, Clone, PartialEq)]
+/// One row of the feed. Serialisable so that a commit's rows can travel to
+/// the other instances in its `NOTIFY` (`write.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "row", rename_all = "snake_case")]
 pub enum Change {
     Ticket(Ticket),
     Message(Message),

@@ -73,6 +73,16 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Whether this scope takes in `ticket`.
+    pub fn sees(self, ticket: &Ticket) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Department(dept) => ticket.department_id == dept,
+            Scope::Customer(id) => ticket.customer_id == id,
+            Scope::Nothing => false,
+        }
+    }
+
     /// Appends ` AND <predicate on alias t>`.
     pub fn push_predicate(self, q: &mut SqlBuilder) {
         match self {
@@ -118,6 +128,28 @@ pub async fn get_many(
         .await?
         .iter()
         .map(|row| from_row(row).map(|t| (t.id, t)))
+        .collect()
+}
+
+/// Like `get_many`, with each ticket's feed position: every change a client
+/// may see moves it, so an unchanged position means an unchanged ticket.
+pub async fn get_many_with_seq(
+    conn: &mut AnyConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, (Ticket, i64)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = SqlBuilder::new(&format!(
+        "SELECT {COLUMNS}, t.seq FROM tickets t WHERE t.id IN ("
+    ));
+    q.push_id_list(ids.iter().copied());
+    q.build()
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|row| Ok((from_row(row)?, row.try_get("seq")?)))
+        .map(|r: Result<(Ticket, i64), sqlx::Error>| r.map(|(t, seq)| (t.id, (t, seq))))
         .collect()
 }
 
@@ -294,8 +326,16 @@ pub async fn touch_many(
     updated_at: i64,
     rows: &[(Uuid, i64)],
 ) -> Result<(), sqlx::Error> {
+    if let Some(q) = touch_many_sql(updated_at, rows) {
+        q.build().execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// The statement of `touch_many` (none for no rows).
+pub fn touch_many_sql(updated_at: i64, rows: &[(Uuid, i64)]) -> Option<SqlBuilder> {
     if rows.is_empty() {
-        return Ok(());
+        return None;
     }
     let mut q = SqlBuilder::new("UPDATE tickets SET updated_at = ");
     q.bind(updated_at).push(", seq = CASE id");
@@ -304,8 +344,7 @@ pub async fn touch_many(
     }
     q.push(" END WHERE id IN (");
     q.push_id_list(rows.iter().map(|(id, _)| *id));
-    q.build().execute(conn).await?;
-    Ok(())
+    Some(q)
 }
 
 /// Records staff's first public reply on these tickets (those that had
@@ -341,8 +380,16 @@ pub async fn index_many(
     conn: &mut AnyConnection,
     rows: &[(Uuid, &str, bool)],
 ) -> Result<(), sqlx::Error> {
+    if let Some(q) = index_many_sql(rows) {
+        q.build().execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// The statement of `index_many` (none for no rows).
+pub fn index_many_sql(rows: &[(Uuid, &str, bool)]) -> Option<SqlBuilder> {
     if rows.is_empty() {
-        return Ok(());
+        return None;
     }
     let mut q = SqlBuilder::new("INSERT INTO ticket_search (text, ticket_id, internal) VALUES ");
     for (i, (ticket_id, text, internal)) in rows.iter().enumerate() {
@@ -354,8 +401,7 @@ pub async fn index_many(
             .bind(*internal)
             .push(")");
     }
-    q.build().execute(conn).await?;
-    Ok(())
+    Some(q)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

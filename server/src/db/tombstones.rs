@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{SqlBuilder, parse_id};
 
 /// A ticket left `department_id` at feed position `seq`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Departure {
     pub ticket_id: Uuid,
     pub department_id: Uuid,

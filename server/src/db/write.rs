@@ -12,25 +12,32 @@
 //! transaction that gets later positions had to wait for this one to commit,
 //! so no reader can see a later position without every earlier one. On
 //! SQLite the single writer connection gives the same order anyway.
+//!
+//! Each commit hands its rows to this process's follower and, on
+//! PostgreSQL, to the other instances' in its `NOTIFY` (`committed.rs`).
 
 use std::sync::Arc;
 
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::{Any, AnyPool, Row, Transaction};
 
-use super::Dialect;
 use super::committed::{Commits, Committed};
 use super::sync::Change;
+use super::{Dialect, SqlBuilder};
 
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
     dialect: Dialect,
     commits: Arc<Commits>,
+    /// Whether this transaction holds the feed lock.
+    locked: bool,
     /// Last position handed out (or read under the lock).
     last_seq: i64,
     first_seq: i64,
     /// The rows written, as the feed will return them (see `record`);
     /// `None` where a later write in this transaction moved the row on.
     recorded: Vec<(i64, Option<Change>)>,
+    /// Writes left for the commit (`write_at_commit`).
+    at_commit: Vec<SqlBuilder>,
 }
 
 impl WriteTx {
@@ -39,19 +46,53 @@ impl WriteTx {
         dialect: Dialect,
         commits: Arc<Commits>,
     ) -> Result<WriteTx, sqlx::Error> {
-        let mut tx = pool.begin().await?;
-        let (last,): (i64,) =
-            sqlx::query_as("UPDATE counters SET value = value WHERE name = 'feed' RETURNING value")
-                .fetch_one(&mut *tx)
-                .await?;
+        let mut tx = WriteTx::begin_reading(pool, dialect, commits).await?;
+        tx.lock_feed().await?;
+        Ok(tx)
+    }
+
+    /// A write transaction that reads before it takes the feed lock (with
+    /// `lock_feed`), so that it holds the lock for its writes only. On
+    /// PostgreSQL what it read may change until then; the caller checks it
+    /// under the lock (see `message_writer.rs`). On SQLite nothing can: the
+    /// one writing connection is this transaction's.
+    pub(super) async fn begin_reading(
+        pool: &AnyPool,
+        dialect: Dialect,
+        commits: Arc<Commits>,
+    ) -> Result<WriteTx, sqlx::Error> {
         Ok(WriteTx {
-            tx,
+            tx: pool.begin().await?,
             dialect,
             commits,
-            last_seq: last,
-            first_seq: last,
+            locked: false,
+            last_seq: 0,
+            first_seq: 0,
             recorded: Vec::new(),
+            at_commit: Vec::new(),
         })
+    }
+
+    /// Takes the feed lock; positions are handed out from here on.
+    pub async fn lock_feed(&mut self) -> Result<(), sqlx::Error> {
+        assert!(!self.locked, "the feed lock is taken once");
+        let (last,): (i64,) =
+            sqlx::query_as("UPDATE counters SET value = value WHERE name = 'feed' RETURNING value")
+                .fetch_one(&mut *self.tx)
+                .await?;
+        self.locked = true;
+        self.last_seq = last;
+        self.first_seq = last;
+        Ok(())
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Abandons the transaction (also what dropping it does).
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
     }
 
     /// Records the row written at `seq` exactly as the feed will return it,
@@ -73,6 +114,7 @@ impl WriteTx {
 
     /// The next feed position for a row written in this transaction.
     pub fn next_seq(&mut self) -> i64 {
+        assert!(self.locked, "feed positions are taken under the feed lock");
         self.last_seq += 1;
         self.last_seq
     }
@@ -81,26 +123,31 @@ impl WriteTx {
         &mut self.tx
     }
 
+    /// Leaves a write for the commit, after every other statement of the
+    /// transaction: for a write nothing later reads or writes again. On
+    /// PostgreSQL such writes go in one statement with the feed counter's
+    /// move, so the feed lock is held for fewer round trips.
+    pub fn write_at_commit(&mut self, write: Option<SqlBuilder>) {
+        self.at_commit.extend(write);
+    }
+
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
         let advanced = self.last_seq != self.first_seq;
-        if advanced {
-            sqlx::query("UPDATE counters SET value = $1 WHERE name = 'feed'")
-                .bind(self.last_seq)
-                .execute(&mut *self.tx)
-                .await?;
-            if self.dialect == Dialect::Postgres {
-                // Delivered by PostgreSQL only if and when this commits; the
-                // span's end lets this instance's follower, which was
-                // handed the rows, skip reading them back.
-                let payload = feed_advanced_payload(self.last_seq, self.commits.instance);
-                // Counted, because the Any driver cannot read pg_notify's void.
-                sqlx::query("SELECT COUNT(*) AS n FROM (SELECT pg_notify('cs_bus', $1)) AS sent")
-                    .bind(payload)
+        let changes = self.all_recorded();
+        let writes = std::mem::take(&mut self.at_commit);
+        if advanced && self.dialect == Dialect::Postgres {
+            self.write_and_announce(writes, changes.as_deref()).await?;
+        } else {
+            for write in writes {
+                write.build().execute(&mut *self.tx).await?;
+            }
+            if advanced {
+                sqlx::query("UPDATE counters SET value = $1 WHERE name = 'feed'")
+                    .bind(self.last_seq)
                     .execute(&mut *self.tx)
                     .await?;
             }
         }
-        let changes = self.all_recorded();
         self.tx.commit().await?;
         if advanced {
             self.commits.push(Committed {
@@ -109,6 +156,38 @@ impl WriteTx {
                 changes,
             });
         }
+        Ok(())
+    }
+
+    /// On PostgreSQL, one statement: the writes left for the commit, the
+    /// feed counter's move and the commit's announcement to the other
+    /// instances (delivered by PostgreSQL only if and when this commits, in
+    /// commit order; its rows, when they fit, spare their followers reading
+    /// them back, see `committed.rs`).
+    async fn write_and_announce(
+        &mut self,
+        writes: Vec<SqlBuilder>,
+        changes: Option<&[(i64, Change)]>,
+    ) -> Result<(), sqlx::Error> {
+        let payload = feed_advanced_payload(
+            self.first_seq,
+            self.last_seq,
+            self.commits.instance,
+            changes,
+        );
+        let mut q = SqlBuilder::new("WITH ");
+        for (i, write) in writes.into_iter().enumerate() {
+            q.push(&format!("write_{i} AS (")).append(write).push("), ");
+        }
+        q.push("moved AS (UPDATE counters SET value = ")
+            .bind(self.last_seq)
+            .push(" WHERE name = 'feed' RETURNING value) ")
+            // Counted, because the Any driver cannot read pg_notify's void.
+            .push("SELECT COUNT(*) AS n FROM moved, (SELECT pg_notify('cs_bus', ")
+            .bind(payload)
+            .push(")) AS sent");
+        let moved: i64 = q.build().fetch_one(&mut *self.tx).await?.try_get("n")?;
+        debug_assert_eq!(moved, 1, "the feed counter exists");
         Ok(())
     }
 
@@ -126,7 +205,34 @@ impl WriteTx {
     }
 }
 
-/// The `NOTIFY cs_bus` payload of a commit: the bus's `FeedAdvanced`.
-pub(crate) fn feed_advanced_payload(upto: i64, instance: uuid::Uuid) -> String {
-    format!(r#"{{"kind":"feed_advanced","upto":{upto},"instance":"{instance}"}}"#)
+/// The `NOTIFY cs_bus` payload of a commit (the bus's `FeedAdvanced`): its
+/// span and its rows, or only the span when the rows were not all recorded
+/// or would not fit in a notification.
+pub(crate) fn feed_advanced_payload(
+    after: i64,
+    upto: i64,
+    instance: uuid::Uuid,
+    changes: Option<&[(i64, Change)]>,
+) -> String {
+    #[derive(serde::Serialize)]
+    struct Notice<'a> {
+        kind: &'static str,
+        after: i64,
+        upto: i64,
+        instance: uuid::Uuid,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        changes: Option<&'a [(i64, Change)]>,
+    }
+    let notice = |changes| Notice {
+        kind: "feed_advanced",
+        after,
+        upto,
+        instance,
+        changes,
+    };
+    let with_rows = serde_json::to_string(&notice(changes)).expect("feed rows serialise");
+    if changes.is_none() || with_rows.len() <= super::MAX_NOTIFY_BYTES {
+        return with_rows;
+    }
+    serde_json::to_string(&notice(None)).expect("a feed span serialises")
 }

@@ -13,14 +13,12 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::hub::{self, Audience, Hub};
-use crate::db::committed::Commits;
-use crate::db::{Db, Dialect};
+use crate::db::committed::{Commits, Committed};
+use crate::db::sync::Change;
+use crate::db::{Db, Dialect, MAX_NOTIFY_BYTES};
 
 pub const CHANNEL: &str = "cs_bus";
 
-/// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; larger
-/// messages (SDP offers can be) go through `bus_spill`.
-const MAX_NOTIFY_BYTES: usize = 7_000;
 /// Spilled messages older than this are deleted; every listener has read
 /// them long before.
 const SPILL_KEEP_MICROS: i64 = 60_000_000;
@@ -29,13 +27,21 @@ const SPILL_KEEP_MICROS: i64 = 60_000_000;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BusMessage {
     /// The change feed moved (up to `upto`, when the sender said): followers
-    /// of other instances that have not read that far should.
+    /// of other instances that have not read that far should. A commit
+    /// names its span and, when they fit, carries its rows, which the other
+    /// followers deliver without reading them back.
     FeedAdvanced {
         #[serde(default)]
         upto: Option<i64>,
         /// The instance that committed (`Commits::instance`).
         #[serde(default)]
         instance: Option<Uuid>,
+        /// The position before the commit's first row.
+        #[serde(default)]
+        after: Option<i64>,
+        /// Every row of the commit, in feed order, as the feed holds it.
+        #[serde(default)]
+        changes: Option<Vec<(i64, Change)>>,
     },
     Deliver {
         audience: Audience,
@@ -95,12 +101,21 @@ impl Bus {
 
     fn handle(&self, message: BusMessage) {
         match message {
-            BusMessage::FeedAdvanced { upto, instance } => {
+            BusMessage::FeedAdvanced {
+                upto,
+                instance,
+                after,
+                changes,
+            } => match (upto, after, changes) {
                 // Our own commits reach the follower through its queue.
-                if instance != Some(self.feed.instance) {
-                    self.feed.advanced_elsewhere(upto);
-                }
-            }
+                _ if instance == Some(self.feed.instance) => {}
+                (Some(upto), Some(after), Some(changes)) => self.feed.push(Committed {
+                    after,
+                    upto,
+                    changes: Some(changes),
+                }),
+                (upto, ..) => self.feed.advanced_elsewhere(upto),
+            },
             BusMessage::Deliver { audience, event } => {
                 self.hub
                     .deliver(&audience, &Arc::from([hub::frame(&event)]));
@@ -136,7 +151,8 @@ impl Bus {
     }
 }
 
-/// `NOTIFY cs_bus` with the payload, or with a pointer to it when too large.
+/// `NOTIFY cs_bus` with the payload, or with a pointer to it when too large
+/// (SDP offers can be).
 async fn notify(db: &Db, payload: String) -> Result<(), sqlx::Error> {
     let payload = if payload.len() <= MAX_NOTIFY_BYTES {
         payload
@@ -199,28 +215,66 @@ mod tests {
         }
     }
 
+    fn message(body: &str) -> Change {
+        Change::Message(protocol::Message {
+            id: Uuid::now_v7(),
+            ticket_id: Uuid::now_v7(),
+            author_id: Uuid::now_v7(),
+            body: body.into(),
+            internal: false,
+            attachments: Vec::new(),
+            created_at: crate::db::from_micros(crate::db::now_micros()),
+        })
+    }
+
     #[test]
-    fn a_commit_notification_wakes_the_other_instances_followers_only() {
+    fn a_commit_with_its_rows_is_handed_to_the_other_instances_followers_only() {
         let here = bus();
         let there = bus();
-        let payload = crate::db::feed_advanced_payload(42, here.feed.instance);
+        let rows = vec![(42, message("hello"))];
+        let payload = crate::db::feed_advanced_payload(41, 42, here.feed.instance, Some(&rows));
         let message: BusMessage = serde_json::from_str(&payload).unwrap();
-        assert_eq!(
-            message,
-            BusMessage::FeedAdvanced {
-                upto: Some(42),
-                instance: Some(here.feed.instance)
-            }
-        );
         here.handle(message.clone());
         there.handle(message);
-        assert_eq!(
-            here.feed.unread_elsewhere(0),
-            None,
-            "its own commit is queued"
+        assert!(
+            here.feed.take().is_empty(),
+            "its own commit is queued already"
         );
+        let handed = there.feed.take();
+        assert_eq!(handed.len(), 1);
+        assert_eq!((handed[0].after, handed[0].upto), (41, 42));
+        assert_eq!(
+            handed[0].changes.as_ref(),
+            Some(&rows),
+            "the rows as written"
+        );
+        assert_eq!(there.feed.unread_elsewhere(41), None, "nothing to read");
+    }
+
+    #[test]
+    fn a_commit_without_its_rows_has_the_other_instances_read_the_feed() {
+        let here = bus();
+        let there = bus();
+        let payload = crate::db::feed_advanced_payload(41, 42, here.feed.instance, None);
+        let message: BusMessage = serde_json::from_str(&payload).unwrap();
+        here.handle(message.clone());
+        there.handle(message);
+        assert_eq!(here.feed.unread_elsewhere(0), None);
+        assert!(there.feed.take().is_empty());
         assert_eq!(there.feed.unread_elsewhere(41), Some(42));
         assert_eq!(there.feed.unread_elsewhere(42), None);
+    }
+
+    #[test]
+    fn rows_too_large_for_a_notification_are_left_to_a_feed_read() {
+        let here = bus();
+        let there = bus();
+        let rows = vec![(42, message(&"x".repeat(MAX_NOTIFY_BYTES)))];
+        let payload = crate::db::feed_advanced_payload(41, 42, here.feed.instance, Some(&rows));
+        assert!(payload.len() <= MAX_NOTIFY_BYTES, "{} bytes", payload.len());
+        there.handle(serde_json::from_str(&payload).unwrap());
+        assert!(there.feed.take().is_empty());
+        assert_eq!(there.feed.unread_elsewhere(41), Some(42));
     }
 
     #[test]

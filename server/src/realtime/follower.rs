@@ -18,7 +18,7 @@ use uuid::Uuid;
 use axum::extract::ws::Utf8Bytes;
 
 use super::hub::{Audience, BATCH_FRAMES, Frames, Hub, frame};
-use crate::db::committed::Commits;
+use crate::db::committed::{Commits, Committed};
 use crate::db::sync::{Change, changes_since};
 use crate::db::tickets::Scope;
 use crate::db::{self, Db};
@@ -28,6 +28,11 @@ use crate::stage_metrics::StageMetrics;
 const BATCH: i64 = 500;
 /// A look at the feed even without a wake-up, in case one was lost.
 const POLL: Duration = Duration::from_secs(1);
+/// How long handed rows wait for a commit before them to be handed too
+/// (another instance's notification still on its way, a writer of this
+/// process not yet back from its commit) before the gap is read from the
+/// feed instead.
+const GAP_WAIT: Duration = Duration::from_millis(20);
 /// Tickets whose place (customer, department) is remembered; past this the
 /// memory is cleared and places are read again as needed.
 const PLACES: usize = 100_000;
@@ -44,20 +49,21 @@ pub async fn spawn(
         .fetch_one(db.reader())
         .await?
         .try_get("value")?;
-    let mut follower = Follower {
-        db,
-        hub,
-        stages,
-        cursor,
-        places: HashMap::new(),
-    };
+    let mut follower = Follower::new(db, hub, stages, cursor);
     tokio::spawn(async move {
+        let mut next_poll = Instant::now() + POLL;
         loop {
+            let gap_deadline = follower.gap_deadline().unwrap_or(next_poll);
             let polled = tokio::select! {
                 _ = shutdown.changed() => return,
                 _ = commits.notified() => false,
-                _ = tokio::time::sleep(POLL) => true,
+                _ = tokio::time::sleep_until(gap_deadline.min(next_poll).into()) => {
+                    Instant::now() >= next_poll
+                }
             };
+            if polled {
+                next_poll = Instant::now() + POLL;
+            }
             if let Err(e) = follower.catch_up(&commits, polled).await {
                 tracing::warn!(error = %e, "feed follower could not read the feed");
             }
@@ -75,15 +81,47 @@ struct Follower {
     /// Where each ticket belongs, as of the cursor: a ticket changing
     /// customer or department is itself a change in the feed.
     places: HashMap<Uuid, (Uuid, Uuid)>,
+    /// Handed commits that wait for the gap before them to be handed too,
+    /// in feed order, each with when it began to wait.
+    waiting: Vec<(Committed, Instant)>,
+    /// The cursor at the last poll: a poll reads the feed only when the
+    /// cursor has not moved since (a wake-up may have been lost).
+    cursor_at_poll: i64,
 }
 
 impl Follower {
+    fn new(db: Db, hub: Arc<Hub>, stages: StageMetrics, cursor: i64) -> Follower {
+        Follower {
+            db,
+            hub,
+            stages,
+            cursor,
+            places: HashMap::new(),
+            waiting: Vec::new(),
+            cursor_at_poll: cursor,
+        }
+    }
+
+    /// When the gap before the waiting commits is to be read from the feed.
+    fn gap_deadline(&self) -> Option<Instant> {
+        let (_, since) = self.waiting.first()?;
+        Some(*since + GAP_WAIT)
+    }
+
     /// Delivers every change committed since the cursor that it knows of.
     async fn catch_up(&mut self, commits: &Commits, polled: bool) -> Result<(), sqlx::Error> {
         if polled {
-            self.read_feed().await?;
+            if self.cursor == self.cursor_at_poll {
+                self.read_feed().await?;
+            }
+            self.cursor_at_poll = self.cursor;
         }
-        for committed in commits.take() {
+        let now = Instant::now();
+        let mut announced = std::mem::take(&mut self.waiting);
+        announced.extend(commits.take().into_iter().map(|c| (c, now)));
+        announced.sort_by_key(|(c, _)| c.after);
+        let mut announced = announced.into_iter();
+        while let Some((committed, since)) = announced.next() {
             if committed.upto <= self.cursor {
                 continue; // read from the feed already
             }
@@ -95,7 +133,12 @@ impl Follower {
                     self.stages.feed_handed();
                     self.cursor = committed.upto;
                 }
-                // A gap before it, or its rows were not handed over.
+                // A gap before it, likely to be handed in a moment.
+                Some(_) if now < since + GAP_WAIT => {
+                    self.waiting.push((committed, since));
+                    self.waiting.extend(announced.by_ref());
+                }
+                // A gap that stayed open, or rows not handed over.
                 _ => self.read_feed().await?,
             }
         }
@@ -260,52 +303,79 @@ mod tests {
     use super::*;
     use crate::db::timeline::new_event;
     use crate::message_writer::{MessageWriter, NewMessage};
-    use crate::ticket_writer::{NewTicket, Opened, TicketWriter};
+
+    /// A store with a ticket of Ann's, its writers, an admin's socket and a
+    /// follower standing at the end of the feed.
+    struct Scene {
+        _dir: tempfile::TempDir,
+        db: Db,
+        messages: MessageWriter,
+        ticket: protocol::Ticket,
+        start: i64,
+        admin: super::super::hub::Registration,
+        /// The writers run while this is held.
+        _running: watch::Sender<bool>,
+        follower: Follower,
+    }
+
+    impl Scene {
+        async fn new() -> Scene {
+            let crate::message_writer::tests::Store {
+                _dir, db, ticket, ..
+            } = crate::message_writer::tests::store_with_a_ticket().await;
+            let (_running, shutdown) = watch::channel(false);
+            let messages = MessageWriter::start(db.clone(), 10, shutdown, Default::default());
+            let start: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'feed'")
+                .fetch_one(db.reader())
+                .await
+                .unwrap();
+            let hub = Hub::new();
+            let admin = hub.register(Uuid::now_v7(), Role::Admin, None, "a".into());
+            let follower = Follower::new(db.clone(), hub, StageMetrics::default(), start);
+            Scene {
+                _dir,
+                db,
+                messages,
+                ticket,
+                start,
+                admin,
+                _running,
+                follower,
+            }
+        }
+
+        /// A message of the ticket's customer (an internal note: as staff).
+        fn message(ticket: &protocol::Ticket, body: &str, internal: bool) -> NewMessage {
+            NewMessage {
+                id: Uuid::now_v7(),
+                ticket_id: ticket.id,
+                author_id: ticket.customer_id,
+                author_scope: Scope::All,
+                author_is_staff: internal,
+                body: body.into(),
+                internal,
+                attachment_ids: Vec::new(),
+            }
+        }
+    }
 
     /// Whatever order commits are announced in, and whether or not their
     /// rows were handed over, a socket gets every message and event once,
     /// in feed order, and the ticket as it stands last.
     #[tokio::test]
     async fn handed_read_and_out_of_order_commits_are_delivered_once_in_feed_order() {
-        let (_dir, db, dept, [ann, _]) = crate::ticket_writer::tests::store_with_customers().await;
-        let (_running, shutdown) = watch::channel(false);
-        let tickets = TicketWriter::start(db.clone(), 10, shutdown.clone(), Default::default());
-        let messages = MessageWriter::start(db.clone(), 10, shutdown, Default::default());
-        let new = NewTicket {
-            id: Uuid::now_v7(),
-            first_message_id: Uuid::now_v7(),
-            opened_by: None,
-            department_id: dept,
-            subject: "S".into(),
-            body: "B".into(),
-        };
-        let Ok(Opened::Created(ticket)) = tickets.open(ann, new).await else {
-            panic!("ticket not created");
-        };
-        let start: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'feed'")
-            .fetch_one(db.reader())
-            .await
-            .unwrap();
+        let Scene {
+            _dir,
+            db,
+            messages,
+            ticket,
+            start,
+            mut admin,
+            mut follower,
+            _running,
+        } = Scene::new().await;
         db.commits().take();
-
-        let hub = Hub::new();
-        let mut admin = hub.register(Uuid::now_v7(), Role::Admin, None, "a".into());
-        let mut follower = Follower {
-            db: db.clone(),
-            hub: hub.clone(),
-            stages: StageMetrics::default(),
-            cursor: start,
-            places: HashMap::new(),
-        };
-        let post = |internal: bool| NewMessage {
-            id: Uuid::now_v7(),
-            ticket_id: ticket.id,
-            author_id: ann,
-            author_is_staff: internal,
-            body: "hello".into(),
-            internal,
-            attachment_ids: Vec::new(),
-        };
+        let post = |internal: bool| Scene::message(&ticket, "hello", internal);
         messages.post(post(false)).await.unwrap();
         // A write that records nothing: its span must be read from the feed.
         let mut tx = db.begin_write().await.unwrap();
@@ -365,5 +435,70 @@ mod tests {
         assert_eq!(last_ticket, stored, "the ticket as it stands");
         // Message and ticket, the event, the note (no ticket), message and ticket.
         assert_eq!(follower.cursor, start + 6, "every position passed");
+    }
+
+    /// Handed rows behind a gap wait for the gap to be handed too (another
+    /// instance's notification on its way) and are then delivered without a
+    /// feed read; a gap that stays open is read from the feed.
+    #[tokio::test]
+    async fn rows_behind_a_gap_wait_for_it_then_the_feed_is_read() {
+        let Scene {
+            _dir,
+            db,
+            messages,
+            ticket,
+            start,
+            mut admin,
+            mut follower,
+            _running,
+        } = Scene::new().await;
+        let commits = db.commits();
+        commits.take();
+        let post = async |body: &str| {
+            let message = Scene::message(&ticket, body, false);
+            messages.post(message).await.unwrap();
+            commits.take().pop().expect("one commit")
+        };
+        let mut bodies = || {
+            let mut bodies = Vec::new();
+            while let Ok(batch) = admin.frames.try_recv() {
+                for frame in batch.iter() {
+                    if let Ok(ServerEvent::Message { message }) =
+                        serde_json::from_str(frame.as_str())
+                    {
+                        bodies.push(message.body);
+                    }
+                }
+            }
+            bodies
+        };
+
+        // The second commit is handed first: it waits.
+        let first = post("one").await;
+        let second = post("two").await;
+        let end = second.upto;
+        commits.push(second);
+        follower.catch_up(&commits, false).await.unwrap();
+        assert_eq!(follower.cursor, start, "nothing delivered past the gap");
+        assert!(bodies().is_empty());
+        assert!(follower.gap_deadline().is_some());
+        // The first arrives: both go out, in feed order.
+        commits.push(first);
+        follower.catch_up(&commits, false).await.unwrap();
+        assert_eq!(follower.cursor, end);
+        assert_eq!(bodies(), ["one", "two"]);
+        assert_eq!(follower.gap_deadline(), None);
+
+        // A commit never handed: once the wait is over, the feed is read.
+        let _lost = post("three").await;
+        let fourth = post("four").await;
+        let end = fourth.upto;
+        commits.push(fourth);
+        follower.catch_up(&commits, false).await.unwrap();
+        assert!(bodies().is_empty(), "waiting for the gap");
+        tokio::time::sleep(GAP_WAIT).await;
+        follower.catch_up(&commits, false).await.unwrap();
+        assert_eq!(follower.cursor, end);
+        assert_eq!(bodies(), ["three", "four"], "read once, in feed order");
     }
 }

@@ -329,3 +329,17 @@ pub async fn send(
     }
     Resp::read(request.send().await.expect("request sent")).await
 }
+
+/// A value of the `/metrics` of the server at `base`, by its series (name
+/// and labels).
+pub async fn metric(base: &str, series: &str) -> f64 {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in /metrics:\n{text}"))
+}
