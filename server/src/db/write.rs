@@ -135,18 +135,16 @@ impl WriteTx {
         let advanced = self.last_seq != self.first_seq;
         let changes = self.all_recorded();
         let writes = std::mem::take(&mut self.at_commit);
-        if advanced && self.dialect == Dialect::Postgres {
-            self.write_and_announce(writes, changes.as_deref()).await?;
-        } else {
-            for write in writes {
-                write.build().execute(&mut *self.tx).await?;
+        match self.dialect {
+            Dialect::Postgres if advanced => {
+                self.write_and_announce(writes, changes.as_deref()).await?
             }
-            if advanced {
-                sqlx::query("UPDATE counters SET value = $1 WHERE name = 'feed'")
-                    .bind(self.last_seq)
-                    .execute(&mut *self.tx)
-                    .await?;
+            Dialect::Postgres => {
+                for write in writes {
+                    write.build().execute(&mut *self.tx).await?;
+                }
             }
+            Dialect::Sqlite => self.write_in_one_go(writes, advanced).await?,
         }
         self.tx.commit().await?;
         if advanced {
@@ -155,6 +153,30 @@ impl WriteTx {
                 upto: self.last_seq,
                 changes,
             });
+        }
+        Ok(())
+    }
+
+    /// On SQLite, the writes left for the commit and the feed counter's move
+    /// as one batch of statements: one hop to the connection's thread
+    /// instead of one each (its driver binds each statement's numbered
+    /// placeholders from the one list of arguments).
+    async fn write_in_one_go(
+        &mut self,
+        writes: Vec<SqlBuilder>,
+        advanced: bool,
+    ) -> Result<(), sqlx::Error> {
+        let mut q = SqlBuilder::new("");
+        for write in writes {
+            q.append(write).push("; ");
+        }
+        if advanced {
+            q.push("UPDATE counters SET value = ")
+                .bind(self.last_seq)
+                .push(" WHERE name = 'feed'");
+        }
+        if !q.sql().is_empty() {
+            q.build().execute(&mut *self.tx).await?;
         }
         Ok(())
     }
