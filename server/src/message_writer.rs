@@ -123,7 +123,7 @@ async fn write_batch_with(
     if lock == Lock::First {
         tx.lock_feed().await?;
     }
-    let read = read_batch(&mut tx, requests).await?;
+    let read = read_batch(&mut tx, requests, lock).await?;
     let plans = plan(&mut tx, requests, &read.existing, &read.tickets).await?;
     let creating: Vec<&NewMessage> = requests
         .iter()
@@ -174,9 +174,20 @@ struct BatchRead {
     away: HashSet<Uuid>,
 }
 
-async fn read_batch(tx: &mut WriteTx, requests: &[NewMessage]) -> Result<BatchRead, sqlx::Error> {
-    let ids: Vec<Uuid> = requests.iter().map(|r| r.id).collect();
-    let existing = db::messages::get_many(tx.conn(), &ids).await?;
+/// Reads what the batch needs. Ids already taken are looked for only with
+/// the lock taken first: a repeat is rare (a client sending again), so the
+/// usual batch finds out under the lock that none is (`still_holds`).
+async fn read_batch(
+    tx: &mut WriteTx,
+    requests: &[NewMessage],
+    lock: Lock,
+) -> Result<BatchRead, sqlx::Error> {
+    let existing = if lock == Lock::First {
+        let ids: Vec<Uuid> = requests.iter().map(|r| r.id).collect();
+        db::messages::get_many(tx.conn(), &ids).await?
+    } else {
+        HashMap::new()
+    };
     let ticket_ids: Vec<Uuid> = requests.iter().map(|r| r.ticket_id).collect();
     let (tickets, seqs) = db::tickets::get_many_with_seq(tx.conn(), &ticket_ids)
         .await?
@@ -208,35 +219,45 @@ fn customers_assignees(requests: &[NewMessage], tickets: &HashMap<Uuid, Ticket>)
 }
 
 impl BatchRead {
-    /// Whether the reads still hold under the feed lock: every ticket at the
-    /// position read, no id to create taken meanwhile, the same assignees
-    /// away. One statement; on SQLite, where this transaction is the only
-    /// writer, none.
+    /// Whether the reads still hold under the feed lock, in one statement:
+    /// no id to create taken already (not read before), and on PostgreSQL
+    /// every ticket at the position read and the same assignees away (on
+    /// SQLite this transaction is the only writer: they cannot change).
     async fn still_holds(
         &self,
         tx: &mut WriteTx,
         creating: &[&NewMessage],
     ) -> Result<bool, sqlx::Error> {
-        if tx.dialect() == Dialect::Sqlite {
-            return Ok(true);
-        }
-        let mut q = SqlBuilder::new("SELECT 'ticket' AS kind, id, seq FROM tickets WHERE id IN (");
-        q.push_id_list(self.seqs.keys().copied());
+        let mut parts: Vec<SqlBuilder> = Vec::new();
         if !creating.is_empty() {
-            q.push(
-                " UNION ALL SELECT 'message', id, CAST(0 AS BIGINT) FROM messages WHERE id IN (",
+            let mut q = SqlBuilder::new(
+                "SELECT 'message' AS kind, id, CAST(0 AS BIGINT) AS seq FROM messages WHERE id IN (",
             );
             q.push_id_list(creating.iter().map(|r| r.id));
+            parts.push(q);
         }
-        if !self.assignees.is_empty() {
-            q.push(
-                " UNION ALL SELECT 'active', id, CAST(0 AS BIGINT) FROM users \
-                 WHERE status = 'active' AND disabled = 0 AND id IN (",
-            );
-            q.push_id_list(self.assignees.iter().copied());
+        if tx.dialect() == Dialect::Postgres {
+            let mut q =
+                SqlBuilder::new("SELECT 'ticket' AS kind, id, seq FROM tickets WHERE id IN (");
+            q.push_id_list(self.seqs.keys().copied());
+            parts.push(q);
+            if !self.assignees.is_empty() {
+                let mut q = SqlBuilder::new(
+                    "SELECT 'active' AS kind, id, CAST(0 AS BIGINT) AS seq FROM users \
+                     WHERE status = 'active' AND disabled = 0 AND id IN (",
+                );
+                q.push_id_list(self.assignees.iter().copied());
+                parts.push(q);
+            }
         }
-        let mut tickets = 0;
-        let mut active = 0;
+        let mut parts = parts.into_iter();
+        let Some(mut q) = parts.next() else {
+            return Ok(true);
+        };
+        for part in parts {
+            q.push(" UNION ALL ").append(part);
+        }
+        let (mut tickets, mut active) = (0, 0);
         for row in q.build().fetch_all(tx.conn()).await? {
             let kind: String = row.try_get("kind")?;
             let id = db::parse_id(&row.try_get::<String, _>("id")?)?;
@@ -245,6 +266,9 @@ impl BatchRead {
                 "active" if !self.away.contains(&id) => active += 1,
                 _ => return Ok(false),
             }
+        }
+        if tx.dialect() == Dialect::Sqlite {
+            return Ok(true);
         }
         Ok(tickets == self.seqs.len() && active == self.assignees.len() - self.away.len())
     }
@@ -559,6 +583,28 @@ pub(crate) mod tests {
         assert!(matches!(&outcomes[2], Err(e) if e.code == "id_conflict"));
         assert!(matches!(&outcomes[3], Ok(Posted::Created(_))));
         // The ticket's first message and the two created here.
+        assert_eq!(count(&s.db, "SELECT COUNT(*) FROM messages").await, 3);
+    }
+
+    /// Ids already taken are found under the lock, and the batch is
+    /// written again with them read first: the repeat answers with the
+    /// original, the new message beside it is created once.
+    #[tokio::test]
+    async fn a_message_sent_again_in_a_later_batch_answers_with_the_original() {
+        let s = store_with_a_ticket().await;
+        let sent = message(&s, Uuid::now_v7(), s.customer);
+        let id = sent.id;
+        let outcomes = write_batch(&s.db, 10, &[sent]).await.unwrap();
+        let Ok(Posted::Created(original)) = &outcomes[0] else {
+            panic!("created");
+        };
+        let again = [
+            message(&s, id, s.customer),
+            message(&s, Uuid::now_v7(), s.customer),
+        ];
+        let outcomes = write_batch(&s.db, 10, &again).await.unwrap();
+        assert!(matches!(&outcomes[0], Ok(Posted::Existing(m)) if m == original));
+        assert!(matches!(&outcomes[1], Ok(Posted::Created(_))));
         assert_eq!(count(&s.db, "SELECT COUNT(*) FROM messages").await, 3);
     }
 
