@@ -41,6 +41,10 @@ final class FlowTests: ServerTestCase {
             s.typing.isEmpty && s.entries.contains { if case .message(let m, _) = $0 { m.body == "Let me check" } else { false } }
         }
 
+        // The reply can reach Ann before Bea's send returns; the next one
+        // waits for it, as the composer does.
+        _ = try await first(staffScreen.states, "Bea's reply sent") { !$0.sending }
+
         // An internal note never reaches the customer.
         staffScreen.send(.toggleInternal)
         staffScreen.send(.composerChanged("Customer is on the old plan"))
