@@ -376,24 +376,7 @@ pub async fn days<'e>(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(NaiveDate, Option<Uuid>, Tally)>, sqlx::Error> {
-    sqlx::query(
-        "SELECT * FROM report_days WHERE department_id = $1 AND day >= $2 AND day <= $3 \
-         ORDER BY day, agent_id",
-    )
-    .bind(department_id.to_string())
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(db)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok((
-            parse_day(&row.try_get::<String, _>("day")?)?,
-            parse_agent(row.try_get("agent_id")?)?,
-            tally_from_row(row, false)?,
-        ))
-    })
-    .collect()
+    read_days(db, department_id, from, to, "").await
 }
 
 /// A department's own rows (not its agents') from `from` to `to`, by day.
@@ -403,23 +386,41 @@ pub async fn department_days<'e>(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(NaiveDate, Tally)>, sqlx::Error> {
-    sqlx::query(
-        "SELECT * FROM report_days WHERE department_id = $1 AND day >= $2 AND day <= $3 \
-         AND agent_id = '' ORDER BY day",
-    )
-    .bind(department_id.to_string())
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(db)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok((
-            parse_day(&row.try_get::<String, _>("day")?)?,
-            tally_from_row(row, false)?,
-        ))
-    })
-    .collect()
+    let rows = read_days(db, department_id, from, to, " AND agent_id = ''").await?;
+    Ok(rows
+        .into_iter()
+        .map(|(day, _, tally)| (day, tally))
+        .collect())
+}
+
+/// The rows from `from` to `to` that also match `and` (trusted SQL), by day
+/// and agent.
+async fn read_days<'e>(
+    db: impl Executor<'e, Database = Any>,
+    department_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+    and: &str,
+) -> Result<Vec<(NaiveDate, Option<Uuid>, Tally)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT * FROM report_days WHERE department_id = $1 AND day >= $2 AND day <= $3{and} \
+         ORDER BY day, agent_id"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(department_id.to_string())
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                parse_day(&row.try_get::<String, _>("day")?)?,
+                parse_agent(row.try_get("agent_id")?)?,
+                tally_from_row(row, false)?,
+            ))
+        })
+        .collect()
 }
 
 /// Each agent's figures from `from` to `to`, added up in the database: a
