@@ -133,7 +133,10 @@ async fn write_batch_with(
         .collect();
     if lock == Lock::AfterReads {
         tx.lock_feed().await?;
-        if !read.still_holds(&mut tx, &creating).await? {
+        if writes_only_at_commit(&creating, &read.tickets, &read.away) {
+            let check = (tx.dialect() == Dialect::Postgres).then(|| read.still_holds_sql());
+            tx.check_at_commit(check);
+        } else if !read.still_holds(&mut tx, &creating).await? {
             tx.rollback().await?;
             return Ok(None);
         }
@@ -144,7 +147,9 @@ async fn write_batch_with(
     };
     let mut tickets = read.tickets;
     update_tickets(&mut tx, &creating, &mut tickets, &read.away, capacity).await?;
-    tx.commit().await?;
+    if !tx.commit_if_still_holds().await? {
+        return Ok(None);
+    }
 
     Ok(Some(
         requests
@@ -219,6 +224,37 @@ fn customers_assignees(requests: &[NewMessage], tickets: &HashMap<Uuid, Ticket>)
 }
 
 impl BatchRead {
+    /// On PostgreSQL, the check of `still_holds` as one boolean (`ok`) for
+    /// the commit's own statement (`WriteTx::check_at_commit`): every
+    /// ticket at the position read and the same assignees away. (An id to
+    /// create that is taken shows as its insert's unique violation, on
+    /// SQLite too, where nothing else can change.)
+    fn still_holds_sql(&self) -> SqlBuilder {
+        let mut q = SqlBuilder::new("SELECT TRUE");
+        if !self.seqs.is_empty() {
+            q.push(" AND (SELECT COUNT(*) FROM tickets WHERE ");
+            for (i, (id, seq)) in self.seqs.iter().enumerate() {
+                q.push(if i == 0 { "(id = " } else { " OR (id = " })
+                    .bind(*id)
+                    .push(" AND seq = ")
+                    .bind(*seq)
+                    .push(")");
+            }
+            q.push(") = ").bind(self.seqs.len() as i64);
+        }
+        if !self.assignees.is_empty() {
+            q.push(
+                " AND (SELECT COUNT(*) FROM users \
+                 WHERE status = 'active' AND disabled = 0 AND id IN (",
+            )
+            .push_id_list(self.assignees.iter().copied())
+            .push(") = ")
+            .bind((self.assignees.len() - self.away.len()) as i64);
+        }
+        q.push(" AS ok");
+        q
+    }
+
     /// Whether the reads still hold under the feed lock, in one statement:
     /// no id to create taken already (not read before), and on PostgreSQL
     /// every ticket at the position read and the same assignees away (on
@@ -404,6 +440,38 @@ async fn insert_messages(
     Ok(Some(messages.into_iter().map(|m| (m.id, m)).collect()))
 }
 
+/// Whether a staff member's message is the first reply the customer sees
+/// on `ticket` (it meets the first-response target).
+fn first_response(r: &NewMessage, ticket: &Ticket) -> bool {
+    r.author_is_staff && !r.internal && ticket.sla.first_responded_at.is_none()
+}
+
+/// Whether a customer's message reopens `ticket`.
+fn reopens(r: &NewMessage, ticket: &Ticket) -> bool {
+    !r.author_is_staff && ticket.status == TicketStatus::Resolved
+}
+
+/// Whether a customer's message takes `ticket` from its away assignee.
+fn hands_over(r: &NewMessage, ticket: &Ticket, away: &HashSet<Uuid>) -> bool {
+    !r.author_is_staff && ticket.assignee_id.is_some_and(|a| away.contains(&a))
+}
+
+/// Whether writing these messages leaves every statement for the commit
+/// (no attachment, first reply, reopening nor hand-over runs one before).
+fn writes_only_at_commit(
+    creating: &[&NewMessage],
+    tickets: &HashMap<Uuid, Ticket>,
+    away: &HashSet<Uuid>,
+) -> bool {
+    creating.iter().all(|r| {
+        let ticket = &tickets[&r.ticket_id];
+        r.attachment_ids.is_empty()
+            && !first_response(r, ticket)
+            && !reopens(r, ticket)
+            && !hands_over(r, ticket, away)
+    })
+}
+
 /// Moves each ticket written on where its customer can see (not for an
 /// internal note alone) to a new feed position; a customer's
 /// message reopens a resolved ticket and takes it from an away assignee.
@@ -427,7 +495,11 @@ async fn update_tickets(
     let reopening: Vec<Uuid> = touched
         .iter()
         .copied()
-        .filter(|id| by_customer.contains_key(id) && tickets[id].status == TicketStatus::Resolved)
+        .filter(|id| {
+            creating
+                .iter()
+                .any(|r| r.ticket_id == *id && reopens(r, &tickets[id]))
+        })
         .collect();
 
     // Only content the customer sees moves the ticket: an internal note
@@ -443,11 +515,13 @@ async fn update_tickets(
     // the ticket's new state goes on the feed with the touch below.
     let first_responses: Vec<Uuid> = creating
         .iter()
-        .filter(|r| r.author_is_staff && !r.internal)
+        .filter(|r| first_response(r, &tickets[&r.ticket_id]))
         .map(|r| r.ticket_id)
-        .filter(|id| tickets[id].sla.first_responded_at.is_none())
         .collect();
-    db::tickets::mark_first_responded(tx.conn(), now.timestamp_micros(), &first_responses).await?;
+    if !first_responses.is_empty() {
+        db::tickets::mark_first_responded(tx.conn(), now.timestamp_micros(), &first_responses)
+            .await?;
+    }
     for id in &first_responses {
         let ticket = tickets.get_mut(id).expect("planned tickets exist");
         ticket.sla.first_responded_at = Some(now);
@@ -461,8 +535,11 @@ async fn update_tickets(
     let handing_over: Vec<Uuid> = touched
         .iter()
         .copied()
-        .filter(|id| by_customer.contains_key(id))
-        .filter(|id| tickets[id].assignee_id.is_some_and(|a| away.contains(&a)))
+        .filter(|id| {
+            creating
+                .iter()
+                .any(|r| r.ticket_id == *id && hands_over(r, &tickets[id], away))
+        })
         .collect();
     let touch = db::tickets::touch_many_sql(now.timestamp_micros(), &touches);
     if handing_over.is_empty() {

@@ -345,7 +345,7 @@ async fn a_message_racing_another_writer_on_its_ticket_is_written_after_it_not_o
         let resp = ann.post(&path, json!({"body": "It broke again"})).await;
         (resp.status, resp.body)
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    waiting_for_locks(&database_url, 1).await;
     // The other writer raises the priority, a new version at a new position.
     sqlx::query("UPDATE tickets SET priority = $1, version = version + 1, seq = $2 WHERE id = $3")
         .bind(Priority::Urgent.rank())
@@ -375,6 +375,97 @@ async fn a_message_racing_another_writer_on_its_ticket_is_written_after_it_not_o
         resolved.version + 2,
         "both changes, one after the other"
     );
+}
+
+/// Waits until `n` sessions of the database at `url` wait for a lock.
+async fn waiting_for_locks(url: &str, n: i64) {
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    for _ in 0..500 {
+        let (waiting,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        if waiting >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{n} sessions never waited for a lock");
+}
+
+/// A message that only inserts and touches its ticket has the reads it
+/// made before the feed lock checked in its commit's own statement: a
+/// ticket another instance changed meanwhile must not go out (to this
+/// instance's sockets from the rows handed to its follower, to the other's
+/// in the NOTIFY) as it was read.
+#[tokio::test]
+async fn a_message_racing_another_instance_on_its_ticket_delivers_the_ticket_as_changed() {
+    let Some(url) = test_database_url().await.filter(|_| on_postgres()) else {
+        eprintln!("SKIPPED: needs PostgreSQL (TEST_DATABASE_URL); SQLite has one writer");
+        return;
+    };
+    let one = Instance::spawn(&url).await;
+    let two = Instance::spawn(&url).await;
+    let (dept, ann) = organisation(&one.base, &["Ada"]).await;
+    let ada = login(&two.base, "ada@staff.example").await;
+    let t = ann.open_ticket(&dept, "Racing").await;
+    let version = ada.ticket(t.id).await.version;
+    let ada_on_one = login(&one.base, "ada@staff.example").await;
+    let mut sockets = [
+        WsClient::connect(&one.base, &ada_on_one.token).await,
+        WsClient::connect(&two.base, &ada.token).await,
+    ];
+
+    // A third party holds the feed lock while Ada, on instance two, raises
+    // the priority (her batch waits for the lock), then Ann, on instance
+    // one, writes (her batch reads the ticket as it was, then waits). The
+    // holder only locks the counter's row: had it updated it, the waiters
+    // would race for its new version rather than take turns.
+    let mut holder = sqlx::PgConnection::connect(&url).await.unwrap();
+    let mut held = holder.begin().await.unwrap();
+    sqlx::query("SELECT value FROM counters WHERE name = 'feed' FOR UPDATE")
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let raise = tokio::spawn({
+        let path = format!("/v1/tickets/{}", t.id);
+        async move {
+            let changes = json!({"priority": "urgent", "version": version});
+            ada.patch(&path, changes).await.status
+        }
+    });
+    waiting_for_locks(&url, 1).await;
+    let write = tokio::spawn({
+        let path = format!("/v1/tickets/{}/messages", t.id);
+        async move { ann.post(&path, json!({"body": "Any news?"})).await.status }
+    });
+    waiting_for_locks(&url, 2).await;
+    held.commit().await.unwrap();
+    assert_eq!(raise.await.unwrap(), StatusCode::OK);
+    assert_eq!(write.await.unwrap(), StatusCode::CREATED);
+
+    let stored = ada_on_one.ticket(t.id).await;
+    assert_eq!(stored.priority, Priority::Urgent);
+    for (i, ws) in sockets.iter_mut().enumerate() {
+        // The message's touch of its ticket comes after the message.
+        ws.wait_for(|e| matches!(e, ServerEvent::Message { .. }).then_some(()))
+            .await;
+        let delivered = ws
+            .wait_for(|e| match e {
+                ServerEvent::Ticket { ticket } if ticket.id == t.id => Some(ticket.clone()),
+                _ => None,
+            })
+            .await;
+        assert_eq!(
+            delivered,
+            stored,
+            "instance {}: the ticket as stored, not as read before the raise",
+            i + 1
+        );
+    }
 }
 
 #[tokio::test]

@@ -51,6 +51,9 @@ pub struct Commits {
     /// read the feed).
     remote_upto: AtomicI64,
     wake: Notify,
+    /// Wakes whoever waits for the next commit at the moment it is
+    /// announced (the SQLite checkpoint task, `checkpoint.rs`).
+    next: Notify,
 }
 
 #[derive(Default)]
@@ -67,6 +70,7 @@ impl Default for Commits {
             queue: Mutex::default(),
             remote_upto: AtomicI64::default(),
             wake: Notify::default(),
+            next: Notify::default(),
         }
     }
 }
@@ -86,6 +90,13 @@ impl Commits {
             queue.commits.push_back(committed);
         }
         self.wake.notify_one();
+        self.next.notify_waiters();
+    }
+
+    /// Waits for the next commit announced after this call (not one
+    /// announced before it).
+    pub async fn next_commit(&self) {
+        self.next.notified().await
     }
 
     /// Notes that the feed moved elsewhere (another instance, or a lost

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 
 use super::WriteTx;
 use super::committed::Commits;
@@ -35,6 +35,10 @@ pub struct Db {
     instance_lock: Arc<Mutex<Option<File>>>,
 }
 
+/// How long a PostgreSQL connection may sit idle before it is tested
+/// (pinged) on its way out of the pool.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
         install_default_drivers();
@@ -54,12 +58,13 @@ impl Db {
                 let read = sqlite_pool(max_connections, Role::Reader)
                     .connect(url)
                     .await?;
-                super::checkpoint::spawn(read.clone());
+                let commits = Arc::<Commits>::default();
+                super::checkpoint::spawn(read.clone(), commits.clone());
                 Db {
                     dialect,
                     read,
                     write,
-                    commits: Arc::default(),
+                    commits,
                     instance_lock: Arc::new(Mutex::new(instance_lock)),
                 }
             }
@@ -67,6 +72,19 @@ impl Db {
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(10))
+                    // A ping on every acquire is a round trip on every
+                    // query: under load, one of the eight a message batch
+                    // made. A connection used in the last second is alive
+                    // but for a crash of that second.
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for > PING_AFTER_IDLE {
+                                conn.ping().await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect(url)
                     .await?;
                 Db {
@@ -140,6 +158,10 @@ fn sqlite_pool(max_connections: u32, role: Role) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(30))
+        // A file's connection does not go stale the way a network one
+        // does, and the test is a hop to the connection's thread on every
+        // acquire.
+        .test_before_acquire(false)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 // NORMAL is durable in WAL mode except on power loss, where the

@@ -38,6 +38,13 @@ pub struct WriteTx {
     recorded: Vec<(i64, Option<Change>)>,
     /// Writes left for the commit (`write_at_commit`).
     at_commit: Vec<SqlBuilder>,
+    /// Whether the reads are checked at the commit (`check_at_commit`), and
+    /// with what (PostgreSQL).
+    checked: bool,
+    check: Option<SqlBuilder>,
+    /// Whether a statement ran under the feed lock before the commit (so a
+    /// check left for the commit came too late for it).
+    ran_under_lock: bool,
 }
 
 impl WriteTx {
@@ -70,6 +77,9 @@ impl WriteTx {
             first_seq: 0,
             recorded: Vec::new(),
             at_commit: Vec::new(),
+            checked: false,
+            check: None,
+            ran_under_lock: false,
         })
     }
 
@@ -120,6 +130,7 @@ impl WriteTx {
     }
 
     pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        self.ran_under_lock |= self.locked;
         &mut self.tx
     }
 
@@ -131,20 +142,66 @@ impl WriteTx {
         self.at_commit.extend(write);
     }
 
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+    /// Leaves the check that what this transaction read before the feed
+    /// lock still holds for the commit, which saves a statement under the
+    /// lock: `check` (PostgreSQL: a `SELECT` of one boolean column, `ok`)
+    /// goes into the commit's own statement, and an id its writes find
+    /// taken (a unique violation) counts as a failed check. Only for a
+    /// transaction that runs no statement between the lock and the commit:
+    /// whatever ran before it would have run on reads that may no longer
+    /// hold. See `commit_if_still_holds`.
+    pub fn check_at_commit(&mut self, check: Option<SqlBuilder>) {
+        assert!(
+            check.is_none() || self.dialect == Dialect::Postgres,
+            "SQLite has one writer: what it read cannot change"
+        );
+        assert!(self.locked, "the check holds from the feed lock on");
+        self.checked = true;
+        self.check = check;
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        assert!(!self.checked, "a checked commit may not happen");
+        self.commit_if_still_holds().await.map(|_| ())
+    }
+
+    /// Commits, or rolls back and answers `false` when the check left for
+    /// the commit (`check_at_commit`) fails, or the id of a row it inserts
+    /// turns out taken (a unique key a check would otherwise have read).
+    pub async fn commit_if_still_holds(mut self) -> Result<bool, sqlx::Error> {
         let advanced = self.last_seq != self.first_seq;
         let changes = self.all_recorded();
         let writes = std::mem::take(&mut self.at_commit);
-        match self.dialect {
-            Dialect::Postgres if advanced => {
-                self.write_and_announce(writes, changes.as_deref()).await?
+        let check = self.check.take();
+        let checked = self.checked;
+        debug_assert!(
+            !checked || !self.ran_under_lock,
+            "a statement ran under the feed lock before the reads were checked"
+        );
+        let held = match self.dialect {
+            Dialect::Postgres if advanced || check.is_some() => {
+                self.write_and_announce(check, writes, advanced, changes.as_deref())
+                    .await
             }
             Dialect::Postgres => {
                 for write in writes {
                     write.build().execute(&mut *self.tx).await?;
                 }
+                Ok(true)
             }
-            Dialect::Sqlite => self.write_in_one_go(writes, advanced).await?,
+            Dialect::Sqlite => self.write_in_one_go(writes, advanced).await.map(|_| true),
+        };
+        match held {
+            Ok(true) => {}
+            Ok(false) => {
+                self.tx.rollback().await?;
+                return Ok(false);
+            }
+            Err(sqlx::Error::Database(e)) if checked && e.is_unique_violation() => {
+                self.tx.rollback().await?;
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
         }
         self.tx.commit().await?;
         if advanced {
@@ -154,7 +211,7 @@ impl WriteTx {
                 changes,
             });
         }
-        Ok(())
+        Ok(true)
     }
 
     /// On SQLite, the writes left for the commit and the feed counter's move
@@ -181,36 +238,51 @@ impl WriteTx {
         Ok(())
     }
 
-    /// On PostgreSQL, one statement: the writes left for the commit, the
-    /// feed counter's move and the commit's announcement to the other
-    /// instances (delivered by PostgreSQL only if and when this commits, in
-    /// commit order; its rows, when they fit, spare their followers reading
-    /// them back, see `committed.rs`).
+    /// On PostgreSQL, one statement: the check left for the commit, the
+    /// writes left for it, the feed counter's move and the commit's
+    /// announcement to the other instances (delivered by PostgreSQL only if
+    /// and when this commits, in commit order; its rows, when they fit,
+    /// spare their followers reading them back, see `committed.rs`). The
+    /// statement starts under the feed lock, so the check sees every commit
+    /// before this one; if it fails, the caller rolls back what the
+    /// statement wrote and announced. `false`: the check failed.
     async fn write_and_announce(
         &mut self,
+        check: Option<SqlBuilder>,
         writes: Vec<SqlBuilder>,
+        advanced: bool,
         changes: Option<&[(i64, Change)]>,
-    ) -> Result<(), sqlx::Error> {
-        let payload = feed_advanced_payload(
-            self.first_seq,
-            self.last_seq,
-            self.commits.instance,
-            changes,
-        );
-        let mut q = SqlBuilder::new("WITH ");
+    ) -> Result<bool, sqlx::Error> {
+        let mut q = SqlBuilder::new("WITH checked AS (");
+        match check {
+            Some(check) => q.append(check),
+            None => q.push("SELECT TRUE AS ok"),
+        };
+        q.push(")");
         for (i, write) in writes.into_iter().enumerate() {
-            q.push(&format!("write_{i} AS (")).append(write).push("), ");
+            q.push(&format!(", write_{i} AS (")).append(write).push(")");
         }
-        q.push("moved AS (UPDATE counters SET value = ")
-            .bind(self.last_seq)
-            .push(" WHERE name = 'feed' RETURNING value) ")
-            // Counted, because the Any driver cannot read pg_notify's void.
-            .push("SELECT COUNT(*) AS n FROM moved, (SELECT pg_notify('cs_bus', ")
-            .bind(payload)
-            .push(")) AS sent");
-        let moved: i64 = q.build().fetch_one(&mut *self.tx).await?.try_get("n")?;
-        debug_assert_eq!(moved, 1, "the feed counter exists");
-        Ok(())
+        if advanced {
+            let payload = feed_advanced_payload(
+                self.first_seq,
+                self.last_seq,
+                self.commits.instance,
+                changes,
+            );
+            q.push(", moved AS (UPDATE counters SET value = ")
+                .bind(self.last_seq)
+                .push(" WHERE name = 'feed' RETURNING value) ")
+                // Counted, because the Any driver cannot read pg_notify's void.
+                .push("SELECT COUNT(*) AS n, bool_and(checked.ok) AS ok FROM moved, checked, ")
+                .push("(SELECT pg_notify('cs_bus', ")
+                .bind(payload)
+                .push(")) AS sent");
+        } else {
+            q.push(" SELECT CAST(1 AS BIGINT) AS n, ok FROM checked");
+        }
+        let row = q.build().fetch_one(&mut *self.tx).await?;
+        debug_assert_eq!(row.try_get::<i64, _>("n")?, 1, "the feed counter exists");
+        row.try_get("ok")
     }
 
     /// The recorded rows in feed order, if they are every row written.
