@@ -979,3 +979,60 @@ async fn an_iphone_voip_token_gets_no_fcm_push_and_without_apns_the_phone_rings_
     );
     s.app.stop().await;
 }
+
+/// The queue's gauges read what is due and unsent and how long the oldest
+/// has waited, and follow the queue: here a push for a service this server
+/// has no sender for (APNs is not configured), due half a minute ago.
+#[tokio::test]
+async fn the_queue_gauges_show_what_waits_unsent() {
+    let s = scene().await;
+    let db = &s.app.server.state.db;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as i64;
+    let id = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO push_queue (id, device_token, user_id, kind, message, state, due_at, \
+         created_at, service) VALUES ($1, 'ios-voip-token', $2, 'message', '{}', 'pending', \
+         $3, $3, 'apns')",
+    )
+    .bind(&id)
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(now - 30_000_000)
+    .execute(db.writer())
+    .await
+    .unwrap();
+
+    let gauges = || async {
+        (
+            metric(&s.app.base, "cs_push_queue_due").await,
+            metric(&s.app.base, "cs_push_queue_oldest_due_seconds").await,
+        )
+    };
+    let deadline = Instant::now() + WAIT;
+    let (due, oldest) = loop {
+        let (due, oldest) = gauges().await;
+        if due > 0.0 || Instant::now() > deadline {
+            break (due, oldest);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(due, 1.0, "one push due and unsent");
+    assert!((30.0..60.0).contains(&oldest), "waited {oldest} s");
+
+    sqlx::query("UPDATE push_queue SET state = 'cancelled' WHERE id = $1")
+        .bind(&id)
+        .execute(db.writer())
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while gauges().await != (0.0, 0.0) {
+        assert!(
+            Instant::now() < deadline,
+            "the gauges did not follow the queue"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s.app.stop().await;
+}

@@ -27,9 +27,10 @@ use super::committed::Commits;
 /// a checkpoint copies what was committed since the one before beside the
 /// writer, and a large copy stalls its commits (chat to 10,000 sockets at
 /// 1,000 messages/s: p99 14–16 ms checkpointing every 250 ms, 7–8 ms every
-/// 50 ms), while checkpoints every 50 ms of a quiet WAL only cost CPU.
+/// 50 ms, and 6.8–10.3 every 25 ms where 50 ms gave 7.6–14.4 in the same
+/// runs), while frequent checkpoints of a quiet WAL only cost CPU.
 const QUIET: Duration = Duration::from_millis(250);
-const BUSY: Duration = Duration::from_millis(50);
+const BUSY: Duration = Duration::from_millis(25);
 /// WAL frames (pages) past which the WAL counts as growing fast: a chat
 /// message writes ~10, so 64 in a quiet interval is ~25 messages a second.
 const BUSY_FRAMES: i64 = 64;
