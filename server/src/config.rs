@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::push::apns::ApnsSettings;
+use crate::trusted_proxies::TrustedProxies;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -81,6 +82,10 @@ pub struct Config {
     /// Sign-in attempts one source address gets before each further one
     /// waits (`CS_SIGN_IN_FREE_PER_ADDRESS`; see `sign_in_throttle.rs`).
     pub sign_in_free_per_address: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client
+    /// (`CS_TRUSTED_PROXIES`: addresses or networks, comma-separated, as
+    /// `10.0.0.5, 192.168.0.0/16`); see `trusted_proxies.rs`.
+    pub trusted_proxies: TrustedProxies,
     /// The operator's mail relay, for customers' sign-in links
     /// (`CS_SMTP_URL`: `smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
     /// `smtps://user:pass@host:465`). Without one, staff are shown the link to
@@ -125,6 +130,7 @@ impl Default for Config {
             body_deadline_secs: 600,
             max_connections_per_address: 512,
             sign_in_free_per_address: 100,
+            trusted_proxies: TrustedProxies::default(),
             smtp_url: None,
             mail_from: None,
             public_url: None,
@@ -316,6 +322,10 @@ impl Config {
                 v.parse().ok().filter(|n| *n >= 0).with_context(|| {
                     format!("CS_SIGN_IN_FREE_PER_ADDRESS={v:?} is not a number of attempts")
                 })?;
+        }
+        if let Some(v) = var("CS_TRUSTED_PROXIES") {
+            self.trusted_proxies = TrustedProxies::parse_list(&v)
+                .map_err(|e| anyhow::anyhow!("CS_TRUSTED_PROXIES: {e}"))?;
         }
         if let Some(v) = var("CS_MAX_CONNECTIONS_PER_ADDRESS") {
             self.max_connections_per_address = v.parse().with_context(|| {
@@ -532,6 +542,24 @@ mod tests {
             .apply_env(|name| (name == "CS_ADDR").then(|| "nowhere".to_string()))
             .unwrap_err();
         assert!(err.to_string().contains("CS_ADDR"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_read_and_a_bad_one_is_named() {
+        let mut config = Config::default();
+        config
+            .apply_env(|name| {
+                (name == "CS_TRUSTED_PROXIES").then(|| "10.0.0.5, fd00::/8".to_string())
+            })
+            .unwrap();
+        assert_eq!(
+            config.trusted_proxies,
+            TrustedProxies::parse_list("10.0.0.5,fd00::/8").unwrap()
+        );
+        let err = Config::default()
+            .apply_env(|name| (name == "CS_TRUSTED_PROXIES").then(|| "10.0.0.0/40".to_string()))
+            .unwrap_err();
+        assert!(err.to_string().contains("CS_TRUSTED_PROXIES"), "{err}");
     }
 
     #[test]

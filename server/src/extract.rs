@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
+use crate::AppState;
 use crate::error::ApiError;
 
 /// A JSON body. Parsed in two steps so that the answer tells apart text that
@@ -66,20 +67,24 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
     }
 }
 
-/// The address the request came from, as the accept loop saw it
-/// (`serve.rs`); unspecified for a router driven without one (unit tests).
+/// The address the request came from: as the accept loop saw it
+/// (`serve.rs`), or as a trusted reverse proxy forwarded it
+/// (`trusted_proxies.rs`); unspecified for a router driven without one
+/// (unit tests).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        let ip = parts
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-        Ok(ClientAddr(ip))
+        Ok(ClientAddr(
+            state.config.trusted_proxies.client(peer, &parts.headers),
+        ))
     }
 }
 

@@ -29,6 +29,7 @@ pub mod sla;
 pub mod stage_metrics;
 pub mod testing;
 pub mod ticket_writer;
+pub mod trusted_proxies;
 pub mod validate;
 
 mod app;

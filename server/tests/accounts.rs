@@ -9,6 +9,7 @@ use protocol::AuthResponse;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use server::sign_in_throttle::FREE_PER_ACCOUNT;
+use server::trusted_proxies::TrustedProxies;
 
 #[tokio::test]
 async fn register_returns_a_token_that_signs_in() {
@@ -165,6 +166,71 @@ async fn one_address_trying_many_accounts_is_slowed_and_others_are_not() {
     sign_in_from(&app, "127.0.0.1", ANN, PASSWORD)
         .await
         .expect(StatusCode::OK);
+}
+
+/// A guess at the account `person{n}` from `from`, forwarded by it for
+/// `forwarded_for` (an `X-Forwarded-For` header).
+async fn guess_through(app: &TestApp, from: &str, forwarded_for: &str, n: u32) -> Resp {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", forwarded_for.parse().unwrap());
+    let http = reqwest::Client::builder()
+        .local_address(from.parse::<std::net::IpAddr>().unwrap())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let email = format!("person{n}@customers.example");
+    let body = json!({"email": email, "password": "guess"});
+    send(
+        &http,
+        app.url("/v1/auth/login"),
+        Method::POST,
+        None,
+        Some(body),
+    )
+    .await
+}
+
+/// Behind a trusted reverse proxy, clients are throttled each by the
+/// address the proxy forwards; what a client writes in the header itself,
+/// or a peer that is not the proxy, is not believed.
+#[tokio::test]
+async fn clients_behind_a_trusted_proxy_are_told_apart_and_cannot_pose_as_others() {
+    let app = TestApp::start_with(|config| {
+        config.sign_in_free_per_address = 3;
+        config.trusted_proxies = TrustedProxies::parse_list("127.0.0.3").unwrap();
+    })
+    .await;
+    app.customer("Ann").await;
+    const PROXY: &str = "127.0.0.3";
+    for n in 0..3 {
+        guess_through(&app, PROXY, "203.0.113.7", n)
+            .await
+            .expect(StatusCode::UNAUTHORIZED);
+    }
+    guess_through(&app, PROXY, "203.0.113.7", 3)
+        .await
+        .expect(StatusCode::TOO_MANY_REQUESTS);
+    // Another client of the same proxy is not slowed...
+    guess_through(&app, PROXY, "203.0.113.8", 4)
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    // ...and the slowed one cannot pass for it by naming it first.
+    guess_through(&app, PROXY, "203.0.113.8, 203.0.113.7", 5)
+        .await
+        .expect(StatusCode::TOO_MANY_REQUESTS);
+    // A peer that is not the proxy is counted at its own address: the
+    // header does not move its guesses onto someone else's count.
+    for n in 6..9 {
+        guess_through(&app, "127.0.0.4", "203.0.113.9", n)
+            .await
+            .expect(StatusCode::UNAUTHORIZED);
+    }
+    guess_through(&app, "127.0.0.4", "203.0.113.10", 9)
+        .await
+        .expect(StatusCode::TOO_MANY_REQUESTS);
+    guess_through(&app, PROXY, "203.0.113.9", 10)
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
