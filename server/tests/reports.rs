@@ -309,6 +309,42 @@ async fn the_report_exports_as_csv_with_a_row_per_day_and_agent() {
     d.app.stop().await;
 }
 
+/// Instances sharing PostgreSQL take turns at the job: while one holds the
+/// turn, another's pass leaves everything as it is.
+#[tokio::test]
+async fn instances_on_postgres_take_turns_at_the_report_job() {
+    if !common::on_postgres() {
+        eprintln!("SKIPPED: needs PostgreSQL (TEST_DATABASE_URL); SQLite has one instance");
+        return;
+    }
+    let d = a_day(|c| c.report_update_ms = 3_600_000).await;
+    let db = d.app.server.state.db.clone();
+    let cursor = || async {
+        db::reports::counter(db.reader(), "report_cursor")
+            .await
+            .unwrap()
+    };
+    let before = cursor().await;
+
+    // Another instance's pass has the turn.
+    let mut other = db.writer().begin().await.unwrap();
+    let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(server::report::job::TURN_LOCK)
+        .fetch_one(&mut *other)
+        .await
+        .unwrap();
+    assert!(taken);
+    server::report::job::pass(&db).await.unwrap();
+    assert_eq!(cursor().await, before, "the pass skipped its turn");
+    assert_eq!(report(&d.sue, &d.dept).await.total.opened, 0);
+
+    other.rollback().await.unwrap();
+    server::report::job::pass(&db).await.unwrap();
+    assert!(cursor().await > before, "the next pass had the turn");
+    assert!(complete(&report(&d.sue, &d.dept).await));
+    d.app.stop().await;
+}
+
 #[tokio::test]
 async fn the_job_rebuilds_the_same_report_however_often_it_runs_or_stops() {
     // The job's timer effectively off: this test runs its steps by hand.

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::Tally;
 use super::facts::{self, Fact, ReportTicket};
 use crate::db::reports::DayFacts;
-use crate::db::{self, Db, now_micros};
+use crate::db::{self, Db, Dialect, now_micros};
 use crate::sla::calendar::Calendar;
 
 /// Source rows (tickets, and events) read per batch: each batch's facts are
@@ -38,12 +38,37 @@ const RECHECKED_FACTS: usize = 500;
 const AS_OF_EVERY_MICROS: i64 = 60_000_000;
 /// Days rebuilt per round before the job looks at the feed again.
 const DAYS_PER_ROUND: i64 = 100;
+/// The PostgreSQL advisory lock whose holder has the job's turn.
+pub const TURN_LOCK: i64 = 0x6373_5f72_6570; // "cs_rep"
 
 pub fn spawn(db: Db, every: Duration, shutdown: watch::Receiver<bool>) {
     crate::periodic::spawn("daily report update", every, shutdown, move || {
         let db = db.clone();
-        async move { catch_up(&db).await }
+        async move { pass(&db).await }
     });
+}
+
+/// One pass of the job, on PostgreSQL by one instance at a time: instances
+/// sharing the database would do the same work, and two rebuilding one day
+/// at once make one of them fail on the other's rows. One that finds the
+/// turn taken skips its own (each step stays safe to run twice anyway, see
+/// `catch_up`).
+pub async fn pass(db: &Db) -> Result<(), sqlx::Error> {
+    if db.dialect != Dialect::Postgres {
+        return catch_up(db).await;
+    }
+    // Held by a transaction, so that it is let go however the pass ends.
+    let mut turn = db.writer().begin().await?;
+    let mine: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(TURN_LOCK)
+        .fetch_one(&mut *turn)
+        .await?;
+    if !mine {
+        return Ok(());
+    }
+    let caught_up = catch_up(db).await;
+    turn.commit().await?;
+    caught_up
 }
 
 /// Records every change committed so far and rebuilds the days they
