@@ -376,7 +376,7 @@ pub async fn days<'e>(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(NaiveDate, Option<Uuid>, Tally)>, sqlx::Error> {
-    read_days(db, department_id, from, to, "").await
+    read_days(db, department_id, from, to, false).await
 }
 
 /// A department's own rows (not its agents') from `from` to `to`, by day.
@@ -386,22 +386,27 @@ pub async fn department_days<'e>(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(NaiveDate, Tally)>, sqlx::Error> {
-    let rows = read_days(db, department_id, from, to, " AND agent_id = ''").await?;
+    let rows = read_days(db, department_id, from, to, true).await?;
     Ok(rows
         .into_iter()
         .map(|(day, _, tally)| (day, tally))
         .collect())
 }
 
-/// The rows from `from` to `to` that also match `and` (trusted SQL), by day
-/// and agent.
+/// The rows from `from` to `to` (only the department's own, or its
+/// agents' too), by day and agent.
 async fn read_days<'e>(
     db: impl Executor<'e, Database = Any>,
     department_id: Uuid,
     from: NaiveDate,
     to: NaiveDate,
-    and: &str,
+    department_only: bool,
 ) -> Result<Vec<(NaiveDate, Option<Uuid>, Tally)>, sqlx::Error> {
+    let and = if department_only {
+        " AND agent_id = ''"
+    } else {
+        ""
+    };
     let sql = format!(
         "SELECT * FROM report_days WHERE department_id = $1 AND day >= $2 AND day <= $3{and} \
          ORDER BY day, agent_id"
